@@ -1,0 +1,44 @@
+/**
+ * Tether: an MCP server as one Web-standard fetch handler, for Deno, Bun, Node and Workers,
+ * whose sessions live exactly as long as their connection says they do.
+ *
+ * @example
+ * ```ts ignore
+ * import { z } from "zod";
+ * import { createHandler, McpServer } from "@tether/mcp";
+ *
+ * const server = new McpServer({ name: "demo", version: "1.0.0" });
+ * server.tool("echo", { inputSchema: z.object({ text: z.string() }) }, ({ text }) => ({
+ *   content: [{ type: "text", text }],
+ * }));
+ * Deno.serve({ hostname: "127.0.0.1", port: 8787 }, createHandler(server).fetch);
+ * ```
+ *
+ * @module
+ */
+export { createHandler, type SessionsView, type TetherHandler } from "./src/handler.ts";
+export type { HandlerOptions } from "./src/options.ts";
+export { type ChangeListener, type InitializeOutcome, McpServer, type McpServerOptions, type MethodHandler } from "./src/server.ts";
+export type {
+  CallToolResult,
+  ContentBlock,
+  JsonSchema,
+  ToolAnnotations,
+  ToolDefinition,
+  ToolHandler,
+  ToolSchema,
+} from "./src/tools.ts";
+export type { ClientRequestOptions, Implementation, LoggingLevel, RequestContext } from "./src/context.ts";
+export {
+  ErrorCode,
+  type JsonRpcError,
+  type JsonRpcMessage,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  type JsonRpcResult,
+  McpError,
+  type RequestId,
+} from "./src/jsonrpc.ts";
+export { type CloseReason, Session, SessionClosedError } from "./src/session.ts";
+export { LATEST_SESSION_VERSION, MODERN_VERSION, SESSION_VERSIONS } from "./src/versions.ts";

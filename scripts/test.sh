@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs the whole test suite under Deno and under Bun (both from node_modules), then prints one
+# line "N passed, M failed" summed over both runtimes. Exit status is non-zero on any failure.
+# Extra arguments are passed to both runners as file filters, e.g. `npm test -- tests/legacy_sse_test.ts`.
+set -u
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+files=("$@")
+[ ${#files[@]} -eq 0 ] && files=(tests/)
+log=$(mktemp -d)
+
+echo "== deno test =="
+deno test -A --no-check --unstable-no-legacy-abort "${files[@]}" 2>&1 | tee "$log/deno.txt"
+deno_rc=${PIPESTATUS[0]}
+
+echo "== bun test =="
+bun_files=()
+for f in "${files[@]}"; do bun_files+=("./$f"); done
+bun test "${bun_files[@]}" 2>&1 | tee "$log/bun.txt"
+bun_rc=${PIPESTATUS[0]}
+
+strip() { sed -E 's/\x1b\[[0-9;]*m//g' "$1"; }
+deno_pass=$(strip "$log/deno.txt" | grep -E '^(ok|FAILED) \|' | tail -1 | sed -E 's/.* ([0-9]+) passed.*/\1/')
+deno_fail=$(strip "$log/deno.txt" | grep -E '^(ok|FAILED) \|' | tail -1 | sed -E 's/.* ([0-9]+) failed.*/\1/')
+bun_pass=$(strip "$log/bun.txt" | grep -E '^ *[0-9]+ pass$' | tail -1 | tr -dc 0-9)
+bun_fail=$(strip "$log/bun.txt" | grep -E '^ *[0-9]+ fail$' | tail -1 | tr -dc 0-9)
+# A runner that crashed before its summary counts as one failure.
+[ -z "$deno_pass" ] && deno_pass=0 && deno_fail=${deno_fail:-1}
+[ -z "$bun_pass" ] && bun_pass=0 && bun_fail=${bun_fail:-1}
+deno_fail=${deno_fail:-0}; bun_fail=${bun_fail:-0}
+[ "$deno_rc" -ne 0 ] && [ "$deno_fail" -eq 0 ] && deno_fail=1
+[ "$bun_rc" -ne 0 ] && [ "$bun_fail" -eq 0 ] && bun_fail=1
+rm -rf "$log"
+echo "deno: $deno_pass passed, $deno_fail failed; bun: $bun_pass passed, $bun_fail failed"
+passed=$((deno_pass + bun_pass)); failed=$((deno_fail + bun_fail))
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

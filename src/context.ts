@@ -1,0 +1,189 @@
+/**
+ * The one request context every handler gets, whatever the client's generation.
+ *
+ * A transport describes where a request came from with a {@link RequestChannel}
+ * (filled from the session for 2024/2025 clients, from the `_meta` envelope for
+ * 2026 clients); {@link createContext} turns it into the {@link RequestContext}
+ * handlers see, adding log-level filtering and progress rules in one place.
+ *
+ * @module
+ */
+import type { JsonRpcMessage, RequestId } from "./jsonrpc.ts";
+
+/** `clientInfo` / `serverInfo`: an implementation's name and version. */
+export interface Implementation {
+  name: string;
+  version: string;
+  title?: string;
+  [key: string]: unknown;
+}
+
+/** MCP logging levels, least severe first. */
+export const LOGGING_LEVELS = [
+  "debug",
+  "info",
+  "notice",
+  "warning",
+  "error",
+  "critical",
+  "alert",
+  "emergency",
+] as const;
+
+/** One MCP logging level. */
+export type LoggingLevel = typeof LOGGING_LEVELS[number];
+
+/** Options for a server→client request. */
+export interface ClientRequestOptions {
+  /** Give up after this many milliseconds (default: the handler's `requestTimeoutMs`). */
+  timeoutMs?: number;
+  /** Abort the wait early. */
+  signal?: AbortSignal;
+}
+
+/**
+ * What a transport knows about the request it hands to the core.
+ * Transports build one per request; the core never sees a session.
+ */
+export interface RequestChannel {
+  /** The negotiated (2024/2025) or declared (2026) protocol version. */
+  protocolVersion: string;
+  /** The client's `clientInfo`, when known. */
+  clientInfo?: Implementation;
+  /** The client's declared capabilities. */
+  clientCapabilities: Record<string, unknown>;
+  /** The minimum level of log notifications the client wants; absent means "all" for sessions. */
+  logLevel?: LoggingLevel;
+  /** When false, `log()` sends nothing (2026 requests without a `logLevel`). Default true. */
+  logging?: boolean;
+  /** The session id, for 2024/2025 clients. */
+  sessionId?: string;
+  /** The authenticated principal, when an authentication hook is configured. */
+  principal?: unknown;
+  /** Sends a message related to this request (on the request's stream where there is one). */
+  send(message: JsonRpcMessage): void;
+  /** Sends a request to the client and resolves with its result; absent where the transport cannot. */
+  request?(method: string, params: Record<string, unknown> | undefined, options?: ClientRequestOptions): Promise<Record<string, unknown>>;
+}
+
+/** The context handed to every tool, resource and prompt handler. */
+export interface RequestContext {
+  /** The JSON-RPC id of the request being handled. */
+  readonly requestId: RequestId;
+  /** The request's method, e.g. `tools/call`. */
+  readonly method: string;
+  /** The protocol version in force for this request. */
+  readonly protocolVersion: string;
+  /** The client's `clientInfo`, when known. */
+  readonly clientInfo?: Implementation;
+  /** The client's declared capabilities. */
+  readonly clientCapabilities: Record<string, unknown>;
+  /** The client's current log level, when set. */
+  readonly logLevel?: LoggingLevel;
+  /** The session id (2024/2025 clients only). */
+  readonly sessionId?: string;
+  /** The authenticated principal, when authentication is configured. */
+  readonly principal?: unknown;
+  /** The request's `_meta.progressToken`, when it carried one. */
+  readonly progressToken?: string | number;
+  /** The request's `_meta`, as sent. */
+  readonly meta: Record<string, unknown>;
+  /** Aborted when the client cancels, disconnects, or the session closes. */
+  readonly signal: AbortSignal;
+  /** Sends a notification related to this request. */
+  notify(method: string, params?: Record<string, unknown>): void;
+  /** Sends `notifications/message` if `level` passes the client's log level. */
+  log(level: LoggingLevel, data: unknown, logger?: string): void;
+  /**
+   * Sends `notifications/progress` when the request carried a progress token.
+   * Values that do not increase are dropped, as the spec requires increasing progress.
+   */
+  progress(progress: number, total?: number, message?: string): void;
+  /** Sends a request to the client (sampling, elicitation, roots, ping) and waits for the result. */
+  request(method: string, params?: Record<string, unknown>, options?: ClientRequestOptions): Promise<Record<string, unknown>>;
+}
+
+/**
+ * True when a message at `level` passes the threshold `minimum`.
+ *
+ * @example
+ * ```ts
+ * import { levelPasses } from "./context.ts";
+ * levelPasses("error", "warning"); // true
+ * levelPasses("debug", "info"); // false
+ * ```
+ */
+export function levelPasses(level: LoggingLevel, minimum: LoggingLevel | undefined): boolean {
+  if (minimum === undefined) return true;
+  return LOGGING_LEVELS.indexOf(level) >= LOGGING_LEVELS.indexOf(minimum);
+}
+
+/**
+ * Builds the handler-facing context for one request. Call `finish()` once the response is
+ * sent: progress and logs for the request stop there, as the spec requires.
+ *
+ * @example
+ * ```ts
+ * import { createContext } from "./context.ts";
+ * const { context, finish } = createContext(
+ *   { protocolVersion: "2025-11-25", clientCapabilities: {}, send: (m) => console.log(m) },
+ *   { jsonrpc: "2.0", id: 1, method: "tools/call", params: { _meta: { progressToken: "t" } } },
+ *   new AbortController().signal,
+ * );
+ * context.progress(1, 10); // sends notifications/progress for token "t"
+ * finish();
+ * context.progress(2, 10); // dropped: the request is over
+ * ```
+ */
+export function createContext(
+  channel: RequestChannel,
+  request: { id: RequestId; method: string; params?: Record<string, unknown> },
+  signal: AbortSignal,
+): { context: RequestContext; finish(): void } {
+  const rawMeta = request.params?._meta;
+  const meta = typeof rawMeta === "object" && rawMeta !== null ? rawMeta as Record<string, unknown> : {};
+  const token = meta.progressToken;
+  const progressToken = typeof token === "string" || typeof token === "number" ? token : undefined;
+  let lastProgress = -Infinity;
+  let done = false;
+  signal.addEventListener("abort", () => (done = true), { once: true });
+  const notify = (method: string, params?: Record<string, unknown>) => {
+    if (done) return;
+    channel.send(params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params });
+  };
+  const context: RequestContext = {
+    requestId: request.id,
+    method: request.method,
+    protocolVersion: channel.protocolVersion,
+    clientInfo: channel.clientInfo,
+    clientCapabilities: channel.clientCapabilities,
+    get logLevel() {
+      return channel.logLevel;
+    },
+    sessionId: channel.sessionId,
+    principal: channel.principal,
+    progressToken,
+    meta,
+    signal,
+    notify,
+    log(level, data, logger) {
+      if (channel.logging === false || !levelPasses(level, channel.logLevel)) return;
+      notify("notifications/message", logger === undefined ? { level, data } : { level, data, logger });
+    },
+    progress(progress, total, message) {
+      if (progressToken === undefined || done || !(progress > lastProgress)) return;
+      lastProgress = progress;
+      const params: Record<string, unknown> = { progressToken, progress };
+      if (total !== undefined) params.total = total;
+      if (message !== undefined) params.message = message;
+      notify("notifications/progress", params);
+    },
+    request(method, params, options) {
+      if (!channel.request) {
+        return Promise.reject(new Error(`This client cannot be sent requests on this transport (${method})`));
+      }
+      return channel.request(method, params, { signal, ...options });
+    },
+  };
+  return { context, finish: () => (done = true) };
+}

@@ -1,0 +1,149 @@
+/**
+ * Small HTTP helpers shared by the transports: JSON-RPC error responses, body reading with a
+ * size limit counted while reading, and media-type checks.
+ *
+ * @module
+ */
+import { errorResponse, type JsonRpcMessage, type RequestId } from "./jsonrpc.ts";
+
+/**
+ * A JSON response carrying a JSON-RPC error.
+ *
+ * @example
+ * ```ts
+ * import { jsonRpcErrorResponse } from "./http.ts";
+ * jsonRpcErrorResponse(404, -32001, "Session not found"); // 404, {"jsonrpc":"2.0","id":null,"error":{...}}
+ * ```
+ */
+export function jsonRpcErrorResponse(
+  status: number,
+  code: number,
+  message: string,
+  options: { id?: RequestId | null; data?: unknown; headers?: HeadersInit } = {},
+): Response {
+  const headers = new Headers(options.headers);
+  headers.set("content-type", "application/json");
+  return new Response(JSON.stringify(errorResponse(options.id ?? null, code, message, options.data)), { status, headers });
+}
+
+/**
+ * A JSON response carrying one JSON-RPC message (or a batch).
+ *
+ * @example
+ * ```ts
+ * import { jsonResponse } from "./http.ts";
+ * jsonResponse({ jsonrpc: "2.0", id: 1, result: {} });
+ * ```
+ */
+export function jsonResponse(body: JsonRpcMessage | JsonRpcMessage[], init: ResponseInit = {}): Response {
+  const headers = new Headers(init.headers);
+  headers.set("content-type", "application/json");
+  return new Response(JSON.stringify(body), { ...init, headers });
+}
+
+/** The outcome of {@link readBody}. */
+export type BodyResult = { ok: true; text: string } | { ok: false; reason: "too-large" | "unreadable" };
+
+/**
+ * Reads a request body as UTF-8 text, counting bytes as they arrive so that chunked bodies
+ * are bounded too. Stops reading as soon as the limit is passed.
+ *
+ * @example
+ * ```ts
+ * import { readBody } from "./http.ts";
+ * const result = await readBody(new Request("http://x", { method: "POST", body: "{}" }), 1024);
+ * if (result.ok) console.log(result.text); // "{}"
+ * ```
+ */
+export async function readBody(request: Request, limit: number): Promise<BodyResult> {
+  const declared = Number(request.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > limit) {
+    await request.body?.cancel().catch(() => {});
+    return { ok: false, reason: "too-large" };
+  }
+  if (!request.body) return { ok: true, text: "" };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => {});
+        return { ok: false, reason: "too-large" };
+      }
+      chunks.push(value);
+    }
+  } catch {
+    return { ok: false, reason: "unreadable" };
+  }
+  const bytes = chunks.length === 1 ? chunks[0] : concat(chunks, size);
+  try {
+    return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+  } catch {
+    return { ok: false, reason: "unreadable" };
+  }
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+/**
+ * True when the request's `Content-Type` is `application/json` (parameters allowed).
+ *
+ * @example
+ * ```ts
+ * import { isJsonContentType } from "./http.ts";
+ * isJsonContentType(new Headers({ "content-type": "application/json; charset=utf-8" })); // true
+ * ```
+ */
+export function isJsonContentType(headers: Headers): boolean {
+  const type = headers.get("content-type");
+  if (!type) return false;
+  return type.split(";")[0].trim().toLowerCase() === "application/json";
+}
+
+/**
+ * True when the `Accept` header admits `mediaType` (wildcards count; a missing header admits all).
+ *
+ * @example
+ * ```ts
+ * import { accepts } from "./http.ts";
+ * accepts(new Headers({ accept: "text/*" }), "text/event-stream"); // true
+ * ```
+ */
+export function accepts(headers: Headers, mediaType: string, missingMeansAll = true): boolean {
+  const accept = headers.get("accept");
+  if (!accept) return missingMeansAll;
+  const [type] = mediaType.split("/");
+  for (const part of accept.split(",")) {
+    const [range, ...params] = part.trim().toLowerCase().split(";");
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    if (q && Number(q.slice(2)) === 0) continue;
+    if (range === mediaType || range === "*/*" || range === `${type}/*`) return true;
+  }
+  return false;
+}
+
+/**
+ * A 413 answer; it asks the client to close the connection, since the rest of the body was
+ * never read (Node's fetch would otherwise reuse the connection and hang).
+ *
+ * @example
+ * ```ts
+ * import { tooLargeResponse } from "./http.ts";
+ * tooLargeResponse(4 * 1024 * 1024).status; // 413
+ * ```
+ */
+export function tooLargeResponse(limit: number): Response {
+  return jsonRpcErrorResponse(413, -32600, `Request body exceeds ${limit} bytes`, { headers: { connection: "close" } });
+}

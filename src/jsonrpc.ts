@@ -1,0 +1,205 @@
+/**
+ * JSON-RPC 2.0 message types, their zod schemas and the error codes MCP uses.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+/** A JSON-RPC request id: a string or a number (MCP forbids `null`). */
+export type RequestId = string | number;
+
+/** A JSON-RPC request: expects a response with the same id. */
+export interface JsonRpcRequest {
+  jsonrpc: "2.0";
+  id: RequestId;
+  method: string;
+  params?: Record<string, unknown>;
+}
+
+/** A JSON-RPC notification: no id, no response. */
+export interface JsonRpcNotification {
+  jsonrpc: "2.0";
+  method: string;
+  params?: Record<string, unknown>;
+}
+
+/** A successful JSON-RPC response. */
+export interface JsonRpcResult {
+  jsonrpc: "2.0";
+  id: RequestId;
+  result: Record<string, unknown>;
+}
+
+/** The error object carried by a JSON-RPC error response. */
+export interface JsonRpcErrorObject {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+/** A JSON-RPC error response; `id` is absent when the request could not be read. */
+export interface JsonRpcError {
+  jsonrpc: "2.0";
+  id?: RequestId | null;
+  error: JsonRpcErrorObject;
+}
+
+/** Any JSON-RPC response. */
+export type JsonRpcResponse = JsonRpcResult | JsonRpcError;
+
+/** Any JSON-RPC message. */
+export type JsonRpcMessage = JsonRpcRequest | JsonRpcNotification | JsonRpcResponse;
+
+/** JSON-RPC and MCP error codes. */
+export const ErrorCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  /** Streamable HTTP: the session id is unknown or terminated (SDK convention). */
+  SessionNotFound: -32001,
+  /** 2026-07-28: an HTTP header disagrees with the body. */
+  HeaderMismatch: -32020,
+  /** 2026-07-28: the handler needs a client capability the request did not declare. */
+  MissingRequiredClientCapability: -32021,
+  /** 2026-07-28: the protocol version is not served. */
+  UnsupportedProtocolVersion: -32022,
+} as const;
+
+const requestIdSchema = z.union([z.string(), z.number().int()]);
+const paramsSchema = z.record(z.string(), z.unknown());
+
+/** zod schema of a JSON-RPC request. */
+export const JsonRpcRequestSchema: z.ZodType<JsonRpcRequest> = z.object({
+  jsonrpc: z.literal("2.0"),
+  id: requestIdSchema,
+  method: z.string(),
+  params: paramsSchema.optional(),
+}).strict();
+
+/** zod schema of a JSON-RPC notification. */
+export const JsonRpcNotificationSchema: z.ZodType<JsonRpcNotification> = z.object({
+  jsonrpc: z.literal("2.0"),
+  method: z.string(),
+  params: paramsSchema.optional(),
+}).strict();
+
+/** zod schema of a JSON-RPC result response. */
+export const JsonRpcResultSchema: z.ZodType<JsonRpcResult> = z.object({
+  jsonrpc: z.literal("2.0"),
+  id: requestIdSchema,
+  result: paramsSchema,
+}).strict();
+
+/** zod schema of a JSON-RPC error response. */
+export const JsonRpcErrorSchema: z.ZodType<JsonRpcError> = z.object({
+  jsonrpc: z.literal("2.0"),
+  id: z.union([requestIdSchema, z.null()]).optional(),
+  error: z.object({ code: z.number().int(), message: z.string(), data: z.unknown().optional() }),
+}).strict();
+
+/**
+ * Checks that a parsed JSON value is one JSON-RPC message and returns it typed,
+ * or `undefined` when it is not.
+ *
+ * @example
+ * ```ts
+ * import { parseMessage } from "./jsonrpc.ts";
+ * parseMessage({ jsonrpc: "2.0", id: 1, method: "ping" }); // the request
+ * parseMessage({ hello: "world" }); // undefined
+ * ```
+ */
+export function parseMessage(value: unknown): JsonRpcMessage | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const v = value as Record<string, unknown>;
+  // Cheap dispatch on shape first; zod only checks the one candidate schema.
+  const schema = "method" in v
+    ? ("id" in v ? JsonRpcRequestSchema : JsonRpcNotificationSchema)
+    : ("error" in v ? JsonRpcErrorSchema : JsonRpcResultSchema);
+  const parsed = schema.safeParse(v);
+  return parsed.success ? parsed.data as JsonRpcMessage : undefined;
+}
+
+/**
+ * True when the message is a request (has a method and an id).
+ *
+ * @example
+ * ```ts
+ * import { isRequest } from "./jsonrpc.ts";
+ * isRequest({ jsonrpc: "2.0", id: 1, method: "ping" }); // true
+ * ```
+ */
+export function isRequest(m: JsonRpcMessage): m is JsonRpcRequest {
+  return "method" in m && "id" in m;
+}
+
+/**
+ * True when the message is a notification (a method, no id).
+ *
+ * @example
+ * ```ts
+ * import { isNotification } from "./jsonrpc.ts";
+ * isNotification({ jsonrpc: "2.0", method: "notifications/initialized" }); // true
+ * ```
+ */
+export function isNotification(m: JsonRpcMessage): m is JsonRpcNotification {
+  return "method" in m && !("id" in m);
+}
+
+/**
+ * True when the message is a response (a result or an error).
+ *
+ * @example
+ * ```ts
+ * import { isResponse } from "./jsonrpc.ts";
+ * isResponse({ jsonrpc: "2.0", id: 1, result: {} }); // true
+ * ```
+ */
+export function isResponse(m: JsonRpcMessage): m is JsonRpcResponse {
+  return !("method" in m);
+}
+
+/**
+ * Builds a JSON-RPC error response.
+ *
+ * @example
+ * ```ts
+ * import { errorResponse, ErrorCode } from "./jsonrpc.ts";
+ * errorResponse(1, ErrorCode.MethodNotFound, "Method not found: foo");
+ * ```
+ */
+export function errorResponse(
+  id: RequestId | null | undefined,
+  code: number,
+  message: string,
+  data?: unknown,
+): JsonRpcError {
+  const error: JsonRpcErrorObject = data === undefined ? { code, message } : { code, message, data };
+  return id === undefined ? { jsonrpc: "2.0", error } : { jsonrpc: "2.0", id, error };
+}
+
+/**
+ * An error a handler throws to answer with a specific JSON-RPC error instead of `-32603`.
+ *
+ * @example
+ * ```ts
+ * import { McpError, ErrorCode } from "./jsonrpc.ts";
+ * throw new McpError(ErrorCode.InvalidParams, "Unknown resource", { uri: "file:///x" });
+ * ```
+ */
+export class McpError extends Error {
+  /** The JSON-RPC error code. */
+  readonly code: number;
+  /** Optional structured data for the error object. */
+  readonly data?: unknown;
+  /** The HTTP status the transport should use where the error ends a request before any stream. */
+  readonly httpStatus?: number;
+  constructor(code: number, message: string, data?: unknown, httpStatus?: number) {
+    super(message);
+    this.name = "McpError";
+    this.code = code;
+    this.data = data;
+    this.httpStatus = httpStatus;
+  }
+}

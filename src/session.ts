@@ -1,0 +1,399 @@
+/**
+ * A session: the protocol state of one 2024/2025 client connection, with one idempotent
+ * `close()` that is the single cleanup point. Everything the session owns (streams, timers,
+ * in-flight handlers, pending server→client requests) ends there, and only there.
+ *
+ * @module
+ */
+import {
+  ErrorCode,
+  errorResponse,
+  isNotification,
+  isRequest,
+  type JsonRpcMessage,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  McpError,
+  type RequestId,
+} from "./jsonrpc.ts";
+import { type ClientRequestOptions, createContext, type Implementation, LOGGING_LEVELS, type LoggingLevel } from "./context.ts";
+import type { McpServer } from "./server.ts";
+
+/** Where a session sends messages: a stream, or the response to one POST. */
+export interface MessageSink {
+  /** Delivers a message; false when it could not be (the stream is gone). */
+  send(message: JsonRpcMessage): boolean;
+}
+
+/** Which transport a session belongs to. */
+export type SessionTransport = "sse" | "streamable";
+
+/** Why a session closed. */
+export type CloseReason = "client-gone" | "write-failed" | "deleted" | "idle" | "shutdown" | "closed";
+
+/** The error pending server→client requests reject with when their session closes. */
+export class SessionClosedError extends Error {
+  /** Why the session closed. */
+  readonly reason: CloseReason;
+  constructor(reason: CloseReason) {
+    super(`Session closed (${reason})`);
+    this.name = "SessionClosedError";
+    this.reason = reason;
+  }
+}
+
+/** Everything a session needs from its registry and handler. */
+export interface SessionInit {
+  /** The session id (visible ASCII, ≥128 random bits). */
+  id: string;
+  /** The transport that owns the session. */
+  transport: SessionTransport;
+  /** The shared server definition. */
+  server: McpServer;
+  /** The authenticated principal that created the session, if any. */
+  principal?: unknown;
+  /** Default timeout of server→client requests. */
+  requestTimeoutMs: number;
+  /** Close the session after this long with nothing in flight and no open stream; 0 = never. */
+  idleTimeoutMs: number;
+  /** Called exactly once, from `close()`: the registry's removal. */
+  onClosed(session: Session): void;
+}
+
+interface PendingRequest {
+  resolve(result: Record<string, unknown>): void;
+  reject(error: unknown): void;
+}
+
+/** Capability a client must have declared for the server to send it a request. */
+const REQUIRED_CAPABILITY: Record<string, string> = {
+  "sampling/createMessage": "sampling",
+  "elicitation/create": "elicitation",
+  "roots/list": "roots",
+};
+
+/**
+ * One client session. Created only by the {@link SessionRegistry}.
+ *
+ * @example
+ * ```ts
+ * import { McpServer } from "./server.ts";
+ * import { SessionRegistry } from "./registry.ts";
+ * const registry = new SessionRegistry(new McpServer({ name: "demo", version: "1" }));
+ * const session = registry.create("sse");
+ * session.close("closed");
+ * registry.size; // 0
+ * ```
+ */
+export class Session {
+  /** The session id. */
+  readonly id: string;
+  /** The transport that owns the session. */
+  readonly transport: SessionTransport;
+  /** The principal that created the session (auth), if any. */
+  readonly principal?: unknown;
+  /** The negotiated version, once `initialize` succeeded. */
+  protocolVersion?: string;
+  /** The client's `clientInfo`. */
+  clientInfo?: Implementation;
+  /** The client's declared capabilities. */
+  clientCapabilities: Record<string, unknown> = {};
+  /** The level set by `logging/setLevel`; absent means every level is sent. */
+  logLevel?: LoggingLevel;
+  /** True once the client sent `notifications/initialized`. */
+  initialized = false;
+  /** Where messages not tied to a request go (the SSE stream, or the GET stream). */
+  defaultSink?: MessageSink;
+
+  readonly #server: McpServer;
+  readonly #init: SessionInit;
+  readonly #inFlight = new Map<RequestId, AbortController>();
+  readonly #pending = new Map<RequestId, PendingRequest>();
+  readonly #owned = new Set<() => void>();
+  readonly #lifetime = new AbortController();
+  #nextRequestId = 0;
+  #holds = 0;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #closeReason: CloseReason | undefined;
+
+  constructor(init: SessionInit) {
+    this.id = init.id;
+    this.transport = init.transport;
+    this.principal = init.principal;
+    this.#server = init.server;
+    this.#init = init;
+    this.#armIdleTimer();
+  }
+
+  /** True once `close()` ran. */
+  get closed(): boolean {
+    return this.#closeReason !== undefined;
+  }
+
+  /** Why the session closed, once it has. */
+  get closeReason(): CloseReason | undefined {
+    return this.#closeReason;
+  }
+
+  /** Aborted when the session closes. */
+  get signal(): AbortSignal {
+    return this.#lifetime.signal;
+  }
+
+  /** Number of requests being handled now. */
+  get inFlightCount(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Number of server→client requests awaiting an answer. */
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * Registers something the session owns (a stream, a listener); `release` runs once when the
+   * session closes. Returns a function that unregisters it early without running it.
+   */
+  own(release: () => void): () => void {
+    if (this.closed) {
+      release();
+      return () => {};
+    }
+    this.#owned.add(release);
+    return () => this.#owned.delete(release);
+  }
+
+  /**
+   * Marks the session busy (an open stream, a request in progress) so the idle timeout does
+   * not run; returns the idempotent release.
+   */
+  hold(): () => void {
+    if (this.closed) return () => {};
+    this.#holds++;
+    this.#clearIdleTimer();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#holds--;
+      this.#armIdleTimer();
+    };
+  }
+
+  /** Restarts the idle clock (called on every request). */
+  touch(): void {
+    this.#armIdleTimer();
+  }
+
+  /**
+   * The single cleanup point. Idempotent. Aborts in-flight handlers, rejects pending
+   * server→client requests, ends owned streams and timers, and removes the session from its
+   * registry.
+   */
+  close(reason: CloseReason = "closed"): void {
+    if (this.#closeReason !== undefined) return;
+    this.#closeReason = reason;
+    this.#clearIdleTimer();
+    const error = new SessionClosedError(reason);
+    this.#lifetime.abort(error);
+    for (const controller of this.#inFlight.values()) controller.abort(error);
+    this.#inFlight.clear();
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(error);
+    const owned = [...this.#owned];
+    this.#owned.clear();
+    for (const release of owned) {
+      try {
+        release();
+      } catch {
+        // A release that throws must not keep the others alive.
+      }
+    }
+    this.defaultSink = undefined;
+    this.#init.onClosed(this);
+  }
+
+  /**
+   * Handles one inbound message. Requests run and their response goes to `sink` (unless the
+   * request was cancelled); the returned promise settles when that is done. Never rejects.
+   */
+  async receive(message: JsonRpcMessage, sink: MessageSink): Promise<void> {
+    if (this.closed) return;
+    this.touch();
+    if (isRequest(message)) {
+      const response = await this.#handleRequest(message, sink);
+      if (response && !this.closed) sink.send(response);
+    } else if (isNotification(message)) {
+      this.#handleNotification(message);
+    } else {
+      this.#handleResponse(message);
+    }
+  }
+
+  /**
+   * Sends a request to the client and resolves with its result. Rejects at once when the
+   * client did not declare the capability the method needs, when the message cannot be
+   * delivered, and when the session closes; rejects after `timeoutMs`.
+   */
+  request(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    sink: MessageSink | undefined,
+    options: ClientRequestOptions = {},
+  ): Promise<Record<string, unknown>> {
+    if (this.closed) return Promise.reject(new SessionClosedError(this.#closeReason!));
+    const capability = REQUIRED_CAPABILITY[method];
+    if (capability !== undefined && this.clientCapabilities[capability] === undefined) {
+      return Promise.reject(
+        new McpError(ErrorCode.InvalidRequest, `Client does not support ${method} (no "${capability}" capability)`),
+      );
+    }
+    const target = sink ?? this.defaultSink;
+    if (!target) return Promise.reject(new Error(`No stream to send ${method} to the client`));
+    const id = `tether-${++this.#nextRequestId}`;
+    return new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timeoutMs = options.timeoutMs ?? this.#init.requestTimeoutMs;
+      const signal = options.signal;
+      const release = this.hold();
+      const settle = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        this.#pending.delete(id);
+        release();
+      };
+      const giveUp = (error: unknown) => {
+        if (!this.#pending.has(id)) return;
+        settle();
+        // Tell the client to stop working on it; best effort.
+        target.send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason: String(error) } });
+        reject(error);
+      };
+      const onAbort = () => giveUp(signal?.reason ?? new Error("Aborted"));
+      const timer = setTimeout(() => giveUp(new McpError(ErrorCode.InternalError, `Request ${method} timed out after ${timeoutMs} ms`)), timeoutMs);
+      this.#pending.set(id, {
+        resolve: (result) => {
+          settle();
+          resolve(result);
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
+      });
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const request: JsonRpcRequest = params === undefined ? { jsonrpc: "2.0", id, method } : { jsonrpc: "2.0", id, method, params };
+      if (!target.send(request)) {
+        this.#pending.get(id)?.reject(new Error(`Could not deliver ${method}: the stream is closed`));
+      }
+    });
+  }
+
+  /** Sends a notification not tied to a request (list changes, resource updates). */
+  notify(notification: JsonRpcNotification): boolean {
+    if (this.closed || !this.initialized || !this.defaultSink) return false;
+    return this.defaultSink.send(notification);
+  }
+
+  async #handleRequest(request: JsonRpcRequest, sink: MessageSink): Promise<JsonRpcResponse | undefined> {
+    if (request.method === "initialize") return this.#initialize(request);
+    if (this.protocolVersion === undefined && request.method !== "ping") {
+      return errorResponse(request.id, ErrorCode.InvalidRequest, "Session not initialized: send initialize first");
+    }
+    if (request.method === "logging/setLevel") return this.#setLevel(request);
+    if (this.#inFlight.has(request.id)) {
+      return errorResponse(request.id, ErrorCode.InvalidRequest, `Request id ${JSON.stringify(request.id)} is already in use`);
+    }
+    const controller = new AbortController();
+    this.#inFlight.set(request.id, controller);
+    const release = this.hold();
+    const { context, finish } = createContext({
+      protocolVersion: this.protocolVersion ?? "2024-11-05",
+      clientInfo: this.clientInfo,
+      clientCapabilities: this.clientCapabilities,
+      logLevel: this.logLevel,
+      sessionId: this.id,
+      principal: this.principal,
+      send: (m) => {
+        sink.send(m);
+      },
+      request: (method, params, options) => this.request(method, params, sink, options),
+    }, request, controller.signal);
+    try {
+      const response = await this.#server.handle(request, context);
+      // A cancelled request gets no response, as the spec requires.
+      return controller.signal.aborted ? undefined : response;
+    } finally {
+      finish();
+      if (this.#inFlight.get(request.id) === controller) this.#inFlight.delete(request.id);
+      release();
+    }
+  }
+
+  #initialize(request: JsonRpcRequest): JsonRpcResponse {
+    if (this.protocolVersion !== undefined) {
+      return errorResponse(request.id, ErrorCode.InvalidRequest, "Session already initialized");
+    }
+    try {
+      const outcome = this.#server.initialize(request.params);
+      this.protocolVersion = outcome.protocolVersion;
+      this.clientInfo = outcome.clientInfo;
+      this.clientCapabilities = outcome.clientCapabilities;
+      return { jsonrpc: "2.0", id: request.id, result: outcome.result };
+    } catch (error) {
+      if (error instanceof McpError) return errorResponse(request.id, error.code, error.message, error.data);
+      return errorResponse(request.id, ErrorCode.InternalError, String(error));
+    }
+  }
+
+  #setLevel(request: JsonRpcRequest): JsonRpcResponse {
+    const level = request.params?.level;
+    if (typeof level !== "string" || !(LOGGING_LEVELS as readonly string[]).includes(level)) {
+      return errorResponse(request.id, ErrorCode.InvalidParams, `Invalid log level: ${JSON.stringify(level)}`);
+    }
+    this.logLevel = level as LoggingLevel;
+    return { jsonrpc: "2.0", id: request.id, result: {} };
+  }
+
+  #handleNotification(notification: JsonRpcNotification): void {
+    switch (notification.method) {
+      case "notifications/initialized":
+        if (this.protocolVersion !== undefined) this.initialized = true;
+        return;
+      case "notifications/cancelled": {
+        const id = notification.params?.requestId;
+        if (typeof id !== "string" && typeof id !== "number") return;
+        const controller = this.#inFlight.get(id);
+        if (!controller) return; // Unknown or finished: ignored, as the spec says.
+        this.#inFlight.delete(id);
+        controller.abort(new Error(String(notification.params?.reason ?? "Cancelled by the client")));
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  #handleResponse(response: JsonRpcResponse): void {
+    if (response.id === undefined || response.id === null) return;
+    const pending = this.#pending.get(response.id);
+    if (!pending) return;
+    if ("result" in response) pending.resolve(response.result);
+    else pending.reject(new McpError(response.error.code, response.error.message, response.error.data));
+  }
+
+  #armIdleTimer(): void {
+    this.#clearIdleTimer();
+    const ms = this.#init.idleTimeoutMs;
+    if (ms > 0 && this.#holds === 0 && !this.closed) {
+      this.#idleTimer = setTimeout(() => this.close("idle"), ms);
+    }
+  }
+
+  #clearIdleTimer(): void {
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * Tool definitions: zod (or raw JSON Schema) input and output schemas, and the call logic.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { ErrorCode, McpError } from "./jsonrpc.ts";
+import type { RequestContext } from "./context.ts";
+
+/** A JSON Schema object, passed through to clients untouched. */
+export type JsonSchema = Record<string, unknown>;
+
+/** Content blocks a tool can return. */
+export type ContentBlock =
+  | { type: "text"; text: string; [key: string]: unknown }
+  | { type: "image"; data: string; mimeType: string; [key: string]: unknown }
+  | { type: "audio"; data: string; mimeType: string; [key: string]: unknown }
+  | { type: "resource_link"; uri: string; name: string; [key: string]: unknown }
+  | { type: "resource"; resource: Record<string, unknown>; [key: string]: unknown };
+
+/** The result of `tools/call`. */
+export interface CallToolResult {
+  content: ContentBlock[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+  _meta?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** Hints about a tool's behaviour (all optional, all advisory). */
+export interface ToolAnnotations {
+  title?: string;
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+/** A zod object schema or a raw JSON Schema object. */
+export type ToolSchema = z.ZodType | JsonSchema;
+
+/** Argument type a handler receives for an input schema. */
+export type ToolArgs<S> = S extends z.ZodType ? z.output<S> : Record<string, unknown>;
+
+/** How a tool is described to clients. */
+export interface ToolDefinition<S extends ToolSchema | undefined = ToolSchema | undefined> {
+  title?: string;
+  description?: string;
+  /** Arguments schema: validated on every call (zod), or passed through (JSON Schema). */
+  inputSchema?: S;
+  /** Schema of `structuredContent`; a result that does not match it is an error. */
+  outputSchema?: ToolSchema;
+  annotations?: ToolAnnotations;
+  _meta?: Record<string, unknown>;
+  /** Extra fields published in `tools/list` verbatim (e.g. `icons`). */
+  [key: string]: unknown;
+}
+
+/** The function behind a tool. */
+export type ToolHandler<S extends ToolSchema | undefined> = (
+  args: S extends ToolSchema ? ToolArgs<S> : Record<string, unknown>,
+  ctx: RequestContext,
+) => CallToolResult | Promise<CallToolResult>;
+
+/** A registered tool, with its published description computed once. */
+export interface RegisteredTool {
+  readonly name: string;
+  /** The `tools/list` entry. */
+  readonly listing: Record<string, unknown>;
+  /** Validates arguments, runs the handler and checks the output. */
+  call(args: Record<string, unknown>, ctx: RequestContext): Promise<CallToolResult>;
+}
+
+function isZod(schema: unknown): schema is z.ZodType {
+  return typeof schema === "object" && schema !== null && "_zod" in schema;
+}
+
+/**
+ * Converts a tool schema to the JSON Schema published in `tools/list`.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import { toJsonSchema } from "./tools.ts";
+ * toJsonSchema(z.object({ text: z.string() })); // { type: "object", properties: { text: ... }, ... }
+ * ```
+ */
+export function toJsonSchema(schema: ToolSchema | undefined): JsonSchema {
+  if (schema === undefined) return { type: "object", properties: {} };
+  if (!isZod(schema)) return schema;
+  const json = z.toJSONSchema(schema, { target: "draft-2020-12", io: "input" }) as JsonSchema;
+  // MCP requires an object schema at the top; `$schema` is optional and omitted for brevity.
+  delete json.$schema;
+  return json;
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`).join("; ");
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Builds a {@link RegisteredTool}.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import { defineTool } from "./tools.ts";
+ * const echo = defineTool("echo", { inputSchema: z.object({ text: z.string() }) }, ({ text }) => ({
+ *   content: [{ type: "text", text }],
+ * }));
+ * ```
+ */
+export function defineTool<S extends ToolSchema | undefined>(
+  name: string,
+  definition: ToolDefinition<S>,
+  handler: ToolHandler<S>,
+): RegisteredTool {
+  const { inputSchema, outputSchema, ...rest } = definition;
+  const listing: Record<string, unknown> = { name, ...rest, inputSchema: toJsonSchema(inputSchema) };
+  if (outputSchema !== undefined) listing.outputSchema = toJsonSchema(outputSchema);
+  const input = isZod(inputSchema) ? inputSchema : undefined;
+  const output = isZod(outputSchema) ? outputSchema : undefined;
+  return {
+    name,
+    listing,
+    async call(args, ctx) {
+      let parsed: unknown = args;
+      if (input) {
+        const result = input.safeParse(args);
+        if (!result.success) {
+          throw new McpError(ErrorCode.InvalidParams, `Invalid arguments for tool ${name}: ${formatIssues(result.error)}`);
+        }
+        parsed = result.data;
+      }
+      let result: CallToolResult;
+      try {
+        result = await handler(parsed as never, ctx);
+      } catch (error) {
+        // Protocol errors a handler raises on purpose stay protocol errors.
+        if (error instanceof McpError) throw error;
+        return { content: [{ type: "text", text: errorText(error) }], isError: true };
+      }
+      if (outputSchema !== undefined && !result.isError) {
+        if (result.structuredContent === undefined) {
+          throw new McpError(ErrorCode.InvalidParams, `Tool ${name} has an output schema but returned no structuredContent`);
+        }
+        if (output) {
+          const checked = output.safeParse(result.structuredContent);
+          if (!checked.success) {
+            throw new McpError(ErrorCode.InternalError, `Tool ${name} returned structuredContent that does not match its output schema: ${formatIssues(checked.error)}`);
+          }
+        }
+      }
+      return result;
+    },
+  };
+}

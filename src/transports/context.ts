@@ -1,0 +1,43 @@
+/**
+ * What every transport shares: the server, the session registry and the resolved options.
+ *
+ * @module
+ */
+import type { McpServer } from "../server.ts";
+import type { SessionRegistry } from "../registry.ts";
+import type { ResolvedOptions } from "../options.ts";
+
+/** The shared state a transport works with. */
+export interface TransportContext {
+  readonly server: McpServer;
+  readonly registry: SessionRegistry;
+  readonly options: ResolvedOptions;
+}
+
+/**
+ * The optional second argument of a fetch handler. On Bun it is the server, whose
+ * `timeout(request, seconds)` lifts the idle limit for long-lived streams; other runtimes pass
+ * something else or nothing, and it is ignored.
+ */
+export type PlatformArg = unknown;
+
+/**
+ * Lifts the runtime's idle timeout for a long-lived response where the runtime offers a way
+ * (Bun's `server.timeout(request, 0)`); does nothing elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { keepOpen } from "./context.ts";
+ * keepOpen(new Request("http://x"), undefined); // no-op outside Bun
+ * ```
+ */
+export function keepOpen(request: Request, platform: PlatformArg): void {
+  const timeout = (platform as { timeout?: unknown } | null | undefined)?.timeout;
+  if (typeof timeout === "function") {
+    try {
+      timeout.call(platform, request, 0);
+    } catch {
+      // Not Bun's server after all.
+    }
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The 2024-11-05 HTTP+SSE transport: GET opens a session's event stream, whose first event
+ * names the endpoint to POST messages to; responses travel on the stream.
+ *
+ * The stream is the session's life: when it ends, for whatever reason, the session closes.
+ *
+ * @module
+ */
+import { ErrorCode, type JsonRpcMessage, parseMessage } from "../jsonrpc.ts";
+import { accepts, isJsonContentType, jsonRpcErrorResponse, readBody, tooLargeResponse } from "../http.ts";
+import { SSE_HEADERS, SseStream } from "../sse.ts";
+import { SESSION_ID_PATTERN } from "../registry.ts";
+import type { MessageSink } from "../session.ts";
+import { keepOpen, type PlatformArg, type TransportContext } from "./context.ts";
+
+/**
+ * Opens a legacy session: answers the GET with an SSE stream whose first event is `endpoint`.
+ *
+ * @example
+ * ```ts ignore
+ * const response = openLegacySession(ctx, request, undefined, "/messages");
+ * ```
+ */
+export function openLegacySession(
+  ctx: TransportContext,
+  request: Request,
+  platform: PlatformArg,
+  messagesUrl: string,
+): Response {
+  if (!accepts(request.headers, "text/event-stream")) {
+    return jsonRpcErrorResponse(406, ErrorCode.InvalidRequest, "Not Acceptable: the client must accept text/event-stream");
+  }
+  // Legacy sessions end with their stream; the idle timeout does not apply to them.
+  const session = ctx.registry.create("sse", { idleTimeoutMs: 0 });
+  const stream = new SseStream({
+    keepAliveMs: ctx.options.keepAliveMs,
+    maxBufferedBytes: ctx.options.maxBufferedBytes,
+    onClose: (reason) => session.close(reason === "cancel" ? "client-gone" : reason === "closed" ? "closed" : "write-failed"),
+  });
+  const sink: MessageSink = {
+    send: (message: JsonRpcMessage) => stream.send({ event: "message", data: JSON.stringify(message) }),
+  };
+  session.defaultSink = sink;
+  session.own(() => stream.close());
+  session.hold();
+  const onAbort = () => session.close("client-gone");
+  request.signal.addEventListener("abort", onAbort, { once: true });
+  session.own(() => request.signal.removeEventListener("abort", onAbort));
+  if (request.signal.aborted) session.close("client-gone");
+  keepOpen(request, platform);
+  stream.send({ event: "endpoint", data: `${messagesUrl}?sessionId=${session.id}` });
+  return new Response(stream.readable, { headers: SSE_HEADERS });
+}
+
+/**
+ * Accepts a message POSTed for a legacy session: 202 once a live session has it.
+ *
+ * @example
+ * ```ts ignore
+ * const response = await postLegacyMessage(ctx, request);
+ * ```
+ */
+export async function postLegacyMessage(ctx: TransportContext, request: Request): Promise<Response> {
+  const id = new URL(request.url).searchParams.get("sessionId");
+  if (id === null || id === "") {
+    return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, "Bad Request: missing sessionId query parameter");
+  }
+  if (!SESSION_ID_PATTERN.test(id)) {
+    return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, "Bad Request: malformed sessionId");
+  }
+  if (!ctx.registry.get(id)) return sessionNotFound();
+  if (!isJsonContentType(request.headers)) {
+    return jsonRpcErrorResponse(415, ErrorCode.InvalidRequest, "Unsupported Media Type: Content-Type must be application/json");
+  }
+  const body = await readBody(request, ctx.options.maxBodyBytes);
+  if (!body.ok) {
+    return body.reason === "too-large"
+      ? tooLargeResponse(ctx.options.maxBodyBytes)
+      : jsonRpcErrorResponse(400, ErrorCode.ParseError, "Parse error: the body could not be read as UTF-8");
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body.text);
+  } catch {
+    return jsonRpcErrorResponse(400, ErrorCode.ParseError, "Parse error: invalid JSON");
+  }
+  const message = parseMessage(json);
+  if (!message) {
+    return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, "Invalid Request: not a JSON-RPC 2.0 message");
+  }
+  // Look the session up again: it may have closed while the body was read. Only a session
+  // that is live now gets the message, and only then is 202 the answer.
+  const session = ctx.registry.get(id);
+  if (!session || session.closed || !session.defaultSink) return sessionNotFound();
+  void session.receive(message, session.defaultSink);
+  return new Response("Accepted", { status: 202, headers: { "content-type": "text/plain" } });
+}
+
+function sessionNotFound(): Response {
+  return jsonRpcErrorResponse(404, ErrorCode.SessionNotFound, "Session not found");
+}
