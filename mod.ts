@@ -42,3 +42,18 @@ export {
 } from "./src/jsonrpc.ts";
 export { type CloseReason, Session, SessionClosedError } from "./src/session.ts";
 export { LATEST_SESSION_VERSION, MODERN_VERSION, SESSION_VERSIONS } from "./src/versions.ts";
+export {
+  type AuthInfo,
+  type Authenticate,
+  type AuthOptions,
+  bearerAuth,
+  type BearerAuthOptions,
+  bearerChallenge,
+  insufficientScopeResponse,
+  type Principal,
+  type ProtectedResourceMetadata,
+  resourceMetadataUrl,
+  unauthorizedResponse,
+} from "./src/security/auth.ts";
+export { LOOPBACK_HOSTS, type OriginPolicy } from "./src/security/origin.ts";
+export { SessionRefusedError } from "./src/registry.ts";

@@ -3,6 +3,8 @@
  *
  * @module
  */
+import type { AuthOptions } from "./security/auth.ts";
+import { defaultOrigins, LOOPBACK_HOSTS, type OriginPolicy } from "./security/origin.ts";
 
 /** Options of {@link createHandler}. */
 export interface HandlerOptions {
@@ -24,10 +26,26 @@ export interface HandlerOptions {
   requestTimeoutMs?: number;
   /** Streamable HTTP sessions idle this long (nothing in flight, no open stream) are closed. Default 30 min. */
   idleTimeoutMs?: number;
+  /** Accepted `Host` values (DNS-rebinding protection); `"any"` turns the check off. Default: loopback names, any port. */
+  allowedHosts?: OriginPolicy["allowedHosts"];
+  /** Accepted `Origin` values; `"any"` turns the check off. Default: http(s) on the allowed host names. */
+  allowedOrigins?: OriginPolicy["allowedOrigins"];
+  /** Authentication, checked on every endpoint before any session lookup or creation. Default: none. */
+  auth?: AuthOptions;
+  /** Live sessions at most; session-creating requests beyond it get 503. Default 10,000. */
+  maxSessions?: number;
+  /** Streams one session may hold open at once. Default 16. */
+  maxStreamsPerSession?: number;
+  /** A request handler running longer than this is aborted and answered with an error (0 = never). Default 10 min. */
+  handlerTimeoutMs?: number;
+  /** Messages in one JSON-RPC batch (2025-03-26) at most. Default 64. */
+  maxBatchSize?: number;
+  /** How long `close()` lets in-flight requests finish before closing every session. Default 5,000. */
+  shutdownGraceMs?: number;
 }
 
 /** {@link HandlerOptions} with every default filled in. */
-export type ResolvedOptions = Required<HandlerOptions>;
+export type ResolvedOptions = Required<Omit<HandlerOptions, "auth">> & Pick<HandlerOptions, "auth">;
 
 function normalizePath(path: string): string {
   const trimmed = path.replace(/\/+$/, "");
@@ -54,5 +72,13 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
     maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
     requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 30 * 60_000,
+    allowedHosts: options.allowedHosts ?? LOOPBACK_HOSTS,
+    allowedOrigins: options.allowedOrigins ?? defaultOrigins(options.allowedHosts),
+    auth: options.auth,
+    maxSessions: options.maxSessions ?? 10_000,
+    maxStreamsPerSession: options.maxStreamsPerSession ?? 16,
+    handlerTimeoutMs: options.handlerTimeoutMs ?? 10 * 60_000,
+    maxBatchSize: options.maxBatchSize ?? 64,
+    shutdownGraceMs: options.shutdownGraceMs ?? 5_000,
   };
 }

@@ -6,6 +6,7 @@
  */
 import type { McpServer } from "./server.ts";
 import { type CloseReason, Session, type SessionTransport } from "./session.ts";
+import { principalId } from "./security/auth.ts";
 
 /** Options of a {@link SessionRegistry}. */
 export interface RegistryOptions {
@@ -13,6 +14,30 @@ export interface RegistryOptions {
   requestTimeoutMs?: number;
   /** Idle timeout of sessions, in ms (0 = none). Default 30 minutes. */
   idleTimeoutMs?: number;
+  /** Live sessions at most; `create()` beyond it throws {@link SessionRefusedError}. Default 10,000. */
+  maxSessions?: number;
+  /** Request handlers running longer than this are aborted and answered with an error (0 = never). */
+  handlerTimeoutMs?: number;
+}
+
+/**
+ * Thrown by {@link SessionRegistry.create} when no session may be created: the live-session
+ * limit is reached, or the handler is shutting down. The handler answers it with 503.
+ */
+export class SessionRefusedError extends Error {
+  /** Why no session was created. */
+  readonly reason: "limit" | "shutdown";
+  constructor(reason: "limit" | "shutdown") {
+    super(reason === "limit" ? "Too many live sessions" : "Server is shutting down");
+    this.name = "SessionRefusedError";
+    this.reason = reason;
+  }
+}
+
+/** What every view of one registry shares. */
+interface RegistryState {
+  readonly sessions: Map<string, Session>;
+  refusing: boolean;
 }
 
 /**
@@ -49,16 +74,38 @@ export const SESSION_ID_PATTERN: RegExp = /^[0-9a-f]{32}$/;
  * ```
  */
 export class SessionRegistry {
-  readonly #sessions = new Map<string, Session>();
+  readonly #state: RegistryState;
+  readonly #sessions: Map<string, Session>;
   readonly #server: McpServer;
   readonly #options: Required<RegistryOptions>;
+  /** Set on a principal's view: the principal its sessions are bound to. */
+  readonly #principal: unknown;
 
-  constructor(server: McpServer, options: RegistryOptions = {}) {
+  constructor(server: McpServer, options: RegistryOptions = {}, view?: { state: RegistryState; principal: unknown }) {
     this.#server = server;
     this.#options = {
       requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
       idleTimeoutMs: options.idleTimeoutMs ?? 30 * 60_000,
+      maxSessions: options.maxSessions ?? 10_000,
+      handlerTimeoutMs: options.handlerTimeoutMs ?? 0,
     };
+    this.#state = view?.state ?? { sessions: new Map(), refusing: false };
+    this.#sessions = this.#state.sessions;
+    this.#principal = view?.principal;
+  }
+
+  /**
+   * The registry as one principal sees it: `get()` finds only sessions bound to that principal
+   * (another's id looks exactly like an unknown one) and `create()` binds new sessions to it.
+   * The handler hands transports this view, so binding holds on every endpoint.
+   */
+  forPrincipal(principal: unknown): SessionRegistry {
+    return new SessionRegistry(this.#server, this.#options, { state: this.#state, principal });
+  }
+
+  /** From now on `create()` throws {@link SessionRefusedError} (graceful shutdown). */
+  refuseNewSessions(): void {
+    this.#state.refusing = true;
   }
 
   /** Number of live sessions. */
@@ -81,12 +128,15 @@ export class SessionRegistry {
    * `idleTimeoutMs` overrides the registry default (legacy sessions live as long as their stream).
    */
   create(transport: SessionTransport, options: { principal?: unknown; idleTimeoutMs?: number } = {}): Session {
+    if (this.#state.refusing) throw new SessionRefusedError("shutdown");
+    if (this.#sessions.size >= this.#options.maxSessions) throw new SessionRefusedError("limit");
     const session = new Session({
       id: newSessionId(),
       transport,
       server: this.#server,
-      principal: options.principal,
+      principal: options.principal ?? this.#principal,
       requestTimeoutMs: this.#options.requestTimeoutMs,
+      handlerTimeoutMs: this.#options.handlerTimeoutMs,
       idleTimeoutMs: options.idleTimeoutMs ?? this.#options.idleTimeoutMs,
       onClosed: (closed) => {
         if (this.#sessions.get(closed.id) === closed) this.#sessions.delete(closed.id);
@@ -98,7 +148,9 @@ export class SessionRegistry {
 
   /** The live session with this id, or `undefined` (unknown and closed ids look the same). */
   get(id: string): Session | undefined {
-    return this.#sessions.get(id);
+    const session = this.#sessions.get(id);
+    if (session === undefined || principalId(session.principal) !== principalId(this.#principal)) return undefined;
+    return session;
   }
 
   /** Closes every session through its own `close()`. */

@@ -19,6 +19,7 @@ import {
 } from "./jsonrpc.ts";
 import { type ClientRequestOptions, createContext, type Implementation, LOGGING_LEVELS, type LoggingLevel } from "./context.ts";
 import type { McpServer } from "./server.ts";
+import { startDeadline } from "./security/limits.ts";
 
 /** Where a session sends messages: a stream, or the response to one POST. */
 export interface MessageSink {
@@ -55,6 +56,8 @@ export interface SessionInit {
   principal?: unknown;
   /** Default timeout of server→client requests. */
   requestTimeoutMs: number;
+  /** Request handlers running longer than this are aborted and answered with an error; 0 or absent = never. */
+  handlerTimeoutMs?: number;
   /** Close the session after this long with nothing in flight and no open stream; 0 = never. */
   idleTimeoutMs: number;
   /** Called exactly once, from `close()`: the registry's removal. */
@@ -321,11 +324,16 @@ export class Session {
       },
       request: (method, params, options) => this.request(method, params, sink, options),
     }, request, controller.signal);
+    const deadline = startDeadline(this.#init.handlerTimeoutMs ?? 0, controller);
     try {
-      const response = await this.#server.handle(request, context);
+      const response = await Promise.race([this.#server.handle(request, context), deadline.expired]);
+      if (deadline.fired) {
+        return errorResponse(request.id, ErrorCode.InternalError, `Request timed out after ${this.#init.handlerTimeoutMs} ms`);
+      }
       // A cancelled request gets no response, as the spec requires.
-      return controller.signal.aborted ? undefined : response;
+      return controller.signal.aborted || response === undefined ? undefined : response;
     } finally {
+      deadline.clear();
       finish();
       if (this.#inFlight.get(request.id) === controller) this.#inFlight.delete(request.id);
       release();
