@@ -78,8 +78,8 @@ export class SessionRegistry {
   readonly #sessions: Map<string, Session>;
   readonly #server: McpServer;
   readonly #options: Required<RegistryOptions>;
-  /** Set on a principal's view: the principal its sessions are bound to. */
-  readonly #principal: unknown;
+  /** Set on a principal's view: the principal its sessions are bound to. The root view sees all. */
+  readonly #view: { principal: unknown } | undefined;
 
   constructor(server: McpServer, options: RegistryOptions = {}, view?: { state: RegistryState; principal: unknown }) {
     this.#server = server;
@@ -91,7 +91,7 @@ export class SessionRegistry {
     };
     this.#state = view?.state ?? { sessions: new Map(), refusing: false };
     this.#sessions = this.#state.sessions;
-    this.#principal = view?.principal;
+    this.#view = view && { principal: view.principal };
   }
 
   /**
@@ -134,7 +134,7 @@ export class SessionRegistry {
       id: newSessionId(),
       transport,
       server: this.#server,
-      principal: options.principal ?? this.#principal,
+      principal: options.principal ?? this.#view?.principal,
       requestTimeoutMs: this.#options.requestTimeoutMs,
       handlerTimeoutMs: this.#options.handlerTimeoutMs,
       idleTimeoutMs: options.idleTimeoutMs ?? this.#options.idleTimeoutMs,
@@ -146,10 +146,14 @@ export class SessionRegistry {
     return session;
   }
 
-  /** The live session with this id, or `undefined` (unknown and closed ids look the same). */
+  /**
+   * The live session with this id, or `undefined`. Unknown, closed and (on a principal's view)
+   * other principals' ids all look the same.
+   */
   get(id: string): Session | undefined {
     const session = this.#sessions.get(id);
-    if (session === undefined || principalId(session.principal) !== principalId(this.#principal)) return undefined;
+    if (session === undefined) return undefined;
+    if (this.#view && principalId(session.principal) !== principalId(this.#view.principal)) return undefined;
     return session;
   }
 
