@@ -10,7 +10,7 @@ files=("$@")
 log=$(mktemp -d)
 
 echo "== deno test =="
-deno test -A --no-check --unstable-no-legacy-abort "${files[@]}" 2>&1 | tee "$log/deno.txt"
+deno test -A --no-check --unstable-no-legacy-abort --v8-flags=--expose-gc "${files[@]}" 2>&1 | tee "$log/deno.txt"
 deno_rc=${PIPESTATUS[0]}
 
 echo "== bun test =="

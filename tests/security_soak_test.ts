@@ -1,0 +1,72 @@
+/**
+ * Soak: thousands of sessions opened and dropped at random points, in-process (the same
+ * cancel/abort paths a socket takes), with POSTs racing the drops. Asserts the counts (0 live
+ * sessions, 0 pending timers, 0 pending handlers, 0 unhandled errors, no bad status) and prints
+ * the figures, memory included.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import process from "node:process";
+import { createHandler } from "../mod.ts";
+import { type ChurnStats, churnLegacySession, churnServer, prng, type Tally } from "./_churn.ts";
+import { watchUnhandled } from "./_hostile.ts";
+import { tick, watchTimers } from "./_leaks.ts";
+import { waitFor } from "./_serve.ts";
+
+const SESSIONS = Number(process.env.TETHER_SOAK_SESSIONS ?? 10_000);
+const WAVE = 50;
+
+function collectGarbage(): boolean {
+  const g = globalThis as { Bun?: { gc(force: boolean): void }; gc?: () => void };
+  if (g.Bun) g.Bun.gc(true);
+  else if (typeof g.gc === "function") g.gc();
+  else return false;
+  return true;
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+test(`soak: ${SESSIONS} legacy sessions opened and dropped at random points leave nothing behind`, async () => {
+  const seed = Number(process.env.TETHER_SOAK_SEED ?? Date.now() % 2 ** 31);
+  const random = prng(seed);
+  const tally: Tally = { started: 0, settled: 0 };
+  const stats: ChurnStats = { sessions: 0, posts: 0, badStatuses: [] };
+  const unhandled = watchUnhandled();
+  const timers = watchTimers();
+  const handler = createHandler(churnServer(tally), { keepAliveMs: 1000 });
+  const gc = collectGarbage();
+  const baseline = process.memoryUsage();
+  let peakHeap = baseline.heapUsed;
+  let peakRss = baseline.rss;
+  let after: NodeJS.MemoryUsage;
+  try {
+    while (stats.sessions < SESSIONS) {
+      const wave = Math.min(WAVE, SESSIONS - stats.sessions);
+      await Promise.all(Array.from({ length: wave }, () => churnLegacySession(handler, random, stats)));
+      const now = process.memoryUsage();
+      peakHeap = Math.max(peakHeap, now.heapUsed);
+      peakRss = Math.max(peakRss, now.rss);
+    }
+    await waitFor(() => handler.sessions.size === 0, 5000, "every session to close");
+    await waitFor(() => tally.started === tally.settled, 5000, "every handler to settle");
+    await tick(5);
+    collectGarbage();
+    after = process.memoryUsage();
+    const leaks = handler.sessions.size + timers.live + (tally.started - tally.settled) + unhandled.count;
+    console.log(
+      `soak (seed ${seed}): ${stats.sessions} legacy sessions churned, ${stats.posts} POSTs, ${tally.started} tool calls; ` +
+        `leaks found: ${leaks} (sessions ${handler.sessions.size}, timers ${timers.live}, handlers ${tally.started - tally.settled}, unhandled ${unhandled.count}); ` +
+        `bad statuses ${stats.badStatuses.length}; heap ${mib(baseline.heapUsed)} → peak ${mib(peakHeap)} → ${mib(after.heapUsed)}${gc ? " after GC" : " (no GC hook)"}; ` +
+        `peak RSS ${mib(peakRss)}`,
+    );
+    assert.equal(handler.sessions.size, 0, "live sessions");
+    assert.equal(timers.live, 0, "pending timers");
+    assert.equal(tally.started, tally.settled, "pending handlers");
+    assert.equal(unhandled.count, 0, `unhandled: ${unhandled.errors.slice(0, 3).map(String).join("; ")}`);
+    assert.deepEqual(stats.badStatuses.slice(0, 5), []);
+  } finally {
+    timers.uninstall();
+    unhandled.stop();
+    await handler.close({ graceMs: 0 });
+  }
+});
