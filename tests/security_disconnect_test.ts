@@ -8,7 +8,9 @@ import assert from "node:assert/strict";
 import { createHandler, type TetherHandler } from "../mod.ts";
 import { churnServer, type Tally } from "./_churn.ts";
 import { initializeLegacy, type LegacyClient, openLegacy } from "./_legacy.ts";
-import { tick, watchTimers } from "./_leaks.ts";
+import { trackTimers } from "./_timers.ts";
+
+const tick = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 import { waitFor } from "./_serve.ts";
 
 type Drop = "cancel" | "abort";
@@ -24,7 +26,7 @@ function drop(client: LegacyClient, how: Drop): Promise<void> {
 
 /** Runs `scenario`, then checks the session, its timers and its handlers are all gone. */
 async function expectNothingLeft(name: string, scenario: (handler: TetherHandler, tally: Tally) => Promise<void>) {
-  const timers = watchTimers();
+  const timers = trackTimers();
   const tally: Tally = { started: 0, settled: 0 };
   const handler = createHandler(churnServer(tally), { keepAliveMs: 5 });
   try {
@@ -34,9 +36,9 @@ async function expectNothingLeft(name: string, scenario: (handler: TetherHandler
     await tick(2);
     assert.equal(handler.sessions.size, 0, `${name}: sessions`);
     assert.equal(tally.started, tally.settled, `${name}: handlers still pending`);
-    assert.equal(timers.live, 0, `${name}: timers still pending`);
+    assert.equal(timers.live(), 0, `${name}: timers still pending`);
   } finally {
-    timers.uninstall();
+    timers.restore();
     await handler.close({ graceMs: 0 });
   }
 }

@@ -10,7 +10,9 @@ import process from "node:process";
 import { createHandler } from "../mod.ts";
 import { type ChurnStats, churnLegacySession, churnServer, prng, type Tally } from "./_churn.ts";
 import { watchUnhandled } from "./_hostile.ts";
-import { tick, watchTimers } from "./_leaks.ts";
+import { trackTimers } from "./_timers.ts";
+
+const tick = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 import { waitFor } from "./_serve.ts";
 
 const SESSIONS = Number(process.env.TETHER_SOAK_SESSIONS ?? 10_000);
@@ -32,7 +34,7 @@ test(`soak: ${SESSIONS} legacy sessions opened and dropped at random points leav
   const tally: Tally = { started: 0, settled: 0 };
   const stats: ChurnStats = { sessions: 0, posts: 0, badStatuses: [] };
   const unhandled = watchUnhandled();
-  const timers = watchTimers();
+  const timers = trackTimers();
   const handler = createHandler(churnServer(tally), { keepAliveMs: 1000 });
   const gc = collectGarbage();
   const baseline = process.memoryUsage();
@@ -52,20 +54,20 @@ test(`soak: ${SESSIONS} legacy sessions opened and dropped at random points leav
     await tick(5);
     collectGarbage();
     after = process.memoryUsage();
-    const leaks = handler.sessions.size + timers.live + (tally.started - tally.settled) + unhandled.count;
+    const leaks = handler.sessions.size + timers.live() + (tally.started - tally.settled) + unhandled.count;
     console.log(
       `soak (seed ${seed}): ${stats.sessions} legacy sessions churned, ${stats.posts} POSTs, ${tally.started} tool calls; ` +
-        `leaks found: ${leaks} (sessions ${handler.sessions.size}, timers ${timers.live}, handlers ${tally.started - tally.settled}, unhandled ${unhandled.count}); ` +
+        `leaks found: ${leaks} (sessions ${handler.sessions.size}, timers ${timers.live()}, handlers ${tally.started - tally.settled}, unhandled ${unhandled.count}); ` +
         `bad statuses ${stats.badStatuses.length}; heap ${mib(baseline.heapUsed)} → peak ${mib(peakHeap)} → ${mib(after.heapUsed)}${gc ? " after GC" : " (no GC hook)"}; ` +
         `peak RSS ${mib(peakRss)}`,
     );
     assert.equal(handler.sessions.size, 0, "live sessions");
-    assert.equal(timers.live, 0, "pending timers");
+    assert.equal(timers.live(), 0, "pending timers");
     assert.equal(tally.started, tally.settled, "pending handlers");
     assert.equal(unhandled.count, 0, `unhandled: ${unhandled.errors.slice(0, 3).map(String).join("; ")}`);
     assert.deepEqual(stats.badStatuses.slice(0, 5), []);
   } finally {
-    timers.uninstall();
+    timers.restore();
     unhandled.stop();
     await handler.close({ graceMs: 0 });
   }
