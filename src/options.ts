@@ -38,7 +38,7 @@ export interface HandlerOptions {
   maxStreamsPerSession?: number;
   /** A request handler running longer than this is aborted and answered with an error (0 = never). Default 10 min. */
   handlerTimeoutMs?: number;
-  /** Messages in one JSON-RPC batch (2025-03-26) at most. Default 64. */
+  /** Messages in one JSON-RPC batch (2025-03-26) at most. Default 100. */
   maxBatchSize?: number;
   /** How long `close()` lets in-flight requests finish before closing every session. Default 5,000. */
   shutdownGraceMs?: number;
@@ -78,7 +78,7 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
     maxSessions: options.maxSessions ?? 10_000,
     maxStreamsPerSession: options.maxStreamsPerSession ?? 16,
     handlerTimeoutMs: options.handlerTimeoutMs ?? 10 * 60_000,
-    maxBatchSize: options.maxBatchSize ?? 64,
+    maxBatchSize: options.maxBatchSize ?? 100,
     shutdownGraceMs: options.shutdownGraceMs ?? 5_000,
   };
 }
