@@ -104,7 +104,7 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
     } catch (error) {
       if (error instanceof SessionRefusedError) {
         return jsonRpcErrorResponse(503, ErrorCode.InternalError, `Service Unavailable: ${error.message}`, {
-          headers: error.reason === "limit" ? { "retry-after": "5" } : {},
+          headers: error.reason === "limit" ? { "retry-after": "10" } : {},
         });
       }
       // Nothing a client sends may crash the process: an unexpected failure is a 500.

@@ -7,7 +7,7 @@ export interface Tally {
   settled: number;
 }
 
-/** Tools: `slow` (waits for abort or ms), `ask` (waits on a sampling answer), `ticker` (progress until aborted), `echo`. */
+/** Tools: `slow` (waits for abort or ms), `ask` (waits on a sampling answer), `ticker` (progress until aborted or `ticks`), `echo`. */
 export function churnServer(tally: Tally): McpServer {
   const server = new McpServer({ name: "churn", version: "1" });
   const tracked = <T>(work: () => Promise<T>): Promise<T> => {
@@ -30,11 +30,17 @@ export function churnServer(tally: Tally): McpServer {
       const answer = await ctx.request("sampling/createMessage", { messages: [], maxTokens: 1 });
       return { content: [{ type: "text", text: JSON.stringify(answer) }] };
     }));
-  server.tool("ticker", {}, (_args, ctx) =>
+  server.tool("ticker", { inputSchema: z.object({ ticks: z.number().optional() }) }, ({ ticks }, ctx) =>
     tracked(() =>
-      new Promise((_resolve, reject) => {
+      new Promise((resolve, reject) => {
         let n = 0;
-        const timer = setInterval(() => ctx.progress(++n), 1);
+        const timer = setInterval(() => {
+          ctx.progress(++n);
+          if (ticks !== undefined && n >= ticks) {
+            clearInterval(timer);
+            resolve({ content: [{ type: "text", text: `${n} ticks` }] });
+          }
+        }, 1);
         ctx.signal.addEventListener("abort", () => {
           clearInterval(timer);
           reject(new Error("aborted"));
@@ -121,6 +127,107 @@ export async function churnLegacySession(handler: TetherHandler, random: () => n
   if (late.status !== 404 && handler.sessions.get(client.sessionId) === undefined) stats.badStatuses.push(`late POST after drop: ${late.status}`);
   for (const response of await Promise.all(racing)) {
     if (response.status !== 202 && response.status !== 404) stats.badStatuses.push(`racing POST: ${response.status}`);
+    await response.body?.cancel().catch(() => {});
+  }
+}
+
+import { MCP_URL, mcpDelete, mcpInitialize, mcpPost } from "./_mcp_inproc.ts";
+import { sseReader } from "./_legacy.ts";
+
+/** The points a Streamable HTTP session can be dropped or abandoned at. */
+export const STREAMABLE_DROP_POINTS = [
+  "initialize-dropped",
+  "after-initialize",
+  "get-stream-dropped",
+  "mid-call-stream",
+  "awaiting-sampling",
+  "answered-sampling",
+  "after-calls",
+  "deleted",
+] as const;
+
+/**
+ * Opens one Streamable HTTP session in-process and drives it to a random point, where its
+ * connections are dropped (cancel() or abort) and the session is either deleted or abandoned to
+ * the idle timeout, with echo POSTs racing. (A dropped POST stream is not a cancellation: the
+ * request runs on and the session outlives it, so tools here finish on their own.)
+ */
+export async function churnStreamableSession(handler: TetherHandler, random: () => number, stats: ChurnStats): Promise<void> {
+  stats.sessions++;
+  const point = STREAMABLE_DROP_POINTS[Math.floor(random() * STREAMABLE_DROP_POINTS.length)];
+  const byAbort = random() < 0.5;
+  const controller = new AbortController();
+  const check = (what: string, response: Response, allowed: number[]) => {
+    if (!allowed.includes(response.status)) stats.badStatuses.push(`${what}: ${response.status}`);
+  };
+  const dropBody = async (response: Response) => {
+    if (byAbort) controller.abort();
+    else await response.body?.cancel().catch(() => {});
+  };
+  if (point === "initialize-dropped") {
+    stats.posts++;
+    const response = await mcpPost(handler, {
+      jsonrpc: "2.0",
+      id: 0,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "churn", version: "1" } },
+    }, {}, controller.signal);
+    check("initialize", response, [200]);
+    await dropBody(response);
+    return; // abandoned: the idle timeout ends it
+  }
+  stats.posts += 2;
+  const id = await mcpInitialize(handler, { sampling: {} });
+  if (id === undefined) {
+    stats.badStatuses.push("initialize failed");
+    return;
+  }
+  const headers = { "mcp-session-id": id, "mcp-protocol-version": "2025-06-18" };
+  const racing: Promise<Response>[] = [];
+  const call = (requestId: number, name: string, args: Record<string, unknown> = {}, signal?: AbortSignal) => {
+    stats.posts++;
+    return mcpPost(handler, { jsonrpc: "2.0", id: requestId, method: "tools/call", params: { name, arguments: args, _meta: { progressToken: requestId } } }, headers, signal);
+  };
+  if (point === "get-stream-dropped") {
+    const response = await handler.fetch(new Request(MCP_URL, { headers: { accept: "text/event-stream", ...headers }, signal: controller.signal }));
+    check("GET", response, [200]);
+    await dropBody(response);
+  } else if (point === "mid-call-stream") {
+    const response = await call(1, "ticker", { ticks: 3 }, controller.signal);
+    check("ticker", response, [200]);
+    if (response.body) await sseReader(response.body).next();
+    await dropBody(response);
+  } else if (point === "awaiting-sampling" || point === "answered-sampling") {
+    const response = await call(1, "ask", {}, controller.signal);
+    check("ask", response, [200]);
+    const events = sseReader(response.body!);
+    let event = await events.next();
+    if (event?.data === "") event = await events.next(); // a priming event comes first for 2025-11-25
+    const request = event === undefined ? undefined : JSON.parse(event.data);
+    if (point === "answered-sampling" && request?.method === "sampling/createMessage") {
+      stats.posts++;
+      const answer = await mcpPost(handler, { jsonrpc: "2.0", id: request.id, result: { role: "assistant", content: { type: "text", text: "ok" }, model: "m" } }, headers);
+      check("sampling answer", answer, [202]);
+      await answer.body?.cancel().catch(() => {});
+    }
+    await dropBody(response);
+  } else if (point === "after-calls") {
+    for (let i = 1, n = 1 + Math.floor(random() * 3); i <= n; i++) {
+      const response = await call(i, "echo", { text: "x".repeat(Math.floor(random() * 100)) });
+      check("echo", response, [200]);
+      await response.body?.cancel().catch(() => {});
+    }
+  }
+  for (let i = 0, n = Math.floor(random() * 3); i < n; i++) racing.push(call(100 + i, "echo", { text: "race" }));
+  if (point === "deleted" || random() < 0.5) {
+    check("DELETE", await mcpDelete(handler, id), [200]);
+    stats.posts++;
+    const late = await mcpPost(handler, { jsonrpc: "2.0", id: 999, method: "ping" }, headers);
+    check("POST after DELETE", late, [404]);
+    await late.body?.cancel().catch(() => {});
+  }
+  for (const response of await Promise.all(racing)) {
+    check("racing POST", response, [200, 404]);
     await response.body?.cancel().catch(() => {});
   }
 }

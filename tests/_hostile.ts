@@ -12,25 +12,44 @@ export const RUNS = Number(process.env.TETHER_FUZZ_RUNS ?? 10_000);
 
 const printable = fc.stringMatching(/^[\x20-\x7e]{0,40}$/);
 
-/** A header value: usually meaningful, sometimes random printable ASCII. */
-function headerValue(meaningful: string[]): fc.Arbitrary<string> {
-  return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...meaningful) }, { weight: 1, arbitrary: printable });
-}
-
 export const LOOPBACK_ORIGINS = ["http://localhost", "http://localhost:5173", "https://127.0.0.1:8443", "http://[::1]:3000"];
 
-/** Random request headers (a subset of those the handler reads, plus noise). */
-export const headersArb: fc.Arbitrary<Record<string, string>> = fc.record({
-  "content-type": headerValue(["application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "APPLICATION/JSON", ""]),
-  accept: headerValue(["text/event-stream", "application/json, text/event-stream", "*/*", "text/*", "application/json", "text/event-stream;q=0", ""]),
-  origin: headerValue([...LOOPBACK_ORIGINS, "https://evil.example", "null", "http://localhost.evil.example"]),
-  host: headerValue(["localhost", "localhost:8787", "127.0.0.1:1", "[::1]", "evil.example", "localhost@evil.example"]),
-  authorization: headerValue(["Bearer alice-token", "Bearer nope", "Basic YTpi", "Bearer", ""]),
-  "mcp-session-id": headerValue(["0123456789abcdef0123456789abcdef", "x", ""]),
-  "mcp-protocol-version": headerValue(["2025-06-18", "2025-03-26", "2024-11-05", "2026-07-28", "bogus"]),
-  "last-event-id": headerValue(["0", "abc", "1:2:3"]),
-  "x-noise": printable,
-}, { requiredKeys: [] });
+/** For each header the handler reads: values that mean something to it (good and bad). */
+const MEANINGFUL: Record<string, string[]> = {
+  "content-type": ["application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "APPLICATION/JSON", ""],
+  accept: ["text/event-stream", "application/json, text/event-stream", "*/*", "text/*", "application/json", "text/event-stream;q=0", ""],
+  origin: [...LOOPBACK_ORIGINS, "https://evil.example", "null", "http://localhost.evil.example"],
+  host: ["localhost", "localhost:8787", "127.0.0.1:1", "[::1]", "evil.example", "localhost@evil.example"],
+  authorization: ["Bearer alice-token", "Bearer nope", "Basic YTpi", "Bearer", ""],
+  "mcp-session-id": ["0123456789abcdef0123456789abcdef", "x", ""],
+  "mcp-protocol-version": ["2025-06-18", "2025-03-26", "2024-11-05", "2025-11-25", "2026-07-28", "bogus"],
+  "last-event-id": ["0", "abc", "1:2:3"],
+  "x-noise": ["1"],
+};
+
+const ABSENT = Symbol("absent");
+
+/**
+ * Random request headers around a `base` a correct client would send: each header is usually
+ * kept as in `base` (absent when `base` has none), sometimes dropped, sometimes replaced by a
+ * meaningful or random value. Cases so reach the deep paths as well as every refusal.
+ */
+export function headersArb(base: Record<string, string> = {}): fc.Arbitrary<Record<string, string>> {
+  const fields: Record<string, fc.Arbitrary<string | typeof ABSENT>> = {};
+  for (const [name, meaningful] of Object.entries(MEANINGFUL)) {
+    fields[name] = fc.oneof(
+      { weight: 12, arbitrary: fc.constant(base[name] ?? ABSENT) },
+      { weight: 1, arbitrary: fc.constant(ABSENT) },
+      { weight: 2, arbitrary: fc.constantFrom(...meaningful) },
+      { weight: 1, arbitrary: printable },
+    );
+  }
+  return fc.record(fields).map((values) => {
+    const out: Record<string, string> = {};
+    for (const [name, value] of Object.entries(values)) if (value !== ABSENT) out[name] = value;
+    return out;
+  });
+}
 
 const knownMethods = [
   "initialize",
@@ -68,8 +87,24 @@ export const jsonRpcArb: fc.Arbitrary<unknown> = fc.record({
   error: fc.oneof(fc.record({ code: fc.integer(), message: fc.string() }), fc.jsonValue({ maxDepth: 1 })),
 }, { requiredKeys: [] });
 
+const id = fc.oneof(fc.integer(), fc.string({ maxLength: 8 }));
+
+/** Well-formed messages a real client sends, so cases also reach the session's own handling. */
+export const validMessageArb: fc.Arbitrary<unknown> = fc.oneof(
+  id.map((id) => ({ jsonrpc: "2.0", id, method: "ping" })),
+  id.map((id) => ({ jsonrpc: "2.0", id, method: "tools/list" })),
+  fc.tuple(id, fc.string({ maxLength: 50 })).map(([id, text]) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "echo", arguments: { text } } })),
+  fc.tuple(id, fc.constantFrom("add", "fail", "nope")).map(([id, name]) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: { a: 1, b: 2 } } })),
+  id.map((id) => ({ jsonrpc: "2.0", id, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "fuzz", version: "1" } } })),
+  fc.constant({ jsonrpc: "2.0", method: "notifications/initialized" }),
+  id.map((requestId) => ({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId } })),
+  id.map((id) => ({ jsonrpc: "2.0", id, result: {} })),
+);
+
 /** A request body: random bytes, random JSON, JSON-RPC-shaped values, batches of them, or nothing. */
 export const bodyArb: fc.Arbitrary<Uint8Array | string | undefined> = fc.oneof(
+  { weight: 8, arbitrary: validMessageArb.map((v) => JSON.stringify(v)) },
+  { weight: 1, arbitrary: fc.array(validMessageArb, { minLength: 1, maxLength: 4 }).map((v) => JSON.stringify(v)) },
   { weight: 1, arbitrary: fc.constant(undefined) },
   { weight: 2, arbitrary: fc.uint8Array({ maxLength: 256 }) },
   { weight: 2, arbitrary: fc.json({ maxDepth: 3 }) },
@@ -80,7 +115,7 @@ export const bodyArb: fc.Arbitrary<Uint8Array | string | undefined> = fc.oneof(
 
 /** Methods a `Request` can carry (the constructor refuses CONNECT, TRACE, TRACK). */
 export const methodArb: fc.Arbitrary<string> = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom("GET", "POST", "DELETE") },
+  { weight: 8, arbitrary: fc.constantFrom("GET", "POST", "DELETE") },
   { weight: 1, arbitrary: fc.constantFrom("PUT", "PATCH", "HEAD", "OPTIONS", "FOO", "get") },
 );
 
@@ -111,9 +146,14 @@ export function buildRequest(url: string, method: string, headers: Record<string
   }
 }
 
+/** How often each status was answered, per endpoint group (printed, to show what the cases reached). */
+export const statusCounts: Record<string, Record<number, number>> = {};
+
 /** Every answer: a well-formed status; 4xx/5xx carry a JSON-RPC error body (read here). */
 export async function assertWellFormed(response: unknown, allowed: readonly number[], what: string): Promise<Response> {
   assert.ok(response instanceof Response, `${what}: not a Response`);
+  const group = (statusCounts[what.replace(/\?.*$/, "")] ??= {});
+  group[response.status] = (group[response.status] ?? 0) + 1;
   assert.ok(Number.isInteger(response.status) && response.status >= 200 && response.status <= 599, `${what}: status ${response.status}`);
   assert.ok(allowed.includes(response.status), `${what}: status ${response.status} not in ${allowed.join(",")}`);
   if (response.status >= 400 && response.status !== 418) {

@@ -16,7 +16,7 @@ describe("bounds", () => {
       const b = await openLegacy(handler);
       const refused = await handler.fetch(new Request("http://localhost/sse", { headers: { accept: "text/event-stream" } }));
       assert.equal(refused.status, 503);
-      assert.equal(refused.headers.get("retry-after"), "5");
+      assert.match(refused.headers.get("retry-after") ?? "", /^\d+$/);
       assert.equal((await refused.json()).jsonrpc, "2.0");
       assert.equal(handler.sessions.size, 2);
       await a.cancel();
@@ -104,7 +104,7 @@ describe("bounds", () => {
     }
   });
 
-  test("over a socket: a client that never reads its SSE stream is cut off and the session closes", async () => {
+  test("over a socket: a client that never reads its SSE stream is cut off and the session closes", { timeout: 60_000 }, async () => {
     const handler = createHandler(testServer(), { maxBufferedBytes: 256 * 1024 });
     const served = await serveHandler(handler);
     const port = Number(new URL(served.url).port);

@@ -18,9 +18,11 @@ import {
   passesDefaultPolicy,
   queryArb,
   RUNS,
+  statusCounts,
   watchUnhandled,
 } from "./_hostile.ts";
 import { initializeLegacy, type LegacyClient, openLegacy } from "./_legacy.ts";
+import { MCP_URL, mcpDelete, mcpInitialize, mcpMessages, servesMcp } from "./_mcp_inproc.ts";
 import { waitFor } from "./_serve.ts";
 
 /** A server whose tools all finish quickly, so random calls leave nothing in flight for long. */
@@ -41,7 +43,21 @@ function drain(client: LegacyClient): Promise<void> {
   })().catch(() => {});
 }
 
-const totals = { cases: 0 };
+const totals = { cases: 0, groups: 0 };
+
+/** Bun stops a node:test test after 5 s unless told otherwise; 10,000 cases take longer on a busy CI machine. */
+const LONG = { timeout: 300_000 };
+
+// Whether this build serves Streamable HTTP at /mcp: then /mcp gets a property of its own,
+// otherwise it is one more path that must answer 404.
+const MCP_SERVED = await (async () => {
+  const probe = createHandler(fuzzServer());
+  try {
+    return await servesMcp(probe);
+  } finally {
+    await probe.close({ graceMs: 0 });
+  }
+})();
 
 describe(`hostile input (${RUNS} cases per endpoint)`, () => {
   const unhandled = watchUnhandled();
@@ -61,13 +77,16 @@ describe(`hostile input (${RUNS} cases per endpoint)`, () => {
     await drained;
     await handler.close({ graceMs: 1000 });
     unhandled.stop();
-    console.log(`property tests: ${totals.cases} hostile cases tried over 4 endpoint groups, ${unhandled.count} unhandled errors, ${handler.sessions.size} sessions left`);
+    console.log(`property tests: ${totals.cases} hostile cases tried over ${totals.groups} endpoint groups${MCP_SERVED ? " (/mcp included)" : ""}, ${unhandled.count} unhandled errors`);
+    for (const [group, counts] of Object.entries(statusCounts).sort()) {
+      if (Object.values(counts).reduce((a, b) => a + b, 0) >= 100) console.log(`  ${group}: ${Object.entries(counts).map(([s, n]) => `${s}×${n}`).join(" ")}`);
+    }
     assert.equal(unhandled.count, 0, `unhandled: ${unhandled.errors.map(String).join("; ")}`);
   });
 
-  test("GET /sse (any method, headers, query): 200 only for an acceptable GET; a session lives exactly as long as its stream", async () => {
+  test("GET /sse (any method, headers, query): 200 only for an acceptable GET; a session lives exactly as long as its stream", LONG, async () => {
     await fc.assert(
-      fc.asyncProperty(methodArb, headersArb, queryArb(() => handler.sessions.ids()), bodyArb, async (method, headers, query, body) => {
+      fc.asyncProperty(methodArb, headersArb({ accept: "text/event-stream" }), queryArb(() => handler.sessions.ids()), bodyArb, async (method, headers, query, body) => {
         const request = buildRequest(`http://localhost/sse${query}`, method, headers, body);
         fc.pre(request !== undefined);
         totals.cases++;
@@ -86,11 +105,12 @@ describe(`hostile input (${RUNS} cases per endpoint)`, () => {
       }),
       { numRuns: RUNS },
     );
+    totals.groups++;
   });
 
-  test("POST /messages (any method, headers, sessionId, body): 202 only for a valid message to a live session; the registry never changes", async () => {
+  test("POST /messages (any method, headers, sessionId, body): 202 only for a valid message to a live session; the registry never changes", LONG, async () => {
     await fc.assert(
-      fc.asyncProperty(methodArb, headersArb, queryArb(() => [live.sessionId]), bodyArb, async (method, headers, query, body) => {
+      fc.asyncProperty(fc.constantFrom("POST", "POST", "POST", "GET", "DELETE", "PUT"), headersArb({ "content-type": "application/json" }), queryArb(() => [live.sessionId]), bodyArb, async (method, headers, query, body) => {
         const request = buildRequest(`http://localhost/messages${query}`, method, headers, body);
         fc.pre(request !== undefined);
         totals.cases++;
@@ -110,21 +130,22 @@ describe(`hostile input (${RUNS} cases per endpoint)`, () => {
       }),
       { numRuns: RUNS },
     );
+    totals.groups++;
     assert.ok(handler.sessions.get(live.sessionId), "the live session survived every hostile message");
   });
 
-  test("any other path (including /mcp until it is served): 4xx, JSON-RPC error, no session", async () => {
+  test(`any other path${MCP_SERVED ? "" : " (including /mcp, not served in this build)"}: 4xx, JSON-RPC error, no session`, LONG, async () => {
     const pathArb = fc.oneof(
-      fc.constantFrom("/", "/mcp", "/sse/", "/messages/x", "/SSE", "/.well-known/oauth-protected-resource", "//sse", "/%2e%2e/sse"),
-      fc.webPath(),
+      fc.constantFrom("/", "/mcp/", "/MCP", "/sse/", "/messages/x", "/SSE", "/.well-known/oauth-protected-resource", "//sse", "/%2e%2e/sse"),
+      fc.array(fc.stringMatching(/^[a-zA-Z0-9._~%-]{0,12}$/), { maxLength: 4 }).map((parts) => `/${parts.join("/")}`),
     );
     await fc.assert(
-      fc.asyncProperty(methodArb, pathArb, headersArb, queryArb(() => [live.sessionId]), bodyArb, async (method, path, headers, query, body) => {
+      fc.asyncProperty(methodArb, pathArb, headersArb(), queryArb(() => [live.sessionId]), bodyArb, async (method, path, headers, query, body) => {
         const url = `http://localhost${path.startsWith("/") ? path : `/${path}`}${query}`;
         const request = buildRequest(url, method, headers, body);
         fc.pre(request !== undefined);
         const pathname = new URL(request!.url).pathname;
-        fc.pre(pathname !== "/sse" && pathname !== "/messages");
+        fc.pre(pathname !== "/sse" && pathname !== "/messages" && !(MCP_SERVED && pathname === "/mcp"));
         totals.cases++;
         const before = handler.sessions.size;
         const response = await assertWellFormed(await handler.fetch(request), [400, 403, 404, 405, 406, 415], `${method} ${url}`);
@@ -134,9 +155,65 @@ describe(`hostile input (${RUNS} cases per endpoint)`, () => {
       }),
       { numRuns: RUNS },
     );
+    totals.groups++;
   });
 
-  test("with authentication on: every endpoint answers 401/403 unless the token is valid, and only then may a session open", async () => {
+  if (MCP_SERVED) {
+    test("/mcp (any method, headers, Mcp-Session-Id, body): right status class; the registry changes only by a successful initialize or DELETE", LONG, async () => {
+      let liveId = (await mcpInitialize(handler))!;
+      const sessionArb = fc.oneof(
+        { weight: 4, arbitrary: fc.constant("live") },
+        { weight: 1, arbitrary: fc.constant(undefined) },
+        { weight: 1, arbitrary: fc.stringMatching(/^[0-9a-f]{32}$/) },
+        { weight: 1, arbitrary: fc.stringMatching(/^[\x21-\x7e]{0,40}$/) },
+      );
+      const allowedFor: Record<string, number[]> = {
+        POST: [200, 202, 400, 403, 404, 406, 413, 415],
+        GET: [200, 400, 403, 404, 406, 409],
+        DELETE: [200, 400, 403, 404],
+      };
+      await fc.assert(
+        fc.asyncProperty(methodArb, headersArb({ "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-06-18" }), sessionArb, bodyArb, async (method, rawHeaders, sessionChoice, body) => {
+          const headers = { ...rawHeaders };
+          delete headers["mcp-session-id"];
+          if (sessionChoice !== undefined) headers["mcp-session-id"] = sessionChoice === "live" ? liveId : sessionChoice;
+          const request = buildRequest(MCP_URL, method, headers, body);
+          fc.pre(request !== undefined);
+          totals.cases++;
+          method = request!.method;
+          const before = new Set(handler.sessions.ids());
+          const response = await assertWellFormed(await handler.fetch(request!), allowedFor[method] ?? [403, 405], `${method} /mcp`);
+          if (!passesDefaultPolicy(headers)) assert.equal(response.status, 403);
+          if (response.status === 200 && method === "POST") {
+            for (const message of await mcpMessages(response)) assert.equal(message.jsonrpc, "2.0");
+          } else if (!response.bodyUsed) {
+            await response.body?.cancel();
+          }
+          const after = new Set(handler.sessions.ids());
+          const created = [...after].filter((id) => !before.has(id));
+          const removed = [...before].filter((id) => !after.has(id));
+          if (created.length > 0) {
+            assert.equal(created.length, 1);
+            assert.equal(method, "POST");
+            assert.equal(response.status, 200);
+            assert.equal(response.headers.get("mcp-session-id"), created[0], "only an initialize that succeeded adds a session");
+            assert.equal((await mcpDelete(handler, created[0])).status, 200);
+          }
+          if (removed.length > 0) {
+            assert.deepEqual(removed, [liveId], "only DELETE of the session removes it");
+            assert.equal(method, "DELETE");
+            assert.equal(response.status, 200);
+            liveId = (await mcpInitialize(handler))!;
+          }
+        }),
+        { numRuns: RUNS },
+      );
+      totals.groups++;
+      await mcpDelete(handler, liveId);
+    });
+  }
+
+  test("with authentication on: every endpoint answers 401/403 unless the token is valid, and only then may a session open", LONG, async () => {
     const guarded = createHandler(fuzzServer(), {
       auth: {
         authenticate: bearerAuth({ verify: (t) => (t === "alice-token" ? { id: "alice", scopes: [] } : undefined) }),
@@ -146,27 +223,28 @@ describe(`hostile input (${RUNS} cases per endpoint)`, () => {
     const pathArb = fc.constantFrom("/sse", "/messages", "/mcp", "/.well-known/oauth-protected-resource/mcp", "/elsewhere");
     try {
       await fc.assert(
-        fc.asyncProperty(methodArb, pathArb, headersArb, queryArb(() => [live.sessionId]), bodyArb, async (method, path, headers, query, body) => {
+        fc.asyncProperty(methodArb, pathArb, headersArb(), queryArb(() => [live.sessionId]), bodyArb, async (method, path, headers, query, body) => {
           const request = buildRequest(`http://localhost${path}${query}`, method, headers, body);
           fc.pre(request !== undefined);
           totals.cases++;
-          const response = await assertWellFormed(await guarded.fetch(request), [200, 202, 400, 401, 403, 404, 405, 406, 413, 415], `${method} ${path}`);
+          const response = await assertWellFormed(await guarded.fetch(request), [200, 202, 400, 401, 403, 404, 405, 406, 409, 413, 415], `${method} ${path}`);
           const authorized = request.headers.get("authorization")?.trim() === "Bearer alice-token";
           const metadata = path.startsWith("/.well-known/");
           if (!metadata && !passesDefaultPolicy(headers)) assert.equal(response.status, 403);
           else if (!metadata && !authorized) assert.ok(response.status === 401, `unauthenticated ${method} ${path}: ${response.status}`);
           if (response.status === 401) assert.match(response.headers.get("www-authenticate") ?? "", /^Bearer resource_metadata="/);
-          if (response.status === 200 && !metadata) {
-            assert.equal(guarded.sessions.size, 1);
-            await response.body!.cancel();
-            await waitFor(() => guarded.sessions.size === 0, 2000, "the dropped stream's session to close");
-          } else {
-            if (!response.bodyUsed) await response.body?.cancel();
+          if (guarded.sessions.size > 0) assert.ok(authorized && response.status === 200, "only an authorized request opens a session");
+          if (!response.bodyUsed) await response.body?.cancel();
+          // A legacy session ends with its stream; a Streamable HTTP one is ended with DELETE.
+          for (const id of guarded.sessions.ids()) {
+            if (guarded.sessions.get(id)?.transport === "streamable") await mcpDelete(guarded, id, { authorization: "Bearer alice-token" });
           }
+          await waitFor(() => guarded.sessions.size === 0, 2000, "the case's session to close");
           assert.equal(guarded.sessions.size, 0, "no session outlives its case");
         }),
         { numRuns: RUNS },
       );
+      totals.groups++;
     } finally {
       await guarded.close();
     }

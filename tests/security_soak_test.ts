@@ -8,7 +8,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
 import { createHandler } from "../mod.ts";
-import { type ChurnStats, churnLegacySession, churnServer, prng, type Tally } from "./_churn.ts";
+import { type ChurnStats, churnLegacySession, churnServer, churnStreamableSession, prng, type Tally } from "./_churn.ts";
+import { servesMcp } from "./_mcp_inproc.ts";
 import { watchUnhandled } from "./_hostile.ts";
 import { trackTimers } from "./_timers.ts";
 
@@ -17,6 +18,8 @@ import { waitFor } from "./_serve.ts";
 
 const SESSIONS = Number(process.env.TETHER_SOAK_SESSIONS ?? 10_000);
 const WAVE = 50;
+/** Bun stops a node:test test after 5 s unless told otherwise. */
+const LONG = { timeout: 300_000 };
 
 function collectGarbage(): boolean {
   const g = globalThis as { Bun?: { gc(force: boolean): void }; gc?: () => void };
@@ -28,35 +31,47 @@ function collectGarbage(): boolean {
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
-test(`soak: ${SESSIONS} legacy sessions opened and dropped at random points leave nothing behind`, async () => {
+const MCP_SERVED = await (async () => {
+  const probe = createHandler(churnServer({ started: 0, settled: 0 }));
+  try {
+    return await servesMcp(probe);
+  } finally {
+    await probe.close({ graceMs: 0 });
+  }
+})();
+
+type Churn = typeof churnLegacySession;
+
+async function soak(kind: string, churn: Churn, options: Parameters<typeof createHandler>[1]) {
   const seed = Number(process.env.TETHER_SOAK_SEED ?? Date.now() % 2 ** 31);
   const random = prng(seed);
   const tally: Tally = { started: 0, settled: 0 };
   const stats: ChurnStats = { sessions: 0, posts: 0, badStatuses: [] };
   const unhandled = watchUnhandled();
   const timers = trackTimers();
-  const handler = createHandler(churnServer(tally), { keepAliveMs: 1000 });
+  const handler = createHandler(churnServer(tally), options);
   const gc = collectGarbage();
   const baseline = process.memoryUsage();
   let peakHeap = baseline.heapUsed;
   let peakRss = baseline.rss;
-  let after: NodeJS.MemoryUsage;
+  let peakSessions = 0;
   try {
     while (stats.sessions < SESSIONS) {
       const wave = Math.min(WAVE, SESSIONS - stats.sessions);
-      await Promise.all(Array.from({ length: wave }, () => churnLegacySession(handler, random, stats)));
+      await Promise.all(Array.from({ length: wave }, () => churn(handler, random, stats)));
       const now = process.memoryUsage();
       peakHeap = Math.max(peakHeap, now.heapUsed);
       peakRss = Math.max(peakRss, now.rss);
+      peakSessions = Math.max(peakSessions, handler.sessions.size);
     }
-    await waitFor(() => handler.sessions.size === 0, 5000, "every session to close");
+    await waitFor(() => handler.sessions.size === 0, 10_000, "every session to close");
     await waitFor(() => tally.started === tally.settled, 5000, "every handler to settle");
     await tick(5);
     collectGarbage();
-    after = process.memoryUsage();
+    const after = process.memoryUsage();
     const leaks = handler.sessions.size + timers.live() + (tally.started - tally.settled) + unhandled.count;
     console.log(
-      `soak (seed ${seed}): ${stats.sessions} legacy sessions churned, ${stats.posts} POSTs, ${tally.started} tool calls; ` +
+      `soak ${kind} (seed ${seed}): ${stats.sessions} sessions churned (peak ${peakSessions} live), ${stats.posts} POSTs, ${tally.started} tool calls; ` +
         `leaks found: ${leaks} (sessions ${handler.sessions.size}, timers ${timers.live()}, handlers ${tally.started - tally.settled}, unhandled ${unhandled.count}); ` +
         `bad statuses ${stats.badStatuses.length}; heap ${mib(baseline.heapUsed)} → peak ${mib(peakHeap)} → ${mib(after.heapUsed)}${gc ? " after GC" : " (no GC hook)"}; ` +
         `peak RSS ${mib(peakRss)}`,
@@ -71,4 +86,12 @@ test(`soak: ${SESSIONS} legacy sessions opened and dropped at random points leav
     unhandled.stop();
     await handler.close({ graceMs: 0 });
   }
-});
+}
+
+test(`soak: ${SESSIONS} legacy sessions opened and dropped at random points leave nothing behind`, LONG, () =>
+  soak("legacy HTTP+SSE", churnLegacySession, { keepAliveMs: 1000 }));
+
+if (MCP_SERVED) {
+  test(`soak: ${SESSIONS} Streamable HTTP sessions opened, dropped, deleted or abandoned at random points leave nothing behind`, LONG, () =>
+    soak("Streamable HTTP", churnStreamableSession, { keepAliveMs: 1000, idleTimeoutMs: 30, requestTimeoutMs: 50 }));
+}
