@@ -90,7 +90,7 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
       if (auth) {
         const outcome = await authenticateRequest(request, auth, resource);
         if (outcome instanceof Response) return outcome;
-        routeCtx = { ...ctx, registry: registry.forPrincipal(outcome) };
+        routeCtx = { ...ctx, registry: registry.forPrincipal(outcome), principal: outcome };
       }
       if (pathname === ssePath) {
         if (request.method !== "GET") return methodNotAllowed("GET");

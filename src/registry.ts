@@ -23,6 +23,18 @@ export interface RegistryOptions {
 /**
  * Thrown by {@link SessionRegistry.create} when no session may be created: the live-session
  * limit is reached, or the handler is shutting down. The handler answers it with 503.
+ *
+ * @example
+ * ```ts
+ * import { McpServer } from "./server.ts";
+ * import { SessionRefusedError, SessionRegistry } from "./registry.ts";
+ * const registry = new SessionRegistry(new McpServer({ name: "demo", version: "1" }), { maxSessions: 0 });
+ * try {
+ *   registry.create("sse");
+ * } catch (error) {
+ *   if (error instanceof SessionRefusedError) console.log(error.reason); // "limit"
+ * }
+ * ```
  */
 export class SessionRefusedError extends Error {
   /** Why no session was created. */
