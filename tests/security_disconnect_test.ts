@@ -7,7 +7,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHandler, type TetherHandler } from "../mod.ts";
 import { churnServer, type Tally } from "./_churn.ts";
-import { initializeLegacy, type LegacyClient, openLegacy } from "./_legacy.ts";
+import { initializeLegacy, type LegacyClient, openLegacy, sseReader } from "./_legacy.ts";
+import { MCP_URL, mcpDelete, mcpPost, servesMcp } from "./_mcp_inproc.ts";
 import { trackTimers } from "./_timers.ts";
 
 const tick = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -153,3 +154,102 @@ describe("disconnect at every point leaves nothing behind", () => {
       }));
   }
 });
+
+// Streamable HTTP (when this build serves /mcp): a dropped connection is not a close, so the
+// checks are that the drop leaves the session usable and that DELETE then leaves nothing.
+const MCP_SERVED = await (async () => {
+  const probe = createHandler(churnServer({ started: 0, settled: 0 }));
+  try {
+    return await servesMcp(probe);
+  } finally {
+    await probe.close({ graceMs: 0 });
+  }
+})();
+
+if (MCP_SERVED) {
+  describe("Streamable HTTP: disconnect at every point, then DELETE, leaves nothing behind", () => {
+    const version = "2025-11-25"; // priming events and event ids, so streams can be resumed
+    const init = async (handler: TetherHandler) => {
+      const response = await mcpPost(handler, {
+        jsonrpc: "2.0",
+        id: 0,
+        method: "initialize",
+        params: { protocolVersion: version, capabilities: { sampling: {} }, clientInfo: { name: "t", version: "1" } },
+      });
+      const id = response.headers.get("mcp-session-id")!;
+      await response.body?.cancel();
+      const headers = { "mcp-session-id": id, "mcp-protocol-version": version };
+      await (await mcpPost(handler, { jsonrpc: "2.0", method: "notifications/initialized" }, headers)).body?.cancel();
+      return { id, headers };
+    };
+    const finish = async (handler: TetherHandler, id: string, headers: Record<string, string>) => {
+      const ping = await mcpPost(handler, { jsonrpc: "2.0", id: 77, method: "ping" }, headers);
+      assert.equal(ping.status, 200, "the session outlives a dropped connection");
+      await ping.body?.cancel();
+      assert.equal((await mcpDelete(handler, id)).status, 200);
+    };
+
+    for (const how of DROPS) {
+      test(`${how}: the standalone GET stream`, () =>
+        expectNothingLeft("GET stream", async (handler) => {
+          const { id, headers } = await init(handler);
+          const controller = new AbortController();
+          const response = await handler.fetch(new Request(MCP_URL, { headers: { accept: "text/event-stream", ...headers }, signal: controller.signal }));
+          assert.equal(response.status, 200);
+          if (how === "abort") controller.abort();
+          else await response.body!.cancel();
+          await finish(handler, id, headers);
+        }));
+
+      test(`${how}: mid-response on a POST stream, then during the replay of that stream`, () =>
+        expectNothingLeft("replay", async (handler, tally) => {
+          const { id, headers } = await init(handler);
+          const controller = new AbortController();
+          const response = await mcpPost(handler, {
+            jsonrpc: "2.0",
+            id: 1,
+            method: "tools/call",
+            params: { name: "ticker", arguments: { ticks: 20 }, _meta: { progressToken: 1 } },
+          }, headers, controller.signal);
+          assert.equal(response.headers.get("content-type"), "text/event-stream");
+          const events = sseReader(response.body!);
+          const priming = await events.next();
+          assert.ok(priming?.id, "a priming event with an id comes first");
+          await events.next();
+          if (how === "abort") controller.abort();
+          else await events.cancel();
+          // The request runs on; resume from the priming event and drop again mid-replay.
+          const resume = new AbortController();
+          const replay = await handler.fetch(new Request(MCP_URL, {
+            headers: { accept: "text/event-stream", "last-event-id": priming!.id!, ...headers },
+            signal: resume.signal,
+          }));
+          assert.equal(replay.status, 200);
+          const replayed = sseReader(replay.body!);
+          assert.ok(await replayed.next(), "something is replayed");
+          if (how === "abort") resume.abort();
+          else await replayed.cancel();
+          await waitFor(() => tally.started === tally.settled, 2000, "the ticker to finish on its own");
+          await finish(handler, id, headers);
+        }));
+
+      test(`${how}: while the server waits on a sampling answer (the wait ends with the session)`, () =>
+        expectNothingLeft("sampling", async (handler, tally) => {
+          const { id, headers } = await init(handler);
+          const controller = new AbortController();
+          const response = await mcpPost(handler, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "ask" } }, headers, controller.signal);
+          const events = sseReader(response.body!);
+          let event = await events.next();
+          if (event?.data === "") event = await events.next();
+          assert.equal(JSON.parse(event!.data).method, "sampling/createMessage");
+          if (how === "abort") controller.abort();
+          else await events.cancel();
+          const session = handler.sessions.get(id)!;
+          assert.equal(session.pendingCount, 1, "dropping the stream does not cancel the request");
+          assert.equal(tally.started - tally.settled, 1);
+          assert.equal((await mcpDelete(handler, id)).status, 200);
+          assert.equal(session.pendingCount, 0);
+        }));
+    }
+  });
+}
