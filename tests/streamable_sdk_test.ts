@@ -137,7 +137,7 @@ describe("SDK v1 client over Streamable HTTP", () => {
       const result = await call;
       assert.deepEqual(result.content, [{ type: "text", text: "survived" }]);
       assert.deepEqual(seen, [1, 2]);
-      await waitFor(() => streamableStats(session)!.streams <= 1, 5000, "the POST stream to end");
+      await waitFor(() => streamableStats(session)!.postStreams === 0, 5000, "the POST stream to end");
     }, droppingFetch);
   });
 

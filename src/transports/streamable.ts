@@ -47,8 +47,8 @@ const streamsOf = new WeakMap<Session, SessionStreams>();
 
 /** What stays of a Streamable HTTP session's streams, for tests and metrics. */
 export interface StreamableStats {
-  /** Logical streams alive (the standalone one counts once opened). */
-  streams: number;
+  /** POST streams alive (the standalone stream lives as long as the session and is not counted). */
+  postStreams: number;
   /** Open HTTP connections carrying them. */
   connections: number;
 }
@@ -59,7 +59,7 @@ export interface StreamableStats {
  *
  * @example
  * ```ts ignore
- * streamableStats(handler.sessions.get(id)!); // { streams: 0, connections: 0 }
+ * streamableStats(handler.sessions.get(id)!); // { postStreams: 0, connections: 0 }
  * ```
  */
 export function streamableStats(session: Session): StreamableStats | undefined {
@@ -67,7 +67,8 @@ export function streamableStats(session: Session): StreamableStats | undefined {
   if (!streams) return undefined;
   let connections = 0;
   for (const channel of streams.channels.values()) if (channel.connected) connections++;
-  return { streams: streams.channels.size, connections };
+  const postStreams = streams.channels.size - (streams.channels.has(STANDALONE_STREAM) ? 1 : 0);
+  return { postStreams, connections };
 }
 
 /** One HTTP connection carrying an SSE stream; ends on cancel, abort, failed write or close. */
