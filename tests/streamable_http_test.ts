@@ -406,6 +406,25 @@ describe("Streamable HTTP: resumability", () => {
     }, server);
   });
 
+  test("closeSseConnections ends the GET connection, not the stream: messages sent meanwhile replay after Last-Event-ID", async () => {
+    const { closeSseConnections } = await import("../mod.ts");
+    await withServer({}, async (url, handler) => {
+      const id = await openSession(url);
+      const session = handler.sessions.get(id)!;
+      const get = new SseReader(await fetch(url, { headers: { accept: "text/event-stream", ...sessionHeaders(id) } }));
+      const priming = await get.next();
+      assert.equal(closeSseConnections(session), 1);
+      assert.equal(await get.next(), undefined, "the connection ended");
+      assert.equal(session.notify({ jsonrpc: "2.0", method: "notifications/tools/list_changed" }), true, "stored for the client");
+      assert.equal(handler.sessions.size, 1);
+      const resumed = new SseReader(await fetch(url, { headers: { accept: "text/event-stream", "last-event-id": priming!.id!, ...sessionHeaders(id) } }));
+      assert.deepEqual(await resumed.nextMessage(), { jsonrpc: "2.0", method: "notifications/tools/list_changed" });
+      session.notify({ jsonrpc: "2.0", method: "notifications/resources/list_changed" });
+      assert.deepEqual(await resumed.nextMessage(), { jsonrpc: "2.0", method: "notifications/resources/list_changed" }, "then live");
+      await resumed.cancel();
+    });
+  });
+
   test("an unknown Last-Event-ID gets 400", async () => {
     await withServer({}, async (url) => {
       const id = await openSession(url);

@@ -71,6 +71,25 @@ export function streamableStats(session: Session): StreamableStats | undefined {
   return { postStreams, connections };
 }
 
+/**
+ * Closes every SSE connection of a Streamable HTTP session without ending its streams or the
+ * session (2025-11-25 polling, or draining a server before a restart): clients reconnect with
+ * `Last-Event-ID` and receive what was sent meanwhile. Returns how many connections closed.
+ *
+ * @example
+ * ```ts ignore
+ * import { closeSseConnections } from "./streamable.ts";
+ * for (const id of handler.sessions.ids()) closeSseConnections(handler.sessions.get(id)!);
+ * ```
+ */
+export function closeSseConnections(session: Session): number {
+  const streams = streamsOf.get(session);
+  if (!streams) return 0;
+  let closed = 0;
+  for (const channel of [...streams.channels.values()]) if (channel.dropConnection()) closed++;
+  return closed;
+}
+
 /** One HTTP connection carrying an SSE stream; ends on cancel, abort, failed write or close. */
 class Connection {
   readonly sse: SseStream;
