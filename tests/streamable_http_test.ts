@@ -425,6 +425,30 @@ describe("Streamable HTTP: resumability", () => {
     });
   });
 
+  test("polling in auto mode: closeConnection() before any message answers with a priming event, the result follows on resume", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const server = testServer();
+    server.tool("test_reconnection", { description: "Closes its stream before answering" }, async (_args, ctx) => {
+      const closed = ctx.closeConnection();
+      await gate;
+      return { content: [{ type: "text", text: `closed ${closed}` }] };
+    });
+    await withServer({ sseRetryMs: 100 }, async (url) => {
+      const id = await openSession(url);
+      const res = await post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "test_reconnection" } }, sessionHeaders(id));
+      assert.equal(res.headers.get("content-type"), "text/event-stream");
+      const reader = new SseReader(res);
+      const priming = await reader.next();
+      assert.deepEqual({ data: priming?.data, retry: priming?.retry, hasId: Boolean(priming?.id) }, { data: "", retry: 100, hasId: true });
+      assert.equal(await reader.next(), undefined, "the connection closed without the result");
+      const resumed = new SseReader(await fetch(url, { headers: { accept: "text/event-stream", "last-event-id": priming!.id!, ...sessionHeaders(id) } }));
+      open();
+      assert.deepEqual(await resumed.nextMessage(), { jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "closed true" }] } });
+      assert.equal(await resumed.next(), undefined);
+    }, server);
+  });
+
   test("an unknown Last-Event-ID gets 400", async () => {
     await withServer({}, async (url) => {
       const id = await openSession(url);

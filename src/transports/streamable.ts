@@ -315,6 +315,9 @@ class PostExchange implements MessageSink {
   }
 
   closeConnection(): boolean {
+    if (this.#done) return false;
+    // Undecided (auto mode): commit to a stream whose priming event lets the client resume.
+    if (!this.#channel && this.#init.mode !== "json" && this.#init.prime && this.#init.streams.store) this.#openStream();
     return this.#channel?.dropConnection() ?? false;
   }
 
