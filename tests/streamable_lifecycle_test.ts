@@ -139,3 +139,54 @@ describe("Streamable HTTP: server→client requests, cancellation, shutdown", ()
     }
   });
 });
+
+describe("Streamable HTTP: a handler's bad result or a failing event store crash nothing", () => {
+  function badServer(): McpServer {
+    const server = testServer();
+    server.method("custom/bigint", () => ({ value: 1n as unknown as number }));
+    server.tool("chatty_bigint", { description: "Logs, then returns an unserialisable result" }, (_args, ctx) => {
+      ctx.log("info", "x");
+      return { content: [{ type: "text", text: "x" }], structuredContent: { n: 1n } } as never;
+    });
+    return server;
+  }
+
+  for (const responseMode of ["json", "auto"] as const) {
+    test(`an unserialisable result is answered with -32603 (${responseMode} mode)`, async () => {
+      await withServer({ responseMode }, badServer(), async (url) => {
+        const res = await post(url, initializeMessage());
+        const id = res.headers.get("mcp-session-id")!;
+        await res.body?.cancel();
+        const answer = await post(url, { jsonrpc: "2.0", id: 3, method: "custom/bigint" }, sessionHeaders(id));
+        assert.equal(answer.status, 200);
+        const body = await answer.json();
+        assert.equal(body.id, 3);
+        assert.equal(body.error.code, -32603);
+        assert.match(body.error.message, /^Response could not be serialized/);
+        const streamed = await post(url, { jsonrpc: "2.0", id: 4, method: "tools/call", params: { name: "chatty_bigint" } }, sessionHeaders(id));
+        const text = await streamed.text();
+        assert.match(text, /"id":4,"error":\{"code":-32603,"message":"Response could not be serialized/);
+      });
+    });
+  }
+
+  test("an event store that throws: events go out without ids, requests are answered", async () => {
+    const eventStore = {
+      append(): string {
+        throw new Error("store down");
+      },
+      replayAfter: () => undefined,
+      dropSession() {},
+    };
+    await withServer({ responseMode: "sse", eventStore }, testServer(), async (url) => {
+      const res = await post(url, initializeMessage());
+      const id = res.headers.get("mcp-session-id")!;
+      const init = new SseReader(res);
+      assert.equal((await init.nextMessage())?.result.protocolVersion, "2025-11-25");
+      const reader = new SseReader(await post(url, { jsonrpc: "2.0", id: 2, method: "ping" }, sessionHeaders(id)));
+      const event = await reader.next();
+      assert.equal(event?.id, undefined);
+      assert.deepEqual(JSON.parse(event!.data), { jsonrpc: "2.0", id: 2, result: {} });
+    });
+  });
+});

@@ -11,6 +11,7 @@
  */
 import {
   ErrorCode,
+  errorResponse,
   isRequest,
   isResponse,
   type JsonRpcMessage,
@@ -18,7 +19,7 @@ import {
   parseMessage,
   type RequestId,
 } from "../jsonrpc.ts";
-import { accepts, jsonResponse, jsonRpcErrorResponse } from "../http.ts";
+import { accepts, jsonRpcErrorResponse } from "../http.ts";
 import { encodeEvent, SSE_HEADERS, SseStream } from "../sse.ts";
 import type { EventStore, Replay } from "../event_store.ts";
 import type { MessageSink, Session } from "../session.ts";
@@ -42,6 +43,19 @@ const LAST_BATCH_VERSION = "2025-03-26";
 const STANDALONE_STREAM = "g";
 
 const NO_SINK: MessageSink = { send: () => false };
+
+/**
+ * A message as JSON text. A result that cannot be serialised (a handler returned a BigInt or a
+ * cycle) becomes an internal error, so the request is still answered; other messages: undefined.
+ */
+function encode(message: JsonRpcMessage): string | undefined {
+  try {
+    return JSON.stringify(message);
+  } catch (error) {
+    if (!isResponse(message)) return undefined;
+    return JSON.stringify(errorResponse(message.id, ErrorCode.InternalError, `Response could not be serialized: ${String(error)}`));
+  }
+}
 
 const streamsOf = new WeakMap<Session, SessionStreams>();
 
@@ -153,13 +167,13 @@ class EventChannel implements MessageSink {
     let wrote = false;
     if (init.replay) {
       for (const event of init.replay.events) {
-        if (event.message === null) continue;
-        wrote = connection.sse.send({ event: "message", id: event.id, data: JSON.stringify(event.message) }) || wrote;
+        const data = event.message === null ? undefined : encode(event.message);
+        if (data !== undefined) wrote = connection.sse.send({ event: "message", id: event.id, data }) || wrote;
       }
     } else if (init.prime && store) {
       const retry = this.#owner.ctx.options.sseRetryMs;
-      const id = store.append(session.id, this.id, null);
-      wrote = connection.sse.send(retry > 0 ? { id, data: "", retry } : { id, data: "" });
+      const id = this.#owner.append(this.id, null);
+      if (id !== undefined) wrote = connection.sse.send(retry > 0 ? { id, data: "", retry } : { id, data: "" });
     }
     if (!wrote) connection.sse.comment("stream open");
     return response;
@@ -170,11 +184,15 @@ class EventChannel implements MessageSink {
    * written to the connection if there is one. True when the client has it or can resume it.
    */
   send(message: JsonRpcMessage): boolean {
-    if (this.#finished || !this.#everConnected) return false;
-    const store = this.#owner.store;
-    const id = store ? store.append(this.#owner.session.id, this.id, message) : undefined;
+    return this.sendEncoded(message, encode(message));
+  }
+
+  /** {@link EventChannel.send} with the message's JSON text already made. */
+  sendEncoded(message: JsonRpcMessage, text: string | undefined): boolean {
+    if (this.#finished || !this.#everConnected || text === undefined) return false;
+    const id = this.#owner.append(this.id, message);
     const connection = this.#connection;
-    if (connection && connection.sse.send({ event: "message", id, data: JSON.stringify(message) })) return true;
+    if (connection && connection.sse.send({ event: "message", id, data: text })) return true;
     return id !== undefined;
   }
 
@@ -231,6 +249,16 @@ class SessionStreams {
     return channel;
   }
 
+  /** Stores an event; undefined without a store or when the store fails (the event then has no id). */
+  append(streamId: string, message: JsonRpcMessage | null): string | undefined {
+    if (!this.store) return undefined;
+    try {
+      return this.store.append(this.session.id, streamId, message);
+    } catch {
+      return undefined;
+    }
+  }
+
   forget(channel: EventChannel): void {
     if (this.channels.get(channel.id) === channel) this.channels.delete(channel.id);
   }
@@ -261,7 +289,8 @@ class PostExchange implements MessageSink {
   #resolve!: (response: Response) => void;
   readonly #init: ExchangeInit;
   readonly #pending: Set<RequestId>;
-  #responses: JsonRpcMessage[] = [];
+  /** Responses held for a JSON answer, with their JSON text. */
+  #responses: Array<{ message: JsonRpcMessage; text: string }> = [];
   #channel: EventChannel | undefined;
   #done = false;
   readonly #disown: () => void;
@@ -277,17 +306,17 @@ class PostExchange implements MessageSink {
   send(message: JsonRpcMessage): boolean {
     if (this.#done) return false;
     const final = isResponse(message) && message.id != null && this.#pending.has(message.id);
+    const text = encode(message);
     if (final) this.#pending.delete((message as { id: RequestId }).id);
     if (this.#channel) {
-      const delivered = this.#channel.send(message);
+      const delivered = this.#channel.sendEncoded(message, text);
       if (this.#pending.size === 0) this.#finish();
       return delivered;
     }
     if (final) {
-      this.#responses.push(message);
+      this.#responses.push({ message, text: text! });
       if (this.#pending.size === 0) {
-        const body = this.#init.batch ? this.#responses : this.#responses[0];
-        this.#resolve(jsonResponse(body, { headers: this.#init.headers() }));
+        this.#resolve(this.#jsonAnswer());
         this.#finish();
       }
       return true;
@@ -305,13 +334,17 @@ class PostExchange implements MessageSink {
     // A request that ended without a response (cancelled) is over too.
     if (this.#done || !this.#pending.delete(requestId) || this.#pending.size > 0) return;
     if (!this.#channel) {
-      this.#resolve(
-        this.#responses.length > 0
-          ? jsonResponse(this.#init.batch ? this.#responses : this.#responses[0], { headers: this.#init.headers() })
-          : new Response(null, { status: 202, headers: this.#init.headers() }),
-      );
+      this.#resolve(this.#responses.length > 0 ? this.#jsonAnswer() : new Response(null, { status: 202, headers: this.#init.headers() }));
     }
     this.#finish();
+  }
+
+  #jsonAnswer(): Response {
+    const headers = new Headers(this.#init.headers());
+    headers.set("content-type", "application/json");
+    const texts = this.#responses.map((r) => r.text);
+    const body = this.#init.batch ? `[${texts.join(",")}]` : texts[0];
+    return new Response(body, { headers });
   }
 
   closeConnection(): boolean {
@@ -329,7 +362,7 @@ class PostExchange implements MessageSink {
     // Responses that came first (a batch) go out before what made the stream necessary.
     const earlier = this.#responses;
     this.#responses = [];
-    for (const message of earlier) channel.send(message);
+    for (const { message, text } of earlier) channel.sendEncoded(message, text);
   }
 
   #finish(): void {
@@ -516,7 +549,16 @@ function dispatch(
     headers,
     onDone,
   });
-  for (const message of messages) void session.receive(message, isRequest(message) ? exchange : session.defaultSink ?? NO_SINK);
+  for (const message of messages) {
+    if (!isRequest(message)) {
+      void session.receive(message, session.defaultSink ?? NO_SINK);
+      continue;
+    }
+    // receive() does not reject; should it ever, the request is still answered.
+    session.receive(message, exchange).catch((error) => {
+      exchange.send(errorResponse(message.id, ErrorCode.InternalError, `Internal error: ${String(error)}`));
+    });
+  }
   return exchange.response;
 }
 
@@ -551,7 +593,8 @@ export function getStreamable(ctx: TransportContext, request: Request, platform:
     // The stream is over: replay what the client missed, then end.
     let text = "";
     for (const event of replay.events) {
-      if (event.message !== null) text += encodeEvent({ event: "message", id: event.id, data: JSON.stringify(event.message) });
+      const data = event.message === null ? undefined : encode(event.message);
+      if (data !== undefined) text += encodeEvent({ event: "message", id: event.id, data });
     }
     return new Response(text || ": stream over\n\n", { headers: SSE_HEADERS });
   }
