@@ -151,6 +151,11 @@ describe("Streamable HTTP: status codes and headers", () => {
       const other = await post(url, ping(3), sessionHeaders(id, "2025-11-25"));
       assert.equal(other.status, 400);
       assert.deepEqual(await other.json(), error(-32600, "Bad Request: MCP-Protocol-Version 2025-11-25 does not match the negotiated version 2025-06-18"));
+      for (const method of ["GET", "DELETE"]) {
+        const res = await fetch(url, { method, headers: { accept: "text/event-stream", ...sessionHeaders(id, "2025-03-26") } });
+        assert.equal(res.status, 400, method);
+        assert.deepEqual(await res.json(), error(-32600, "Bad Request: MCP-Protocol-Version 2025-03-26 does not match the negotiated version 2025-06-18"));
+      }
       const badInit = await post(url, initializeMessage(), { "mcp-protocol-version": "nope" });
       assert.equal(badInit.status, 400);
       assert.deepEqual(await badInit.json(), error(-32600, 'Bad Request: Unsupported MCP-Protocol-Version: "nope"'));
