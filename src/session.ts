@@ -111,6 +111,8 @@ export class Session {
   readonly #inFlight = new Map<RequestId, AbortController>();
   readonly #pending = new Map<RequestId, PendingRequest>();
   readonly #owned = new Set<() => void>();
+  /** URIs this session subscribed to with `resources/subscribe`; emptied by `close()`. */
+  readonly #subscriptions = new Set<string>();
   readonly #lifetime = new AbortController();
   #nextRequestId = 0;
   #holds = 0;
@@ -199,6 +201,7 @@ export class Session {
     this.#lifetime.abort(error);
     for (const controller of this.#inFlight.values()) controller.abort(error);
     this.#inFlight.clear();
+    this.#subscriptions.clear();
     const pending = [...this.#pending.values()];
     this.#pending.clear();
     for (const p of pending) p.reject(error);
@@ -291,9 +294,20 @@ export class Session {
     });
   }
 
-  /** Sends a notification not tied to a request (list changes, resource updates). */
+  /** URIs this session is subscribed to (`resources/subscribe`). */
+  get subscriptions(): ReadonlySet<string> {
+    return this.#subscriptions;
+  }
+
+  /**
+   * Sends a notification not tied to a request (list changes, resource updates).
+   * `notifications/resources/updated` goes only to sessions subscribed to its URI.
+   */
   notify(notification: JsonRpcNotification): boolean {
     if (this.closed || !this.initialized || !this.defaultSink) return false;
+    if (notification.method === "notifications/resources/updated" && !this.#subscriptions.has(String(notification.params?.uri))) {
+      return false;
+    }
     return this.defaultSink.send(notification);
   }
 
@@ -316,6 +330,7 @@ export class Session {
       logLevel: this.logLevel,
       sessionId: this.id,
       principal: this.principal,
+      subscriptions: this.#subscriptionsView,
       send: (m) => {
         sink.send(m);
       },
@@ -383,6 +398,15 @@ export class Session {
     if ("result" in response) pending.resolve(response.result);
     else pending.reject(new McpError(response.error.code, response.error.message, response.error.data));
   }
+
+  /** What the core may do with the subscriptions: nothing once the session is closed. */
+  readonly #subscriptionsView = {
+    add: (uri: string) => {
+      if (!this.closed) this.#subscriptions.add(uri);
+    },
+    delete: (uri: string) => this.#subscriptions.delete(uri),
+    has: (uri: string) => this.#subscriptions.has(uri),
+  };
 
   #armIdleTimer(): void {
     this.#clearIdleTimer();
