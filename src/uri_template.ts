@@ -127,7 +127,9 @@ export class UriTemplate {
       } else {
         // Unreserved expansions cannot span a "/" or "?"; reserved ones may contain anything
         // but the characters that would start a later query or fragment.
-        const body = rules.reserved ? (part.operator === "#" ? ".*" : "[^?#]*") : "[^/?#]*";
+        // A path-segment expression with several values spans that many segments.
+        const segments = part.operator === "/" && (part.vars.length > 1 || part.vars.some((v) => v.explode));
+        const body = rules.reserved ? (part.operator === "#" ? ".*" : "[^?#]*") : segments ? "[^/?#]*(?:/[^/?#]*)*" : "[^/?#]*";
         source += rules.first === "" ? `(${body})` : `(?:${escapeRegExp(rules.first)}(${body}))?`;
       }
       this.#captures.push({ expression: part, query });
