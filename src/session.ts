@@ -19,6 +19,7 @@ import {
 } from "./jsonrpc.ts";
 import { type ClientRequestOptions, createContext, type Implementation, LOGGING_LEVELS, type LoggingLevel } from "./context.ts";
 import type { McpServer } from "./server.ts";
+import { missingClientCapability } from "./client_capabilities.ts";
 
 /** Where a session sends messages: a stream, or the response to one POST. */
 export interface MessageSink {
@@ -65,13 +66,6 @@ interface PendingRequest {
   resolve(result: Record<string, unknown>): void;
   reject(error: unknown): void;
 }
-
-/** Capability a client must have declared for the server to send it a request. */
-const REQUIRED_CAPABILITY: Record<string, string> = {
-  "sampling/createMessage": "sampling",
-  "elicitation/create": "elicitation",
-  "roots/list": "roots",
-};
 
 /**
  * One client session. Created only by the {@link SessionRegistry}.
@@ -247,8 +241,8 @@ export class Session {
     options: ClientRequestOptions = {},
   ): Promise<Record<string, unknown>> {
     if (this.closed) return Promise.reject(new SessionClosedError(this.#closeReason!));
-    const capability = REQUIRED_CAPABILITY[method];
-    if (capability !== undefined && this.clientCapabilities[capability] === undefined) {
+    const capability = missingClientCapability(method, params, this.clientCapabilities);
+    if (capability !== undefined) {
       return Promise.reject(
         new McpError(ErrorCode.InvalidRequest, `Client does not support ${method} (no "${capability}" capability)`),
       );

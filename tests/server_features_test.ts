@@ -260,3 +260,21 @@ describe("the session decides what only a session knows", () => {
     session.close();
   });
 });
+
+describe("server→client requests are sent only with the client's capability", () => {
+  test("missingClientCapability names what is missing", async () => {
+    const { missingClientCapability } = await import("../src/client_capabilities.ts");
+    assert.equal(missingClientCapability("ping", undefined, {}), undefined);
+    assert.equal(missingClientCapability("roots/list", undefined, {}), "roots");
+    assert.equal(missingClientCapability("roots/list", undefined, { roots: {} }), undefined);
+    assert.equal(missingClientCapability("sampling/createMessage", {}, {}), "sampling");
+    assert.equal(missingClientCapability("sampling/createMessage", { tools: [] }, { sampling: {} }), "sampling.tools");
+    assert.equal(missingClientCapability("sampling/createMessage", { includeContext: "thisServer" }, { sampling: {} }), "sampling.context");
+    assert.equal(missingClientCapability("sampling/createMessage", { includeContext: "none" }, { sampling: {} }), undefined);
+    assert.equal(missingClientCapability("elicitation/create", {}, {}), "elicitation");
+    assert.equal(missingClientCapability("elicitation/create", {}, { elicitation: {} }), undefined, "{} means form mode");
+    assert.equal(missingClientCapability("elicitation/create", {}, { elicitation: { url: {} } }), "elicitation.form");
+    assert.equal(missingClientCapability("elicitation/create", { mode: "url" }, { elicitation: {} }), "elicitation.url");
+    assert.equal(missingClientCapability("elicitation/create", { mode: "url" }, { elicitation: { form: {}, url: {} } }), undefined);
+  });
+});
