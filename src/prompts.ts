@@ -44,7 +44,7 @@ export interface PromptDefinition<A extends PromptArgs | undefined = PromptArgs 
   description?: string;
   /** The arguments. A zod object's fields must accept strings (MCP sends strings). */
   arguments?: A;
-  /** Completers for arguments, used by `completion/complete`. */
+  /** Completers for arguments, used by `completion/complete` (zod enum arguments complete by themselves). */
   complete?: Completers;
   _meta?: Record<string, unknown>;
   /** Extra fields published verbatim (e.g. `icons`). */
@@ -81,6 +81,27 @@ function describeArguments(args: PromptArgs | undefined): PromptArgument[] | und
     out.required = !schema.safeParse(undefined).success;
     return out;
   });
+}
+
+/** The values of a zod enum field (through optional / default / nullable wrappers), if it is one. */
+function enumValues(schema: z.ZodType): string[] | undefined {
+  let current: unknown = schema;
+  for (let depth = 0; depth < 8 && current; depth++) {
+    if (current instanceof z.ZodEnum) return (current.options as unknown[]).map(String);
+    current = (current as { _zod?: { def?: { innerType?: unknown } } })._zod?.def?.innerType;
+  }
+  return undefined;
+}
+
+/** Completers for zod enum arguments that have none: the enum's values that start with the input. */
+function enumCompleters(args: PromptArgs | undefined): Completers {
+  if (!isZodObject(args)) return {};
+  const out: Completers = {};
+  for (const [name, field] of Object.entries(args.shape)) {
+    const values = enumValues(field as z.ZodType);
+    if (values) out[name] = (value) => values.filter((v) => v.startsWith(value));
+  }
+  return out;
 }
 
 const GetPromptParamsSchema = z.object({
@@ -132,7 +153,7 @@ export function definePrompt<A extends PromptArgs | undefined>(
   return {
     name,
     listing,
-    complete: complete ?? {},
+    complete: { ...enumCompleters(args), ...complete },
     async get(values, ctx) {
       let parsed: unknown = values;
       if (schema) {

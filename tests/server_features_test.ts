@@ -156,6 +156,15 @@ describe("completion/complete", () => {
     assert.equal(result!.completion.hasMore, true);
   });
 
+  test("a zod enum argument completes from its values without a completer", async () => {
+    const server = new McpServer({ name: "t", version: "1" });
+    server.prompt("p", { arguments: z.object({ tone: z.enum(["formal", "friendly", "funny"]).optional() }) }, () => ({ messages: [] }));
+    const { result } = await call(server, "completion/complete", { ref: { type: "ref/prompt", name: "p" }, argument: { name: "tone", value: "f" } });
+    assert.deepEqual(result!.completion.values, ["formal", "friendly", "funny"]);
+    const narrower = await call(server, "completion/complete", { ref: { type: "ref/prompt", name: "p" }, argument: { name: "tone", value: "fu" } });
+    assert.deepEqual(narrower.result!.completion.values, ["funny"]);
+  });
+
   test("malformed params and unknown references are -32602; a fixed resource completes to nothing", async () => {
     const server = new McpServer({ name: "t", version: "1" });
     server.resource("test://r", {}, (uri) => ({ contents: [{ uri, text: "" }] }));
