@@ -10,6 +10,7 @@ import { jsonRpcErrorResponse } from "./http.ts";
 import { ErrorCode } from "./jsonrpc.ts";
 import type { PlatformArg, TransportContext } from "./transports/context.ts";
 import { openLegacySession, postLegacyMessage } from "./transports/legacy_sse.ts";
+import { handleMcpEndpoint } from "./transports/mcp_endpoint.ts";
 import type { Session } from "./session.ts";
 import { checkOrigin } from "./security/origin.ts";
 import { authenticateRequest, isResourceMetadataPath, protectedResourceMetadataResponse, resourceFor } from "./security/auth.ts";
@@ -64,6 +65,7 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
   const base = resolved.basePath;
   const ssePath = base + resolved.ssePath;
   const messagesPath = base + resolved.messagesPath;
+  const mcpPath = base + resolved.mcpPath;
   const unsubscribe = server.subscribe((notification) => {
     for (const session of registry.values()) session.notify(notification);
   });
@@ -92,6 +94,7 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
         if (outcome instanceof Response) return outcome;
         routeCtx = { ...ctx, registry: registry.forPrincipal(outcome), principal: outcome };
       }
+      if (pathname === mcpPath) return await handleMcpEndpoint(routeCtx, request, platform);
       if (pathname === ssePath) {
         if (request.method !== "GET") return methodNotAllowed("GET");
         return openLegacySession(routeCtx, request, platform, messagesPath);

@@ -5,6 +5,15 @@
  */
 import type { AuthOptions } from "./security/auth.ts";
 import { defaultOrigins, LOOPBACK_HOSTS, type OriginPolicy } from "./security/origin.ts";
+import { type EventStore, MemoryEventStore } from "./event_store.ts";
+
+/**
+ * How a Streamable HTTP POST carrying requests is answered: `"json"` always with
+ * `application/json`; `"sse"` always with `text/event-stream`; `"auto"` with JSON when the
+ * first message the server sends for the POST is its response, otherwise with an SSE stream
+ * that ends after the response.
+ */
+export type ResponseMode = "auto" | "json" | "sse";
 
 /** Options of {@link createHandler}. */
 export interface HandlerOptions {
@@ -34,7 +43,7 @@ export interface HandlerOptions {
   auth?: AuthOptions;
   /** Live sessions at most; session-creating requests beyond it get 503. Default 10,000. */
   maxSessions?: number;
-  /** Streams one session may hold open at once. Default 16. */
+  /** Streams (Streamable HTTP POSTs carrying requests) one session may hold open at once; beyond → 429. Default 32. */
   maxStreamsPerSession?: number;
   /** A request handler running longer than this is aborted and answered with an error (0 = never). Default 10 min. */
   handlerTimeoutMs?: number;
@@ -42,6 +51,17 @@ export interface HandlerOptions {
   maxBatchSize?: number;
   /** How long `close()` lets in-flight requests finish before closing every session. Default 5,000. */
   shutdownGraceMs?: number;
+  /** How Streamable HTTP POSTs with requests are answered. Default `"auto"`. */
+  responseMode?: ResponseMode;
+  /**
+   * Where Streamable HTTP SSE events are kept for resumption with `Last-Event-ID`; `false`
+   * turns resumability off (no event ids). Default: a bounded {@link MemoryEventStore}.
+   */
+  eventStore?: EventStore | false;
+  /** The `retry:` (ms) sent with priming events to 2025-11-25 clients; 0 = none. Default 0. */
+  sseRetryMs?: number;
+  /** Streamable HTTP without sessions: no `Mcp-Session-Id`, every POST self-contained, GET and DELETE 405. */
+  stateless?: boolean;
 }
 
 /** {@link HandlerOptions} with every default filled in. */
@@ -76,9 +96,13 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
     allowedOrigins: options.allowedOrigins ?? defaultOrigins(options.allowedHosts),
     auth: options.auth,
     maxSessions: options.maxSessions ?? 10_000,
-    maxStreamsPerSession: options.maxStreamsPerSession ?? 16,
+    maxStreamsPerSession: options.maxStreamsPerSession ?? 32,
     handlerTimeoutMs: options.handlerTimeoutMs ?? 10 * 60_000,
     maxBatchSize: options.maxBatchSize ?? 100,
     shutdownGraceMs: options.shutdownGraceMs ?? 5_000,
+    responseMode: options.responseMode ?? "auto",
+    eventStore: options.eventStore ?? new MemoryEventStore(),
+    sseRetryMs: options.sseRetryMs ?? 0,
+    stateless: options.stateless ?? false,
   };
 }

@@ -125,6 +125,11 @@ export class SessionRegistry {
     return this.#sessions.size;
   }
 
+  /** True when the cap on live sessions is reached: transports refuse new sessions (503). */
+  get full(): boolean {
+    return this.#sessions.size >= this.#options.maxSessions;
+  }
+
   /** Ids of the live sessions. */
   ids(): string[] {
     return [...this.#sessions.keys()];

@@ -7,6 +7,7 @@ import { acquireStream, checkBatchSize, openStreamCount } from "../src/security/
 import { testServer } from "./_fixtures.ts";
 import { initializeLegacy, openLegacy } from "./_legacy.ts";
 import { serveHandler, waitFor } from "./_serve.ts";
+import { mcpInitialize, mcpPost } from "./_mcp_inproc.ts";
 
 describe("bounds", () => {
   test("live sessions are capped: beyond maxSessions GET /sse gets 503 with Retry-After, and a freed slot is reusable", async () => {
@@ -75,6 +76,55 @@ describe("bounds", () => {
     const refused = checkBatchSize(new Array(101).fill({}), 100)!;
     assert.equal(refused.status, 400);
     assert.equal((await refused.json()).error.code, -32600);
+  });
+
+  test("Streamable HTTP: a session holds at most maxStreamsPerSession POSTs carrying requests; the next gets 429 until one ends", async () => {
+    const handler = createHandler(testServer(), { maxStreamsPerSession: 2 });
+    try {
+      const id = (await mcpInitialize(handler))!;
+      const headers = { "mcp-session-id": id, "mcp-protocol-version": "2025-06-18" };
+      const slow = (n: number) => mcpPost(handler, { jsonrpc: "2.0", id: n, method: "tools/call", params: { name: "slow", arguments: { ms: 60_000 } } }, headers);
+      const first = slow(1);
+      const second = slow(2);
+      await waitFor(() => handler.sessions.get(id)!.inFlightCount === 2);
+      const third = await slow(3);
+      assert.equal(third.status, 429);
+      assert.equal((await third.json()).error.code, -32600);
+      // Notifications need no stream and still pass.
+      assert.equal((await mcpPost(handler, { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 1 } }, headers)).status, 202);
+      await waitFor(() => handler.sessions.get(id)!.inFlightCount === 1);
+      const ping = await mcpPost(handler, { jsonrpc: "2.0", id: 4, method: "ping" }, headers);
+      assert.equal(ping.status, 200, "a freed slot is usable again");
+      await ping.body?.cancel();
+      await handler.close({ graceMs: 0 });
+      for (const response of await Promise.all([first, second])) await response.body?.cancel().catch(() => {});
+    } finally {
+      await handler.close();
+    }
+  });
+
+  test("Streamable HTTP: a 2025-03-26 batch over maxBatchSize is refused with 400 before any message is handled", async () => {
+    const handler = createHandler(testServer(), { maxBatchSize: 2 });
+    try {
+      const init = await mcpPost(handler, {
+        jsonrpc: "2.0",
+        id: 0,
+        method: "initialize",
+        params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+      });
+      const id = init.headers.get("mcp-session-id")!;
+      await init.body?.cancel();
+      const headers = { "mcp-session-id": id, "mcp-protocol-version": "2025-03-26" };
+      const ping = (n: number) => ({ jsonrpc: "2.0", id: n, method: "ping" });
+      const ok = await mcpPost(handler, [ping(1), ping(2)], headers);
+      assert.equal(ok.status, 200);
+      assert.equal((await ok.json()).length, 2);
+      const refused = await mcpPost(handler, [ping(3), ping(4), ping(5)], headers);
+      assert.equal(refused.status, 400);
+      assert.equal((await refused.json()).error.message, "Bad Request: a batch may carry at most 2 messages");
+    } finally {
+      await handler.close();
+    }
   });
 
   test("a slow reader (never reads) is cut off at the buffer limit and its session closes", async () => {

@@ -77,7 +77,7 @@ export function tooManyStreamsResponse(max: number): Response {
  */
 export function checkBatchSize(batch: readonly unknown[], max: number): Response | undefined {
   if (batch.length <= max) return undefined;
-  return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, `Invalid Request: batch of ${batch.length} messages exceeds the limit of ${max}`);
+  return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, `Bad Request: a batch may carry at most ${max} messages`);
 }
 
 /** A running handler deadline (see {@link startDeadline}). */
