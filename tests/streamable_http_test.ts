@@ -1,7 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { z } from "zod";
-import { createHandler, type HandlerOptions, type McpServer } from "../mod.ts";
+import { closeSseConnections, createHandler, type HandlerOptions, type McpServer, MemoryEventStore, streamableStats } from "../mod.ts";
 import { testServer } from "./_fixtures.ts";
 import { serveHandler, waitFor } from "./_serve.ts";
 import { initializeMessage, openSession, post, postHeaders, sessionHeaders, SseReader } from "./_streamable.ts";
@@ -219,7 +218,6 @@ describe("Streamable HTTP: status codes and headers", () => {
       const reader = new SseReader(stream);
       await reader.next();
       await reader.cancel();
-      const { streamableStats } = await import("../src/transports/streamable.ts");
       await waitFor(() => streamableStats(handler.sessions.get(id)!)!.connections === 0, 5000, "the GET connection to close");
       assert.equal(handler.sessions.size, 1);
       const again = await fetch(url, { headers: { accept: "text/event-stream", ...sessionHeaders(id) } });
@@ -374,7 +372,6 @@ describe("Streamable HTTP: resumability", () => {
       assert.equal(JSON.parse(before!.data).params.data, "before");
       await reader.cancel();
       const session = handler.sessions.get(id)!;
-      const { streamableStats } = await import("../src/transports/streamable.ts");
       await waitFor(() => streamableStats(session)!.connections === 1, 5000, "the POST connection to close");
       handler.sessions.get(id)!.notify({ jsonrpc: "2.0", method: "notifications/tools/list_changed" });
       assert.equal(session.inFlightCount, 1, "a dropped stream does not cancel the request");
@@ -412,7 +409,6 @@ describe("Streamable HTTP: resumability", () => {
   });
 
   test("closeSseConnections ends the GET connection, not the stream: messages sent meanwhile replay after Last-Event-ID", async () => {
-    const { closeSseConnections } = await import("../mod.ts");
     await withServer({}, async (url, handler) => {
       const id = await openSession(url);
       const session = handler.sessions.get(id)!;
@@ -535,8 +531,6 @@ describe("Streamable HTTP: nothing outlives its use", () => {
 
   for (const responseMode of ["json", "auto", "sse"] as const) {
     test(`1,000 requests on one session (${responseMode} mode) leave no per-request state`, async () => {
-      const { MemoryEventStore } = await import("../mod.ts");
-      const { streamableStats } = await import("../src/transports/streamable.ts");
       const eventStore = new MemoryEventStore({ maxEventsPerSession: 50 });
       await withServer({ responseMode, eventStore }, async (url, handler) => {
         const id = await openSession(url);

@@ -5,7 +5,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { createHandler, type HandlerOptions, type McpServer } from "../mod.ts";
-import { streamableStats } from "../src/transports/streamable.ts";
+import { streamableStats } from "../mod.ts";
 import { testServer } from "./_fixtures.ts";
 import { serveHandler, waitFor } from "./_serve.ts";
 import { post, sessionHeaders } from "./_streamable.ts";
