@@ -138,7 +138,7 @@ describe("Streamable HTTP: status codes and headers", () => {
     });
   });
 
-  test("MCP-Protocol-Version: absent is accepted, unsupported 400, other than negotiated 400", async () => {
+  test("MCP-Protocol-Version: absent or another supported version is accepted, unsupported 400; the negotiated version rules", async () => {
     await withServer({}, async (url) => {
       const id = await openSession(url, "2025-06-18");
       const absent = await post(url, ping(1), { "mcp-session-id": id });
@@ -147,13 +147,17 @@ describe("Streamable HTTP: status codes and headers", () => {
       const bad = await post(url, ping(2), { "mcp-session-id": id, "mcp-protocol-version": "1999-01-01" });
       assert.equal(bad.status, 400);
       assert.deepEqual(await bad.json(), error(-32600, 'Bad Request: Unsupported MCP-Protocol-Version: "1999-01-01"'));
-      const other = await post(url, ping(3), sessionHeaders(id, "2025-11-25"));
-      assert.equal(other.status, 400);
-      assert.deepEqual(await other.json(), error(-32600, "Bad Request: MCP-Protocol-Version 2025-11-25 does not match the negotiated version 2025-06-18"));
+      const other = await post(url, ping(3), sessionHeaders(id, "2025-03-26"));
+      assert.equal(other.status, 200);
+      assert.deepEqual(await other.json(), { jsonrpc: "2.0", id: 3, result: {} });
+      // A header naming 2025-03-26 does not unlock batches on a 2025-06-18 session.
+      const batch = await post(url, [ping(4)], sessionHeaders(id, "2025-03-26"));
+      assert.equal(batch.status, 400);
+      assert.deepEqual(await batch.json(), error(-32600, "Bad Request: batches are not allowed in protocol version 2025-06-18"));
       for (const method of ["GET", "DELETE"]) {
-        const res = await fetch(url, { method, headers: { accept: "text/event-stream", ...sessionHeaders(id, "2025-03-26") } });
+        const res = await fetch(url, { method, headers: { accept: "text/event-stream", ...sessionHeaders(id, "2099-01-01") } });
         assert.equal(res.status, 400, method);
-        assert.deepEqual(await res.json(), error(-32600, "Bad Request: MCP-Protocol-Version 2025-03-26 does not match the negotiated version 2025-06-18"));
+        assert.deepEqual(await res.json(), error(-32600, 'Bad Request: Unsupported MCP-Protocol-Version: "2099-01-01"'));
       }
       const badInit = await post(url, initializeMessage(), { "mcp-protocol-version": "nope" });
       assert.equal(badInit.status, 400);

@@ -58,17 +58,15 @@ function lookupSession(ctx: TransportContext, request: Request): Session | Respo
 }
 
 /**
- * Checks `MCP-Protocol-Version`: absent means 2025-03-26 (accepted); an unsupported value, or
- * one other than the session's negotiated version, is a 400.
+ * Checks `MCP-Protocol-Version`: absent means 2025-03-26 and is accepted; a value Tether does
+ * not serve on sessions is a 400. A supported value other than the negotiated one is accepted
+ * (the spec asks only that clients SHOULD send the negotiated one): what a request may do —
+ * batches, priming events — always follows the session's negotiated version, never the header.
  */
-function checkProtocolVersion(request: Request, session: Session | undefined): Response | undefined {
+function checkProtocolVersion(request: Request): Response | undefined {
   const version = request.headers.get("mcp-protocol-version");
-  if (version === null) return undefined;
-  if (!isSessionVersion(version)) return badRequest(`Unsupported MCP-Protocol-Version: ${JSON.stringify(version)}`);
-  if (session?.protocolVersion !== undefined && version !== session.protocolVersion) {
-    return badRequest(`MCP-Protocol-Version ${version} does not match the negotiated version ${session.protocolVersion}`);
-  }
-  return undefined;
+  if (version === null || isSessionVersion(version)) return undefined;
+  return badRequest(`Unsupported MCP-Protocol-Version: ${JSON.stringify(version)}`);
 }
 
 /**
@@ -102,7 +100,7 @@ export function postStreamable(ctx: TransportContext, request: Request, platform
   if (new Set(requests.map((r) => r.id)).size !== requests.length) return badRequest("request ids in a batch must be unique");
   const initialize = requests.find((r) => r.method === "initialize");
   if (initialize && batch) return badRequest("initialize must not be sent in a batch");
-  const versionError = checkProtocolVersion(request, undefined);
+  const versionError = checkProtocolVersion(request);
   if (versionError) return versionError;
 
   if (ctx.options.stateless) return postStateless(ctx, request, platform, messages, batch, initialize);
@@ -111,8 +109,6 @@ export function postStreamable(ctx: TransportContext, request: Request, platform
   const found = lookupSession(ctx, request);
   if (found instanceof Response) return found;
   const session = found;
-  const mismatch = checkProtocolVersion(request, session);
-  if (mismatch) return mismatch;
   if (batch && session.protocolVersion !== undefined && session.protocolVersion > LAST_BATCH_VERSION) {
     return badRequest(`batches are not allowed in protocol version ${session.protocolVersion}`);
   }
@@ -225,8 +221,8 @@ export function getStreamable(ctx: TransportContext, request: Request, platform:
   const found = lookupSession(ctx, request);
   if (found instanceof Response) return found;
   const session = found;
-  const mismatch = checkProtocolVersion(request, session);
-  if (mismatch) return mismatch;
+  const versionError = checkProtocolVersion(request);
+  if (versionError) return versionError;
   session.touch();
   const streams = streamsOf(session)!;
   const prime = (session.protocolVersion ?? DEFAULT_HEADER_VERSION) >= PRIMING_VERSION;
@@ -253,8 +249,8 @@ export function deleteStreamable(ctx: TransportContext, request: Request): Respo
   if (ctx.options.stateless) return statelessMethodNotAllowed();
   const found = lookupSession(ctx, request);
   if (found instanceof Response) return found;
-  const mismatch = checkProtocolVersion(request, found);
-  if (mismatch) return mismatch;
+  const versionError = checkProtocolVersion(request);
+  if (versionError) return versionError;
   found.close("deleted");
   return new Response(null, { status: 200 });
 }
