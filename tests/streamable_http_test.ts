@@ -454,6 +454,37 @@ describe("Streamable HTTP: resumability", () => {
     }, server);
   });
 
+  test("GET with Last-Event-ID replaces a connection the server still thinks is open", async () => {
+    await withServer({}, async (url, handler) => {
+      const id = await openSession(url);
+      const stale = new SseReader(await fetch(url, { headers: { accept: "text/event-stream", ...sessionHeaders(id) } }));
+      const priming = await stale.next();
+      const fresh = new SseReader(await fetch(url, { headers: { accept: "text/event-stream", "last-event-id": priming!.id!, ...sessionHeaders(id) } }));
+      assert.equal(await stale.next(), undefined, "the old connection was closed");
+      handler.sessions.get(id)!.notify({ jsonrpc: "2.0", method: "notifications/tools/list_changed" });
+      assert.deepEqual(await fresh.nextMessage(), { jsonrpc: "2.0", method: "notifications/tools/list_changed" });
+      assert.deepEqual(streamableStats(handler.sessions.get(id)!), { postStreams: 0, connections: 1 });
+      await fresh.cancel();
+    });
+  });
+
+  test("without an event store a dropped POST stream loses its messages, but the request runs to its end", async () => {
+    const { server, open } = gated();
+    await withServer({ eventStore: false }, async (url, handler) => {
+      const id = await openSession(url);
+      const reader = new SseReader(await post(url, call, sessionHeaders(id)));
+      const first = await reader.next();
+      assert.equal(first?.id, undefined, "no ids without a store");
+      await reader.cancel();
+      const session = handler.sessions.get(id)!;
+      await waitFor(() => streamableStats(session)!.connections === 0, 5000, "the POST connection to close");
+      open();
+      await waitFor(() => session.inFlightCount === 0, 5000, "the request to finish");
+      assert.deepEqual(streamableStats(session), { postStreams: 0, connections: 0 });
+      assert.equal(handler.sessions.size, 1);
+    }, server);
+  });
+
   test("an unknown Last-Event-ID gets 400", async () => {
     await withServer({}, async (url) => {
       const id = await openSession(url);
