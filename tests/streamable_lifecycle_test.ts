@@ -190,3 +190,32 @@ describe("Streamable HTTP: a handler's bad result or a failing event store crash
     });
   });
 });
+
+describe("Streamable HTTP: what Bun needs from an SSE response", () => {
+  test("every SSE response has a first chunk at once and lifts the runtime's idle limit for its request", async () => {
+    const handler = createHandler(testServer(), { responseMode: "sse" });
+    const timeouts: Array<[Request, number]> = [];
+    const platform = { timeout: (request: Request, seconds: number) => timeouts.push([request, seconds]) };
+    const call = (init: RequestInit & { headers: Record<string, string> }) => handler.fetch(new Request("http://127.0.0.1/mcp", init), platform);
+    const decoder = new TextDecoder();
+    try {
+      const initRequest = { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream" }, body: JSON.stringify(initializeMessage("2025-06-18")) };
+      const init = await call(initRequest);
+      const id = init.headers.get("mcp-session-id")!;
+      await init.text();
+      const get = await call({ method: "GET", headers: { accept: "text/event-stream", ...sessionHeaders(id, "2025-06-18") } });
+      const reader = get.body!.getReader();
+      const first = await reader.read();
+      assert.equal(decoder.decode(first.value), ": stream open\n\n", "a comment, since 2025-06-18 clients get no priming event");
+      assert.ok(timeouts.some(([r, s]) => r.method === "GET" && s === 0), "the GET stream's request has no idle limit");
+      const postTimeouts = timeouts.filter(([r]) => r.method === "POST").length;
+      const res = await call({ method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...sessionHeaders(id, "2025-06-18") }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }) });
+      assert.equal(res.headers.get("content-type"), "text/event-stream");
+      assert.ok(timeouts.filter(([r]) => r.method === "POST").length > postTimeouts, "the POST stream's request has no idle limit");
+      await reader.cancel();
+      await res.text();
+    } finally {
+      await handler.close();
+    }
+  });
+});
