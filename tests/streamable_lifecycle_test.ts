@@ -219,3 +219,25 @@ describe("Streamable HTTP: what Bun needs from an SSE response", () => {
     }
   });
 });
+
+describe("Streamable HTTP and legacy SSE share one session cap", () => {
+  test("with maxSessions live sessions of either transport, the other transport's new session gets 503 + Retry-After", async () => {
+    await withServer({ maxSessions: 1 }, testServer(), async (url, handler) => {
+      const res = await post(url, initializeMessage());
+      const id = res.headers.get("mcp-session-id")!;
+      await res.body?.cancel();
+      const legacy = await fetch(url.replace(/\/mcp$/, "/sse"), { headers: { accept: "text/event-stream" } });
+      assert.equal(legacy.status, 503);
+      assert.equal(legacy.headers.get("retry-after"), "10");
+      assert.deepEqual(await legacy.json(), { jsonrpc: "2.0", id: null, error: { code: -32603, message: "Service Unavailable: too many sessions, try again later" } });
+      await fetch(url, { method: "DELETE", headers: sessionHeaders(id) });
+      const legacy2 = await fetch(url.replace(/\/mcp$/, "/sse"), { headers: { accept: "text/event-stream" } });
+      assert.equal(legacy2.status, 200);
+      await waitFor(() => handler.sessions.size === 1, 2000, "the legacy session");
+      const again = await post(url, initializeMessage("2025-11-25", 2));
+      assert.equal(again.status, 503);
+      assert.deepEqual(await again.json(), { jsonrpc: "2.0", id: 2, error: { code: -32603, message: "Service Unavailable: too many sessions, try again later" } });
+      await legacy2.body?.cancel();
+    });
+  });
+});
