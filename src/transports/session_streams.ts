@@ -18,6 +18,12 @@ const STANDALONE_STREAM = "g";
 /**
  * A message as JSON text, for writing once. A result that cannot be serialised (a handler returned a BigInt or a
  * cycle) becomes an internal error, so the request is still answered; other messages: undefined.
+ *
+ * @example
+ * ```ts
+ * import { encode } from "./session_streams.ts";
+ * encode({ jsonrpc: "2.0", id: 1, result: {} }); // '{"jsonrpc":"2.0","id":1,"result":{}}'
+ * ```
  */
 export function encode(message: JsonRpcMessage): string | undefined {
   try {
@@ -106,7 +112,17 @@ class Connection {
   }
 }
 
-/** One logical SSE stream of a session; as a sink, it is the session's `defaultSink` (GET). */
+/**
+ * One logical SSE stream of a session; as a sink, it is the session's `defaultSink` (GET).
+ *
+ * @example
+ * ```ts ignore
+ * const channel = streams.openPostStream();
+ * const response = channel.connect(request, platform, { prime: true });
+ * channel.send({ jsonrpc: "2.0", id: 1, result: {} });
+ * channel.finish();
+ * ```
+ */
 export class EventChannel implements MessageSink {
   readonly id: string;
   readonly #owner: SessionStreams;
