@@ -241,3 +241,21 @@ describe("Streamable HTTP and legacy SSE share one session cap", () => {
     });
   });
 });
+
+describe("Streamable HTTP: a failed initialize in sse mode", () => {
+  test("the stream carries the error and ends; the session it named is gone (404)", async () => {
+    await withServer({ responseMode: "sse" }, testServer(), async (url, handler) => {
+      const res = await post(url, { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25" } });
+      assert.equal(res.headers.get("content-type"), "text/event-stream");
+      const id = res.headers.get("mcp-session-id")!;
+      const reader = new SseReader(res);
+      const answer = await reader.nextMessage();
+      assert.equal(answer?.error.code, -32602);
+      assert.equal(await reader.next(), undefined);
+      await waitFor(() => handler.sessions.size === 0, 2000, "the failed session to close");
+      const after = await post(url, { jsonrpc: "2.0", id: 2, method: "ping" }, sessionHeaders(id));
+      assert.equal(after.status, 404);
+      assert.deepEqual(await after.json(), { jsonrpc: "2.0", id: null, error: { code: -32001, message: "Session not found" } });
+    });
+  });
+});

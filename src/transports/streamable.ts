@@ -131,11 +131,11 @@ function initializeSession(ctx: TransportContext, request: Request, platform: Pl
   const sseFirst = ctx.options.responseMode === "sse";
   const headers = (): HeadersInit =>
     session.closed || (!sseFirst && session.protocolVersion === undefined) ? {} : { "mcp-session-id": session.id };
-  const response = dispatch(streams, [initialize], false, request, platform, headers, version);
-  return Promise.resolve(response).then((r) => {
+  // Once the initialize response is out: a session that did not initialize goes.
+  const closeIfFailed = () => {
     if (session.protocolVersion === undefined) session.close("closed");
-    return r;
-  });
+  };
+  return dispatch(streams, [initialize], false, request, platform, headers, version, closeIfFailed);
 }
 
 function postStateless(
