@@ -20,7 +20,7 @@ import {
   ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import { createHandler, createMessage, SessionClosedError, type TetherHandler } from "../mod.ts";
+import { createHandler, createMessage, type McpServer, SessionClosedError, type TetherHandler } from "../mod.ts";
 import { everythingServer, JSON_SCHEMA_2020_12, TEST_IMAGE_BASE64 } from "../examples/everything.ts";
 import { serveHandler, type Served, waitFor } from "./_serve.ts";
 
@@ -53,6 +53,7 @@ async function connect(
     await served.close();
     throw error;
   }
+  await untilNotificationsArrive(client, everything.server);
   return {
     client,
     handler,
@@ -63,6 +64,28 @@ async function connect(
       await served.close();
     },
   };
+}
+
+/**
+ * Waits until a notification the server publishes reaches the client. Over Streamable HTTP the
+ * SDK client opens its GET stream some time after `initialized`; what is published before that
+ * has nowhere to go.
+ */
+async function untilNotificationsArrive(client: Client, server: McpServer): Promise<void> {
+  let arrived = false;
+  const previous = client.fallbackNotificationHandler;
+  client.fallbackNotificationHandler = (n) => {
+    if (n.method === "notifications/test/ready") arrived = true;
+    return Promise.resolve();
+  };
+  try {
+    await waitFor(() => {
+      if (!arrived) server.publish({ jsonrpc: "2.0", method: "notifications/test/ready" });
+      return arrived;
+    }, 5000, "the client's notification stream");
+  } finally {
+    client.fallbackNotificationHandler = previous;
+  }
 }
 
 function textOf(result: { content?: unknown }): string {
