@@ -49,11 +49,12 @@ async function connect(
   setup?.(client);
   try {
     await client.connect(transport(served.url));
+    await untilNotificationsArrive(client, everything.server);
   } catch (error) {
+    await client.close().catch(() => {});
     await served.close();
     throw error;
   }
-  await untilNotificationsArrive(client, everything.server);
   return {
     client,
     handler,
