@@ -79,6 +79,8 @@ export interface RequestChannel {
   send(message: JsonRpcMessage): void;
   /** Sends a request to the client and resolves with its result; absent where the transport cannot. */
   request?(method: string, params: Record<string, unknown> | undefined, options?: ClientRequestOptions): Promise<Record<string, unknown>>;
+  /** Closes the connection carrying the request's stream without ending the stream; absent where there is none. */
+  closeConnection?(): boolean;
 }
 
 /** The context handed to every tool, resource and prompt handler. */
@@ -118,6 +120,12 @@ export interface RequestContext {
   progress(progress: number, total?: number, message?: string): void;
   /** Sends a request to the client (sampling, elicitation, roots, ping) and waits for the result. */
   request(method: string, params?: Record<string, unknown>, options?: ClientRequestOptions): Promise<Record<string, unknown>>;
+  /**
+   * Closes the HTTP connection carrying this request's SSE stream without ending the stream
+   * (2025-11-25 polling): the client reconnects with `Last-Event-ID` and receives the rest.
+   * Returns false where there is no such connection (JSON responses, other transports).
+   */
+  closeConnection(): boolean;
 }
 
 /**
@@ -201,6 +209,9 @@ export function createContext(
         return Promise.reject(new Error(`This client cannot be sent requests on this transport (${method})`));
       }
       return channel.request(method, params, { signal, ...options });
+    },
+    closeConnection() {
+      return channel.closeConnection?.() ?? false;
     },
   };
   return { context, finish: () => (done = true) };
