@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   CreateMessageRequestSchema,
@@ -27,6 +28,7 @@ import { serveHandler, type Served, waitFor } from "./_serve.ts";
 /** The transports the SDK client can reach Tether over. */
 const TRANSPORTS: Record<string, (url: string) => Transport> = {
   "legacy SSE": (url) => new SSEClientTransport(new URL(`${url}/sse`)),
+  "Streamable HTTP": (url) => new StreamableHTTPClientTransport(new URL(`${url}/mcp`)),
 };
 
 interface Connected {
