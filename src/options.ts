@@ -24,7 +24,27 @@ export interface HandlerOptions {
   requestTimeoutMs?: number;
   /** Streamable HTTP sessions idle this long (nothing in flight, no open stream) are closed. Default 30 min. */
   idleTimeoutMs?: number;
+  /**
+   * How a request's response is sent: `json` (one JSON body; related notifications are dropped),
+   * `sse` (always a stream), `auto` (JSON unless the handler sends a notification first, then a
+   * stream). Default `auto`.
+   */
+  responseMode?: ResponseMode;
+  /** Open `subscriptions/listen` streams allowed at once (2026). Default 10,000. */
+  maxListens?: number;
+  /**
+   * The client generations served: `modern` (2026-07-28, sessionless), `streamable` (2025
+   * Streamable HTTP sessions), `sse` (2024-11-05 HTTP+SSE). Others get the spec's refusals.
+   * Default: all three.
+   */
+  generations?: readonly Generation[];
 }
+
+/** How a response is sent; see {@link HandlerOptions.responseMode}. */
+export type ResponseMode = "auto" | "json" | "sse";
+
+/** A client generation; see {@link HandlerOptions.generations}. */
+export type Generation = "modern" | "streamable" | "sse";
 
 /** {@link HandlerOptions} with every default filled in. */
 export type ResolvedOptions = Required<HandlerOptions>;
@@ -54,5 +74,8 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
     maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
     requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 30 * 60_000,
+    responseMode: options.responseMode ?? "auto",
+    maxListens: options.maxListens ?? 10_000,
+    generations: [...new Set<Generation>(options.generations ?? ["modern", "streamable", "sse"])],
   };
 }

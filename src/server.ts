@@ -16,7 +16,8 @@ import {
 } from "./jsonrpc.ts";
 import type { Implementation, RequestContext } from "./context.ts";
 import { defineTool, type RegisteredTool, type ToolDefinition, type ToolHandler, type ToolSchema } from "./tools.ts";
-import { negotiateVersion } from "./versions.ts";
+import { MODERN_VERSIONS, negotiateVersion } from "./versions.ts";
+import { type CacheHint, combineHints, DEFAULT_DISCOVER_TTL_MS, DEFAULT_TTL_MS, type ResolvedCacheHint, resolveHint } from "./caching.ts";
 
 /** Options of an {@link McpServer}. */
 export interface McpServerOptions {
@@ -24,7 +25,14 @@ export interface McpServerOptions {
   instructions?: string;
   /** Extra capabilities to advertise, merged over the ones derived from registrations. */
   capabilities?: Record<string, unknown>;
+  /** 2026 caching hint for list results and `resources/read` (default `ttlMs: 0`). */
+  cache?: CacheHint;
+  /** 2026 caching hint for `server/discover` (default `ttlMs: 300000`). */
+  discoverCache?: CacheHint;
 }
+
+/** Computes the caching hint of one method's result from its params and context. */
+export type CacheHintProvider = (params: Record<string, unknown>, ctx: RequestContext) => CacheHint | undefined;
 
 /** A request method implementation in the server core. */
 export type MethodHandler = (params: Record<string, unknown>, ctx: RequestContext) => Promise<Record<string, unknown>> | Record<string, unknown>;
@@ -77,6 +85,7 @@ export class McpServer {
   readonly #tools = new Map<string, RegisteredTool>();
   readonly #methods = new Map<string, MethodHandler>();
   readonly #listeners = new Set<ChangeListener>();
+  readonly #cacheHints = new Map<string, CacheHintProvider>();
 
   constructor(info: Implementation, options: McpServerOptions = {}) {
     this.info = info;
@@ -84,6 +93,90 @@ export class McpServer {
     this.#methods.set("ping", () => ({}));
     this.#methods.set("tools/list", () => ({ tools: [...this.#tools.values()].map((t) => t.listing) }));
     this.#methods.set("tools/call", (params, ctx) => this.#callTool(params, ctx));
+    this.#methods.set("server/discover", () => this.discover());
+    // Each tool's hint (or the server's, for tools without one) bounds the whole list.
+    this.#cacheHints.set("tools/list", () => {
+      const tools = [...this.#tools.values()];
+      if (!tools.some((t) => t.cache !== undefined)) return undefined;
+      return combineHints(tools.map((t) => ({ ...this.options.cache, ...stripUndefined(t.cache ?? {}) })));
+    });
+  }
+
+  /**
+   * The `server/discover` result (without the caching hint and `_meta`, which the 2026
+   * transport adds): the sessionless versions, capabilities and instructions.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * new McpServer({ name: "demo", version: "1.0.0" }).discover().supportedVersions; // ["2026-07-28"]
+   * ```
+   */
+  discover(): Record<string, unknown> {
+    const result: Record<string, unknown> = { supportedVersions: [...MODERN_VERSIONS], capabilities: this.capabilities() };
+    if (this.options.instructions !== undefined) result.instructions = this.options.instructions;
+    return result;
+  }
+
+  /**
+   * Sets how the caching hint of `method`'s results is computed (e.g. per resource for
+   * `resources/read`); the server's `cache` option fills what the provider leaves unset.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * const server = new McpServer({ name: "demo", version: "1.0.0" });
+   * server.cacheHintProvider("resources/read", (params) => params.uri === "file:///static" ? { ttlMs: 60_000 } : undefined);
+   * ```
+   */
+  cacheHintProvider(method: string, provider: CacheHintProvider): this {
+    this.#cacheHints.set(method, provider);
+    return this;
+  }
+
+  /**
+   * The complete caching hint for a result of `method`: the method's provider (per tool,
+   * per resource), then the server's option, then the defaults (`private` when the request
+   * has an authenticated principal).
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * import { createContext } from "./context.ts";
+   * const server = new McpServer({ name: "demo", version: "1.0.0" }, { cache: { ttlMs: 10_000 } });
+   * const { context } = createContext({ protocolVersion: "2026-07-28", clientCapabilities: {}, send() {} },
+   *   { id: 1, method: "tools/list" }, new AbortController().signal);
+   * server.cacheHint("tools/list", {}, context); // { ttlMs: 10000, cacheScope: "public" }
+   * ```
+   */
+  cacheHint(method: string, params: Record<string, unknown>, ctx: RequestContext): ResolvedCacheHint {
+    const discover = method === "server/discover";
+    const configured = discover ? this.options.discoverCache : this.options.cache;
+    const fallback: ResolvedCacheHint = {
+      ttlMs: discover ? DEFAULT_DISCOVER_TTL_MS : DEFAULT_TTL_MS,
+      cacheScope: ctx.principal === undefined ? "public" : "private",
+    };
+    let specific: CacheHint | undefined;
+    try {
+      specific = this.#cacheHints.get(method)?.(params, ctx);
+    } catch {
+      specific = undefined;
+    }
+    return resolveHint({ ...resolveHint(configured, fallback), ...stripUndefined(specific ?? {}) }, fallback);
+  }
+
+  /**
+   * The published `tools/list` entry of a tool, when it exists (transports read its input
+   * schema, e.g. for `x-mcp-header`).
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * new McpServer({ name: "demo", version: "1.0.0" }).toolListing("nope"); // undefined
+   * ```
+   */
+  toolListing(name: string): Record<string, unknown> | undefined {
+    return this.#tools.get(name)?.listing;
   }
 
   /**
@@ -265,4 +358,11 @@ export class McpServer {
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${parsed.data.name}`);
     return await tool.call(parsed.data.arguments ?? {}, ctx);
   }
+}
+
+function stripUndefined(hint: CacheHint): CacheHint {
+  const out: CacheHint = {};
+  if (hint.ttlMs !== undefined) out.ttlMs = hint.ttlMs;
+  if (hint.cacheScope !== undefined) out.cacheScope = hint.cacheScope;
+  return out;
 }

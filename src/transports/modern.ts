@@ -1,0 +1,233 @@
+/**
+ * The 2026-07-28 transport: every request is one self-contained POST, classified modern by
+ * {@link classifyEra} with its envelope already validated. No session is created or read:
+ * the handler sees one {@link RequestContext} built from the envelope. The request lives
+ * exactly as long as its response: it has one idempotent end, reached from completion,
+ * the client closing the stream or aborting the request, a failed write, and shutdown.
+ *
+ * @module
+ */
+import { ErrorCode, errorResponse, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from "../jsonrpc.ts";
+import { accepts, isJsonContentType, jsonResponse, jsonRpcErrorResponse, readBody, tooLargeResponse } from "../http.ts";
+import { createContext, type RequestContext } from "../context.ts";
+import { envelopeChannel, SERVER_INFO_KEY } from "../envelope.ts";
+import { checkParamHeaders, checkStandardHeaders, paramHeadersOf } from "../mcp_headers.ts";
+import { honouredFilter, parseListenFilter } from "../listen.ts";
+import { CACHEABLE_METHODS } from "../caching.ts";
+import { SSE_HEADERS, SseStream } from "../sse.ts";
+import { classifyEra, type ModernRoute } from "../era.ts";
+import { MODERN_VERSIONS } from "../versions.ts";
+import type { McpServer } from "../server.ts";
+import { keepOpen, type PlatformArg, type TransportContext } from "./context.ts";
+
+/** Core methods that belong to 2024/2025 only; a 2026 request for them is an unknown method. */
+const LEGACY_ONLY_METHODS: ReadonlySet<string> = new Set([
+  "initialize",
+  "ping",
+  "logging/setLevel",
+  "resources/subscribe",
+  "resources/unsubscribe",
+]);
+
+/** Resource-not-found was `-32002` before 2026; 2026 answers `-32602`. */
+const LEGACY_RESOURCE_NOT_FOUND = -32002;
+
+/**
+ * True when a 2026 request may call `method` on this server.
+ *
+ * @example
+ * ```ts ignore
+ * isModernMethod(server, "tools/list"); // true
+ * isModernMethod(server, "initialize"); // false
+ * ```
+ */
+export function isModernMethod(server: McpServer, method: string): boolean {
+  if (method === "subscriptions/listen") return true;
+  return server.hasMethod(method) && !LEGACY_ONLY_METHODS.has(method);
+}
+
+function headerMismatch(message: string, id: JsonRpcRequest["id"] | null): Response {
+  return jsonRpcErrorResponse(400, ErrorCode.HeaderMismatch, message, { id });
+}
+
+/**
+ * Serves one 2026 POST. Header rules first (unknown method 404/-32601, header mismatches
+ * 400/-32020), then `subscriptions/listen` or the core, answered as JSON or as an SSE stream
+ * scoped to the request according to `responseMode`.
+ *
+ * @example
+ * ```ts ignore
+ * const outcome = classifyEra({ httpMethod: "POST", headers: request.headers, body }, served);
+ * if (outcome.kind === "modern") return serveModern(ctx, request, outcome, platform);
+ * ```
+ */
+export function serveModern(ctx: TransportContext, request: Request, route: ModernRoute, platform?: PlatformArg): Promise<Response> | Response {
+  if (route.messageKind === "notification") {
+    // No 2026 client notification exists on HTTP; accept and ignore, after the one header check.
+    const method = request.headers.get("mcp-method");
+    if (method !== null && method !== route.message.method) {
+      return headerMismatch(`Header mismatch: Mcp-Method header '${method}' does not match body value '${route.message.method}'`, null);
+    }
+    return new Response(null, { status: 202 });
+  }
+  const message = route.message;
+  if (!isModernMethod(ctx.server, message.method)) {
+    return jsonRpcErrorResponse(404, ErrorCode.MethodNotFound, `Method not found: ${message.method}`, { id: message.id });
+  }
+  const mismatch = checkStandardHeaders(request.headers, message, route.envelope.protocolVersion) ?? checkToolParamHeaders(ctx.server, request.headers, message);
+  if (mismatch !== undefined) return headerMismatch(mismatch, message.id);
+  if (message.method === "subscriptions/listen") return openListen(ctx, request, route, platform);
+  return runRequest(ctx, request, route, platform);
+}
+
+function checkToolParamHeaders(server: McpServer, headers: Headers, message: JsonRpcRequest): string | undefined {
+  if (message.method !== "tools/call") return undefined;
+  const name = message.params?.name;
+  const listing = typeof name === "string" ? server.toolListing(name) : undefined;
+  if (!listing) return undefined;
+  const annotations = paramHeadersOf(listing.inputSchema);
+  if (annotations.length === 0) return undefined;
+  const args = message.params?.arguments;
+  return checkParamHeaders(headers, annotations, typeof args === "object" && args !== null ? args as Record<string, unknown> : {});
+}
+
+function openListen(ctx: TransportContext, request: Request, route: ModernRoute & { messageKind: "request" }, platform: PlatformArg): Response {
+  const message = route.message;
+  const filter = parseListenFilter(message.params);
+  if (!filter) {
+    return jsonRpcErrorResponse(400, ErrorCode.InvalidParams, "Invalid params: 'notifications' must be a subscription filter object", { id: message.id });
+  }
+  const opened = ctx.listens.open(message, honouredFilter(filter, ctx.server.capabilities()), request.signal);
+  if (!opened.ok) {
+    // In band, as the SDK does: the HTTP exchange worked, the subscription did not.
+    return jsonResponse(errorResponse(message.id, ErrorCode.InternalError, `Subscription limit reached (${ctx.listens.limit} open listens)`));
+  }
+  keepOpen(request, platform);
+  return opened.response;
+}
+
+/** Adds what every 2026 result carries: `resultType`, the server's identity, caching hints. */
+function decorate(server: McpServer, response: JsonRpcResponse, request: JsonRpcRequest, context: RequestContext): JsonRpcResponse {
+  if (!("result" in response)) {
+    if (response.error.code === LEGACY_RESOURCE_NOT_FOUND && request.method === "resources/read") {
+      return { ...response, error: { ...response.error, code: ErrorCode.InvalidParams } };
+    }
+    return response;
+  }
+  const result: Record<string, unknown> = { ...response.result };
+  if (result.resultType === undefined) result.resultType = "complete";
+  if (result.resultType === "complete" && CACHEABLE_METHODS.has(request.method)) {
+    const hint = server.cacheHint(request.method, request.params ?? {}, context);
+    if (typeof result.ttlMs !== "number") result.ttlMs = hint.ttlMs;
+    if (result.cacheScope !== "public" && result.cacheScope !== "private") result.cacheScope = hint.cacheScope;
+  }
+  const meta = typeof result._meta === "object" && result._meta !== null ? result._meta as Record<string, unknown> : {};
+  result._meta = { ...meta, [SERVER_INFO_KEY]: server.info };
+  return { jsonrpc: "2.0", id: response.id, result };
+}
+
+/** Errors raised before any work was streamed keep the status the spec gives them. */
+function statusOf(response: JsonRpcResponse): number {
+  if ("error" in response && response.error.code === ErrorCode.MissingRequiredClientCapability) return 400;
+  return 200;
+}
+
+function runRequest(ctx: TransportContext, request: Request, route: ModernRoute & { messageKind: "request" }, platform: PlatformArg): Promise<Response> {
+  const message = route.message;
+  const wantsStream = accepts(request.headers, "text/event-stream");
+  const mode = wantsStream ? ctx.options.responseMode : "json";
+  const controller = new AbortController();
+  let stream: SseStream | undefined;
+  let ended = false;
+  let resolveResponse!: (response: Response) => void;
+  const responded = new Promise<Response>((resolve) => (resolveResponse = resolve));
+  let answered = false;
+  const answer = (response: Response) => {
+    if (answered) return;
+    answered = true;
+    resolveResponse(response);
+  };
+
+  // The single end of this request: idempotent, reached from completion (not cancelled) and
+  // from every way the client can go away or the server can shut down (cancelled).
+  const end = (cancelled: boolean) => {
+    if (ended) return;
+    ended = true;
+    request.signal.removeEventListener("abort", onAbort);
+    removeFromInFlight();
+    if (cancelled) controller.abort(new Error("The client closed the request's stream"));
+    stream?.close();
+    // Nobody is waiting for a JSON answer any more; settle the promise all the same.
+    answer(new Response(null, { status: 499 }));
+  };
+  const onAbort = () => end(true);
+  const removeFromInFlight = ctx.inFlight.add(() => end(true));
+  request.signal.addEventListener("abort", onAbort, { once: true });
+
+  const openStream = (): SseStream => {
+    stream = new SseStream({
+      keepAliveMs: ctx.options.keepAliveMs,
+      maxBufferedBytes: ctx.options.maxBufferedBytes,
+      // A stream that ends before the response was written is the client cancelling.
+      onClose: () => end(true),
+    });
+    keepOpen(request, platform);
+    answer(new Response(stream.readable, { headers: SSE_HEADERS }));
+    return stream;
+  };
+  const sendOnStream = (m: JsonRpcMessage) => {
+    if (ended || mode === "json") return; // JSON mode has nowhere to put related notifications.
+    (stream ?? openStream()).send({ event: "message", data: JSON.stringify(m) });
+  };
+  if (mode === "sse") openStream();
+
+  const { context, finish } = createContext(envelopeChannel(route.envelope, sendOnStream), message, controller.signal);
+  if (request.signal.aborted) end(true);
+  void (async () => {
+    const response = ended ? undefined : await ctx.server.handle(message, context);
+    finish();
+    if (ended || response === undefined) return;
+    const decorated = decorate(ctx.server, response, message, context);
+    if (stream) stream.send({ event: "message", data: JSON.stringify(decorated) });
+    else answer(jsonResponse(decorated, { status: statusOf(decorated) }));
+    end(false);
+  })();
+  return responded;
+}
+
+/**
+ * A POST to the MCP endpoint while only the 2026 path exists there: the common pre-checks
+ * (415, 413, JSON parse), then era classification with no legacy serving, then
+ * {@link serveModern}. The shared endpoint replaces it once Streamable HTTP is on the same URL.
+ *
+ * @example
+ * ```ts ignore
+ * if (pathname === "/mcp" && request.method === "POST") return postModernOnly(ctx, request, platform);
+ * ```
+ */
+export async function postModernOnly(ctx: TransportContext, request: Request, platform?: PlatformArg): Promise<Response> {
+  if (!isJsonContentType(request.headers)) {
+    return jsonRpcErrorResponse(415, ErrorCode.InvalidRequest, "Unsupported Media Type: Content-Type must be application/json");
+  }
+  const body = await readBody(request, ctx.options.maxBodyBytes);
+  if (!body.ok) {
+    return body.reason === "too-large"
+      ? tooLargeResponse(ctx.options.maxBodyBytes)
+      : jsonRpcErrorResponse(400, ErrorCode.ParseError, "Parse error: the body could not be read as UTF-8");
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body.text);
+  } catch {
+    return jsonRpcErrorResponse(400, ErrorCode.ParseError, "Parse error: invalid JSON");
+  }
+  const modernVersions = ctx.options.generations.includes("modern") ? MODERN_VERSIONS : [];
+  const outcome = classifyEra({ httpMethod: "POST", headers: request.headers, body: json }, { modernVersions, legacyVersions: [] });
+  if (outcome.kind === "reject") {
+    return jsonRpcErrorResponse(outcome.status, outcome.code, outcome.message, { id: outcome.id, data: outcome.data, headers: outcome.headers });
+  }
+  if (outcome.kind === "legacy") {
+    return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, "Bad Request: this endpoint serves only 2026-07-28 requests");
+  }
+  return await serveModern(ctx, request, outcome, platform);
+}
