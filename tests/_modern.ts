@@ -45,26 +45,40 @@ export function post(url: string, body: unknown, headers: Record<string, string 
   return fetch(`${url}/mcp`, { method: "POST", headers: merged, body: typeof body === "string" ? body : JSON.stringify(body), signal });
 }
 
-/** Reads SSE `data:` payloads from a response body as parsed JSON, one at a time. */
-export function sseMessages(response: Response): { next(): Promise<any>; cancel(): Promise<void> } {
+/**
+ * Reads SSE `data:` payloads from a response body as parsed JSON, one at a time; `next()`
+ * resolves `undefined` when the stream ends and rejects when nothing arrives within `timeoutMs`.
+ */
+export function sseMessages(response: Response, timeoutMs = 5000): { next(): Promise<any>; cancel(): Promise<void> } {
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   const queue: any[] = [];
+  const read = async () => {
+    while (queue.length === 0) {
+      const { value, done } = await reader.read();
+      if (done) return undefined;
+      buffer += value;
+      let index;
+      while ((index = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, index);
+        buffer = buffer.slice(index + 2);
+        const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+        if (data) queue.push(JSON.parse(data));
+      }
+    }
+    return queue.shift();
+  };
   return {
     async next() {
-      while (queue.length === 0) {
-        const { value, done } = await reader.read();
-        if (done) return undefined;
-        buffer += value;
-        let index;
-        while ((index = buffer.indexOf("\n\n")) >= 0) {
-          const block = buffer.slice(0, index);
-          buffer = buffer.slice(index + 2);
-          const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
-          if (data) queue.push(JSON.parse(data));
-        }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no SSE message within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        return await Promise.race([read(), timeout]);
+      } finally {
+        clearTimeout(timer);
       }
-      return queue.shift();
     },
     cancel: () => reader.cancel().catch(() => {}),
   };
