@@ -148,20 +148,28 @@ function runRequest(ctx: TransportContext, request: Request, route: ModernRoute 
     resolveResponse(response);
   };
 
-  // The single end of this request: idempotent, reached from completion (not cancelled) and
-  // from every way the client can go away or the server can shut down (cancelled).
-  const end = (cancelled: boolean) => {
+  // The single end of this request: idempotent, reached from completion, from every way the
+  // client can go away (cancel: the handler's signal aborts) and from shutdown.
+  const end = (how: "completed" | "cancelled" | "shutdown") => {
     if (ended) return;
     ended = true;
     request.signal.removeEventListener("abort", onAbort);
     removeFromInFlight();
-    if (cancelled) controller.abort(new Error("The client closed the request's stream"));
+    if (how !== "completed") {
+      controller.abort(new Error(how === "shutdown" ? "The server is shutting down" : "The client closed the request's stream"));
+    }
+    if (how === "shutdown") {
+      // The client is still there: tell it why its request ends without a result.
+      const error = errorResponse(message.id, ErrorCode.InternalError, "Server shutting down");
+      stream?.send({ event: "message", data: JSON.stringify(error) });
+      answer(jsonResponse(error, { status: 503 }));
+    }
     stream?.close();
-    // Nobody is waiting for a JSON answer any more; settle the promise all the same.
+    // A client that went away reads nothing; the promise is settled all the same.
     answer(new Response(null, { status: 499 }));
   };
-  const onAbort = () => end(true);
-  const removeFromInFlight = ctx.inFlight.add(() => end(true));
+  const onAbort = () => end("cancelled");
+  const removeFromInFlight = ctx.inFlight.add(() => end("shutdown"));
   request.signal.addEventListener("abort", onAbort, { once: true });
 
   const openStream = (): SseStream => {
@@ -169,7 +177,7 @@ function runRequest(ctx: TransportContext, request: Request, route: ModernRoute 
       keepAliveMs: ctx.options.keepAliveMs,
       maxBufferedBytes: ctx.options.maxBufferedBytes,
       // A stream that ends before the response was written is the client cancelling.
-      onClose: () => end(true),
+      onClose: () => end("cancelled"),
     });
     keepOpen(request, platform);
     answer(new Response(stream.readable, { headers: SSE_HEADERS }));
@@ -182,7 +190,7 @@ function runRequest(ctx: TransportContext, request: Request, route: ModernRoute 
   if (mode === "sse") openStream();
 
   const { context, finish } = createContext(envelopeChannel(route.envelope, sendOnStream), message, controller.signal);
-  if (request.signal.aborted) end(true);
+  if (request.signal.aborted) end("cancelled");
   void (async () => {
     const response = ended ? undefined : await ctx.server.handle(message, context);
     finish();
@@ -190,7 +198,7 @@ function runRequest(ctx: TransportContext, request: Request, route: ModernRoute 
     const decorated = decorate(ctx.server, response, message, context);
     if (stream) stream.send({ event: "message", data: JSON.stringify(decorated) });
     else answer(jsonResponse(decorated, { status: statusOf(decorated) }));
-    end(false);
+    end("completed");
   })();
   return responded;
 }
