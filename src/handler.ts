@@ -6,7 +6,7 @@
 import type { McpServer } from "./server.ts";
 import { SessionRegistry } from "./registry.ts";
 import { type HandlerOptions, resolveOptions } from "./options.ts";
-import { jsonRpcErrorResponse } from "./http.ts";
+import { accepts, jsonRpcErrorResponse } from "./http.ts";
 import { ErrorCode } from "./jsonrpc.ts";
 import type { PlatformArg, TransportContext } from "./transports/context.ts";
 import { openLegacySession, postLegacyMessage } from "./transports/legacy_sse.ts";
@@ -39,6 +39,11 @@ export interface TetherHandler {
   readonly modernInFlight: number;
 }
 
+/** A GET that explicitly accepts an event stream and names no session: the 2024-11-05 opening. */
+function isLegacySseOpen(request: Request): boolean {
+  return !request.headers.has("mcp-session-id") && accepts(request.headers, "text/event-stream", false);
+}
+
 function methodNotAllowed(allow: string): Response {
   return jsonRpcErrorResponse(405, ErrorCode.InvalidRequest, "Method Not Allowed", { headers: { allow } });
 }
@@ -67,6 +72,7 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
   const ctx: TransportContext = { server, registry, options: resolved, listens, inFlight };
   const base = resolved.basePath;
   const mcpPath = base + resolved.mcpPath;
+  const generations = resolved.generations;
   const ssePath = base + resolved.ssePath;
   const messagesPath = base + resolved.messagesPath;
   const unsubscribe = server.subscribe((notification) => {
@@ -83,14 +89,20 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
       return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, "Bad Request: invalid URL");
     }
     try {
-      if (pathname === ssePath) {
+      if (pathname === ssePath && generations.includes("sse")) {
         if (request.method !== "GET") return methodNotAllowed("GET");
         return openLegacySession(ctx, request, platform, messagesPath);
       }
-      if (pathname === mcpPath && request.method === "POST") {
-        return await postModernOnly(ctx, request, platform);
+      if (pathname === mcpPath) {
+        // One URL for every client: a GET for an event stream without a session id is a
+        // 2024-11-05 client looking for its `endpoint` event.
+        if (request.method === "GET" && isLegacySseOpen(request) && generations.includes("sse")) {
+          return openLegacySession(ctx, request, platform, messagesPath);
+        }
+        if (request.method === "POST") return await postModernOnly(ctx, request, platform);
+        return methodNotAllowed("POST");
       }
-      if (pathname === messagesPath) {
+      if (pathname === messagesPath && generations.includes("sse")) {
         if (request.method !== "POST") return methodNotAllowed("POST");
         return await postLegacyMessage(ctx, request);
       }

@@ -16,7 +16,7 @@ import { honouredFilter, parseListenFilter } from "../listen.ts";
 import { CACHEABLE_METHODS } from "../caching.ts";
 import { SSE_HEADERS, SseStream } from "../sse.ts";
 import { classifyEra, type ModernRoute } from "../era.ts";
-import { MODERN_VERSIONS } from "../versions.ts";
+import { MODERN_VERSIONS, SESSION_VERSIONS } from "../versions.ts";
 import type { McpServer } from "../server.ts";
 import { keepOpen, type PlatformArg, type TransportContext } from "./context.ts";
 
@@ -230,12 +230,13 @@ export async function postModernOnly(ctx: TransportContext, request: Request, pl
     return jsonRpcErrorResponse(400, ErrorCode.ParseError, "Parse error: invalid JSON");
   }
   const modernVersions = ctx.options.generations.includes("modern") ? MODERN_VERSIONS : [];
-  const outcome = classifyEra({ httpMethod: "POST", headers: request.headers, body: json }, { modernVersions, legacyVersions: [] });
+  const legacyVersions = ctx.options.generations.includes("streamable") ? SESSION_VERSIONS : [];
+  const outcome = classifyEra({ httpMethod: "POST", headers: request.headers, body: json }, { modernVersions, legacyVersions });
   if (outcome.kind === "reject") {
     return jsonRpcErrorResponse(outcome.status, outcome.code, outcome.message, { id: outcome.id, data: outcome.data, headers: outcome.headers });
   }
   if (outcome.kind === "legacy") {
-    return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, "Bad Request: this endpoint serves only 2026-07-28 requests");
+    return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, "Bad Request: 2025 Streamable HTTP is not served on this endpoint yet");
   }
   return await serveModern(ctx, request, outcome, platform);
 }

@@ -1,0 +1,107 @@
+/** Every client generation on one URL (`/mcp`), and the option restricting the generations served. */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { Client as ClientV1 } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { createHandler } from "../mod.ts";
+import { serveHandler, waitFor } from "./_serve.ts";
+import { modernServer, post, request, V } from "./_modern.ts";
+
+describe("one URL for every client", () => {
+  test("a 2026 client and a 2024-11-05 client both given /mcp, at once, against the same server", async () => {
+    const server = modernServer();
+    const handler = createHandler(server, { keepAliveMs: 0 });
+    const served = await serveHandler(handler);
+    const modern = new Client({ name: "v2", version: "1" }, { versionNegotiation: { mode: { pin: V } } });
+    const old = new ClientV1({ name: "v1-sse", version: "1" });
+    try {
+      await Promise.all([
+        modern.connect(new StreamableHTTPClientTransport(new URL(`${served.url}/mcp`))),
+        old.connect(new SSEClientTransport(new URL(`${served.url}/mcp`))),
+      ]);
+      assert.equal(handler.sessions.size, 1, "only the 2024-11-05 client has a session");
+      assert.equal(handler.sessions.get(handler.sessions.ids()[0])?.transport, "sse");
+      const [a, b] = await Promise.all([
+        modern.callTool({ name: "echo", arguments: { text: "2026" } }),
+        old.callTool({ name: "echo", arguments: { text: "2024" } }),
+      ]);
+      assert.deepEqual(a.content, [{ type: "text", text: "2026" }]);
+      assert.deepEqual(b.content, [{ type: "text", text: "2024" }]);
+
+      let modernChanges = 0;
+      let oldChanges = 0;
+      modern.setNotificationHandler("notifications/tools/list_changed", () => {
+        modernChanges++;
+      });
+      old.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+        oldChanges++;
+      });
+      const subscription = await modern.listen({ toolsListChanged: true });
+      server.tool("both", {}, () => ({ content: [] }));
+      await waitFor(() => modernChanges === 1 && oldChanges === 1, 5000, "both generations to hear the change");
+      await subscription.close();
+      await old.close();
+      await waitFor(() => handler.sessions.size === 0 && handler.openListens === 0, 5000, "everything to close");
+    } finally {
+      await modern.close();
+      await old.close();
+      await served.close();
+    }
+  });
+
+  test("GET /mcp for an event stream with a session id, or not accepting event streams, opens no legacy session", async () => {
+    const handler = createHandler(modernServer(), { keepAliveMs: 0 });
+    const served = await serveHandler(handler);
+    try {
+      const withId = await fetch(`${served.url}/mcp`, { headers: { accept: "text/event-stream", "mcp-session-id": "abc" } });
+      await withId.body?.cancel();
+      const noAccept = await fetch(`${served.url}/mcp`, { headers: { accept: "application/json" } });
+      await noAccept.body?.cancel();
+      assert.notEqual(withId.status, 200);
+      assert.notEqual(noAccept.status, 200);
+      assert.equal(handler.sessions.size, 0);
+    } finally {
+      await served.close();
+    }
+  });
+
+  test("modern only: 2024-11-05 GETs are refused, initialize gets 400/-32022, 2026 works", async () => {
+    const handler = createHandler(modernServer(), { keepAliveMs: 0, generations: ["modern"] });
+    const served = await serveHandler(handler);
+    try {
+      const get = await fetch(`${served.url}/mcp`, { headers: { accept: "text/event-stream" } });
+      assert.equal(get.status, 405);
+      assert.equal((await get.json()).error.code, -32600);
+      const sse = await fetch(`${served.url}/sse`, { headers: { accept: "text/event-stream" } });
+      assert.equal(sse.status, 404);
+      await sse.body?.cancel();
+      const init = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "c", version: "1" } } };
+      const res = await post(served.url, init, { "mcp-protocol-version": null, "mcp-method": null });
+      assert.equal(res.status, 400);
+      const body = await res.json();
+      assert.equal(body.error.code, -32022);
+      assert.deepEqual(body.error.data, { supported: [V], requested: "2025-11-25" });
+      assert.equal((await post(served.url, request(2, "tools/list"))).status, 200);
+      assert.equal(handler.sessions.size, 0);
+    } finally {
+      await served.close();
+    }
+  });
+
+  test("without modern: an enveloped request gets 400/-32022 naming the session versions", async () => {
+    const handler = createHandler(modernServer(), { keepAliveMs: 0, generations: ["sse", "streamable"] });
+    const served = await serveHandler(handler);
+    try {
+      const res = await post(served.url, request(1, "tools/list"));
+      assert.equal(res.status, 400);
+      const body = await res.json();
+      assert.equal(body.error.code, -32022);
+      assert.equal(body.error.data.requested, V);
+      assert.ok(body.error.data.supported.includes("2025-11-25"));
+    } finally {
+      await served.close();
+    }
+  });
+});
