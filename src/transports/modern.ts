@@ -134,6 +134,8 @@ function statusOf(response: JsonRpcResponse): number {
 
 function runRequest(ctx: TransportContext, request: Request, route: ModernRoute & { messageKind: "request" }, platform: PlatformArg): Promise<Response> {
   const message = route.message;
+  // A handler may take longer than the runtime's idle limit before its first byte.
+  keepOpen(request, platform);
   const wantsStream = accepts(request.headers, "text/event-stream");
   const mode = wantsStream ? ctx.options.responseMode : "json";
   const controller = new AbortController();
@@ -179,7 +181,6 @@ function runRequest(ctx: TransportContext, request: Request, route: ModernRoute 
       // A stream that ends before the response was written is the client cancelling.
       onClose: () => end("cancelled"),
     });
-    keepOpen(request, platform);
     answer(new Response(stream.readable, { headers: SSE_HEADERS }));
     return stream;
   };
