@@ -6,14 +6,14 @@
 import type { McpServer } from "./server.ts";
 import { SessionRegistry } from "./registry.ts";
 import { type HandlerOptions, resolveOptions } from "./options.ts";
-import { accepts, jsonRpcErrorResponse } from "./http.ts";
+import { jsonRpcErrorResponse } from "./http.ts";
 import { ErrorCode } from "./jsonrpc.ts";
 import type { PlatformArg, TransportContext } from "./transports/context.ts";
 import { openLegacySession, postLegacyMessage } from "./transports/legacy_sse.ts";
+import { handleMcpEndpoint } from "./transports/mcp_endpoint.ts";
 import type { Session } from "./session.ts";
 import { ListenRegistry } from "./listen.ts";
 import { InFlightRequests } from "./inflight.ts";
-import { postModernOnly } from "./transports/modern.ts";
 
 /** A view of the live sessions, for tests and metrics. */
 export interface SessionsView {
@@ -37,11 +37,6 @@ export interface TetherHandler {
   readonly openListens: number;
   /** Number of 2026 requests being handled now. */
   readonly modernInFlight: number;
-}
-
-/** A GET that explicitly accepts an event stream and names no session: the 2024-11-05 opening. */
-function isLegacySseOpen(request: Request): boolean {
-  return !request.headers.has("mcp-session-id") && accepts(request.headers, "text/event-stream", false);
 }
 
 function methodNotAllowed(allow: string): Response {
@@ -70,11 +65,11 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
   });
   const inFlight = new InFlightRequests();
   const ctx: TransportContext = { server, registry, options: resolved, listens, inFlight };
+  const legacySse = resolved.generations.includes("sse");
   const base = resolved.basePath;
-  const mcpPath = base + resolved.mcpPath;
-  const generations = resolved.generations;
   const ssePath = base + resolved.ssePath;
   const messagesPath = base + resolved.messagesPath;
+  const mcpPath = base + resolved.mcpPath;
   const unsubscribe = server.subscribe((notification) => {
     // One publish reaches every audience: 2024/2025 sessions and 2026 listen streams.
     for (const session of registry.values()) session.notify(notification);
@@ -89,20 +84,12 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
       return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, "Bad Request: invalid URL");
     }
     try {
-      if (pathname === ssePath && generations.includes("sse")) {
+      if (pathname === mcpPath) return await handleMcpEndpoint(ctx, request, platform, messagesPath);
+      if (pathname === ssePath && legacySse) {
         if (request.method !== "GET") return methodNotAllowed("GET");
         return openLegacySession(ctx, request, platform, messagesPath);
       }
-      if (pathname === mcpPath) {
-        // One URL for every client: a GET for an event stream without a session id is a
-        // 2024-11-05 client looking for its `endpoint` event.
-        if (request.method === "GET" && isLegacySseOpen(request) && generations.includes("sse")) {
-          return openLegacySession(ctx, request, platform, messagesPath);
-        }
-        if (request.method === "POST") return await postModernOnly(ctx, request, platform);
-        return methodNotAllowed("POST");
-      }
-      if (pathname === messagesPath && generations.includes("sse")) {
+      if (pathname === messagesPath && legacySse) {
         if (request.method !== "POST") return methodNotAllowed("POST");
         return await postLegacyMessage(ctx, request);
       }

@@ -11,7 +11,10 @@ import { modernServer, post, request, sseMessages } from "./_modern.ts";
 const SUB = "io.modelcontextprotocol/subscriptionId";
 
 function resourceServer(): McpServer {
-  return new McpServer({ name: "res", version: "1" }, { capabilities: { resources: { subscribe: true, listChanged: true } } });
+  const server = new McpServer({ name: "res", version: "1" });
+  server.tool("t", {}, () => ({ content: [] }));
+  server.resource("file:///a", {}, (uri) => ({ contents: [{ uri, text: "a" }] }));
+  return server;
 }
 
 function listen(url: string, id: number | string, notifications: Record<string, unknown>, signal?: AbortSignal) {

@@ -171,7 +171,7 @@ describe("2026-07-28 POST: results and notifications", () => {
     const body = await (await post(url, request("d", "server/discover"))).json();
     assert.deepEqual(body.result, {
       supportedVersions: [V],
-      capabilities: { tools: { listChanged: true } },
+      capabilities: { logging: {}, tools: { listChanged: true } },
       instructions: "Test server",
       resultType: "complete",
       ttlMs: 300000,

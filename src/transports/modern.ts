@@ -8,15 +8,14 @@
  * @module
  */
 import { ErrorCode, errorResponse, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from "../jsonrpc.ts";
-import { accepts, isJsonContentType, jsonResponse, jsonRpcErrorResponse, readBody, tooLargeResponse } from "../http.ts";
+import { accepts, jsonResponse, jsonRpcErrorResponse } from "../http.ts";
 import { createContext, type RequestContext } from "../context.ts";
 import { envelopeChannel, SERVER_INFO_KEY } from "../envelope.ts";
 import { checkParamHeaders, checkStandardHeaders, paramHeadersOf } from "../mcp_headers.ts";
 import { honouredFilter, parseListenFilter } from "../listen.ts";
 import { CACHEABLE_METHODS } from "../caching.ts";
 import { SSE_HEADERS, SseStream } from "../sse.ts";
-import { classifyEra, type ModernRoute } from "../era.ts";
-import { MODERN_VERSIONS, SESSION_VERSIONS } from "../versions.ts";
+import type { ModernRoute } from "../era.ts";
 import type { McpServer } from "../server.ts";
 import { keepOpen, type PlatformArg, type TransportContext } from "./context.ts";
 
@@ -202,42 +201,4 @@ function runRequest(ctx: TransportContext, request: Request, route: ModernRoute 
     end("completed");
   })();
   return responded;
-}
-
-/**
- * A POST to the MCP endpoint while only the 2026 path exists there: the common pre-checks
- * (415, 413, JSON parse), then era classification with no legacy serving, then
- * {@link serveModern}. The shared endpoint replaces it once Streamable HTTP is on the same URL.
- *
- * @example
- * ```ts ignore
- * if (pathname === "/mcp" && request.method === "POST") return postModernOnly(ctx, request, platform);
- * ```
- */
-export async function postModernOnly(ctx: TransportContext, request: Request, platform?: PlatformArg): Promise<Response> {
-  if (!isJsonContentType(request.headers)) {
-    return jsonRpcErrorResponse(415, ErrorCode.InvalidRequest, "Unsupported Media Type: Content-Type must be application/json");
-  }
-  const body = await readBody(request, ctx.options.maxBodyBytes);
-  if (!body.ok) {
-    return body.reason === "too-large"
-      ? tooLargeResponse(ctx.options.maxBodyBytes)
-      : jsonRpcErrorResponse(400, ErrorCode.ParseError, "Parse error: the body could not be read as UTF-8");
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(body.text);
-  } catch {
-    return jsonRpcErrorResponse(400, ErrorCode.ParseError, "Parse error: invalid JSON");
-  }
-  const modernVersions = ctx.options.generations.includes("modern") ? MODERN_VERSIONS : [];
-  const legacyVersions = ctx.options.generations.includes("streamable") ? SESSION_VERSIONS : [];
-  const outcome = classifyEra({ httpMethod: "POST", headers: request.headers, body: json }, { modernVersions, legacyVersions });
-  if (outcome.kind === "reject") {
-    return jsonRpcErrorResponse(outcome.status, outcome.code, outcome.message, { id: outcome.id, data: outcome.data, headers: outcome.headers });
-  }
-  if (outcome.kind === "legacy") {
-    return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, "Bad Request: 2025 Streamable HTTP is not served on this endpoint yet");
-  }
-  return await serveModern(ctx, request, outcome, platform);
 }
