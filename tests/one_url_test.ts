@@ -51,6 +51,61 @@ describe("one URL for every client", () => {
     }
   });
 
+  test("all three generations at once on /mcp: 2026 (SDK v2 pinned), 2025 (SDK v2 default), 2024-11-05 (SDK v1 SSE)", async () => {
+    const server = modernServer();
+    const handler = createHandler(server, { keepAliveMs: 0 });
+    const served = await serveHandler(handler);
+    const url = new URL(`${served.url}/mcp`);
+    const modern = new Client({ name: "v2-2026", version: "1" }, { versionNegotiation: { mode: { pin: V } } });
+    const streamable = new Client({ name: "v2-2025", version: "1" });
+    const streamableTransport = new StreamableHTTPClientTransport(url);
+    const old = new ClientV1({ name: "v1-sse", version: "1" });
+    try {
+      await Promise.all([
+        modern.connect(new StreamableHTTPClientTransport(url)),
+        streamable.connect(streamableTransport),
+        old.connect(new SSEClientTransport(url)),
+      ]);
+      const sessionId = streamableTransport.sessionId;
+      assert.ok(sessionId, "the 2025 client has a session");
+      assert.equal(handler.sessions.size, 2, "the 2025 and 2024-11-05 clients have sessions; the 2026 client none");
+      assert.deepEqual(handler.sessions.ids().map((id) => handler.sessions.get(id)!.transport).sort(), ["sse", "streamable"]);
+
+      const texts = await Promise.all([modern, streamable, old].map(async (client, i) => {
+        const result = await (client as Client).callTool({ name: "echo", arguments: { text: `c${i}` } });
+        return (result.content as Array<{ text: string }>)[0].text;
+      }));
+      assert.deepEqual(texts, ["c0", "c1", "c2"]);
+
+      const heard = [0, 0, 0];
+      modern.setNotificationHandler("notifications/tools/list_changed", () => void heard[0]++);
+      streamable.setNotificationHandler("notifications/tools/list_changed", () => void heard[1]++);
+      old.setNotificationHandler(ToolListChangedNotificationSchema, () => void heard[2]++);
+      const subscription = await modern.listen({ toolsListChanged: true });
+      // The 2025 client hears it on its GET stream; wait until that stream is open.
+      await waitFor(() => handler.sessions.get(sessionId)!.defaultSink !== undefined, 5000, "the 2025 GET stream");
+      server.tool("added", {}, () => ({ content: [] }));
+      await waitFor(() => heard.every((n) => n === 1), 5000, `all three to hear the change (${heard})`);
+      await subscription.close();
+
+      await streamableTransport.terminateSession();
+      const after = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-session-id": sessionId, "mcp-protocol-version": "2025-11-25" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+      });
+      assert.equal(after.status, 404);
+      assert.equal((await after.json()).error.code, -32001);
+      await old.close();
+      await waitFor(() => handler.sessions.size === 0 && handler.openListens === 0, 5000, "everything to close");
+    } finally {
+      await modern.close();
+      await streamable.close();
+      await old.close();
+      await served.close();
+    }
+  });
+
   test("GET /mcp for an event stream with a session id, or not accepting event streams, opens no legacy session", async () => {
     const handler = createHandler(modernServer(), { keepAliveMs: 0 });
     const served = await serveHandler(handler);
