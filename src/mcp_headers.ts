@@ -32,7 +32,8 @@ export function decodeHeaderValue(raw: string): DecodedHeader {
     return { ok: true, value: raw };
   }
   const payload = raw.slice(SENTINEL_PREFIX.length, raw.length - SENTINEL_SUFFIX.length);
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(payload) || payload.length % 4 === 1) {
+  // Strict Base64: padded to whole quanta, standard alphabet only.
+  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(payload)) {
     return { ok: false, reason: "is not valid Base64" };
   }
   try {

@@ -61,6 +61,10 @@ describe("request metadata headers", () => {
     assert.deepEqual(decodeHeaderValue("=?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?="), { ok: true, value: "=?base64?literal?=" });
     assert.deepEqual(decodeHeaderValue("plain value"), { ok: true, value: "plain value" });
     assert.equal(decodeHeaderValue("=?base64?@@@?=").ok, false);
+    assert.equal(decodeHeaderValue("=?base64?SGVsbG8?=").ok, false, "missing padding");
+    assert.equal(decodeHeaderValue("=?base64?SGVs!!!bG8=?=").ok, false, "non-alphabet characters");
+    assert.deepEqual(decodeHeaderValue("=?base64?SGVsbG8="), { ok: true, value: "=?base64?SGVsbG8=" }, "no suffix: literal");
+    assert.deepEqual(decodeHeaderValue("SGVsbG8="), { ok: true, value: "SGVsbG8=" }, "no prefix: literal");
     assert.equal(decodeHeaderValue(`=?base64?${btoa("\xff\xfe")}?=`).ok, false, "not UTF-8");
     assert.equal(decodeHeaderValue("tab\there").ok, true);
     assert.equal(decodeHeaderValue("caf\u00e9").ok, false, "non-ASCII must be Base64-encoded");
