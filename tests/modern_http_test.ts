@@ -200,6 +200,22 @@ describe("2026-07-28 POST: results and notifications", () => {
     assert.equal((await ok.json()).result.content[0].text, "has elicitation");
   });
 
+  test("a result that cannot be serialised is -32603, and nothing of the request remains", async () => {
+    const server = modernServer();
+    server.tool("bigint", {}, () => ({ content: [], structuredContent: { n: 1n } }) as never);
+    const h = createHandler(server, { keepAliveMs: 0 });
+    const s = await serveHandler(h);
+    try {
+      const res = await post(s.url, request(1, "tools/call", { name: "bigint", arguments: {} }));
+      assert.equal(res.status, 200);
+      const body = await res.json();
+      assert.deepEqual([body.id, body.error.code], [1, -32603]);
+      assert.equal(h.modernInFlight, 0);
+    } finally {
+      await s.close();
+    }
+  });
+
   test("an unknown tool is a handler error: 200 with -32602", async () => {
     const res = await post(url, request(1, "tools/call", { name: "ghost", arguments: {} }), { "mcp-name": "ghost" });
     assert.equal(res.status, 200);

@@ -129,6 +129,12 @@ describe("one URL for every client", () => {
       const get = await fetch(`${served.url}/mcp`, { headers: { accept: "text/event-stream" } });
       assert.equal(get.status, 405);
       assert.equal((await get.json()).error.code, -32600);
+      for (const method of ["DELETE", "PUT"]) {
+        const other = await fetch(`${served.url}/mcp`, { method });
+        assert.equal(other.status, 405, method);
+        assert.equal(other.headers.get("allow"), "POST");
+        assert.equal((await other.json()).error.code, -32600);
+      }
       const sse = await fetch(`${served.url}/sse`, { headers: { accept: "text/event-stream" } });
       assert.equal(sse.status, 404);
       await sse.body?.cancel();

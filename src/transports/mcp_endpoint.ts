@@ -87,7 +87,7 @@ export async function handleMcpEndpoint(ctx: TransportContext, request: Request,
       return request.method === "GET" ? getStreamable(ctx, request, platform) : deleteStreamable(ctx, request);
     }
     default: {
-      const allow = ctx.options.stateless ? "POST" : "GET, POST, DELETE";
+      const allow = ctx.options.stateless || served.legacyVersions.length === 0 ? "POST" : "GET, POST, DELETE";
       return jsonRpcErrorResponse(405, ErrorCode.InvalidRequest, "Method Not Allowed", { headers: { allow } });
     }
   }

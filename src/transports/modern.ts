@@ -195,9 +195,17 @@ function runRequest(ctx: TransportContext, request: Request, route: ModernRoute 
     const response = ended ? undefined : await ctx.server.handle(message, context);
     finish();
     if (ended || response === undefined) return;
-    const decorated = decorate(ctx.server, response, message, context);
-    if (stream) stream.send({ event: "message", data: JSON.stringify(decorated) });
-    else answer(jsonResponse(decorated, { status: statusOf(decorated) }));
+    let decorated = decorate(ctx.server, response, message, context);
+    let data: string;
+    try {
+      data = JSON.stringify(decorated);
+    } catch (error) {
+      // A result that cannot be serialised (BigInt, cycles) is the server's error, not a hang.
+      decorated = errorResponse(message.id, ErrorCode.InternalError, `Result could not be serialised: ${error instanceof Error ? error.message : String(error)}`);
+      data = JSON.stringify(decorated);
+    }
+    if (stream) stream.send({ event: "message", data });
+    else answer(new Response(data, { status: statusOf(decorated), headers: { "content-type": "application/json" } }));
     end("completed");
   })();
   return responded;
