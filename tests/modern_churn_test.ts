@@ -76,6 +76,26 @@ describe("2026 churn", () => {
     }
   });
 
+  test("a listener that stops reading is cut off at maxBufferedBytes: the listen closes, nothing remains", async () => {
+    const timers = trackTimers();
+    try {
+      const server = modernServer();
+      const handler = createHandler(server, { keepAliveMs: 15_000, maxBufferedBytes: 2_000 });
+      const body = request(1, "subscriptions/listen", { notifications: { toolsListChanged: true } });
+      const response = await handler.fetch(modernRequest(body, new AbortController().signal));
+      const reader = response.body!.getReader();
+      reader.closed.catch(() => {});
+      await reader.read(); // the acknowledgement; then the client stops reading
+      assert.equal(handler.openListens, 1);
+      for (let i = 0; i < 100 && handler.openListens > 0; i++) server.publish({ jsonrpc: "2.0", method: "notifications/tools/list_changed" });
+      assert.equal(handler.openListens, 0);
+      assert.equal(timers.live(), 0);
+      await handler.close();
+    } finally {
+      timers.restore();
+    }
+  });
+
   test("shutdown aborts 2026 requests in progress", async () => {
     const probe: Probe = { aborted: 0, started: 0 };
     const handler = createHandler(modernServer(probe), { keepAliveMs: 0 });
