@@ -165,6 +165,11 @@ describe("2026-07-28 POST: results and notifications", () => {
       },
     });
     assert.equal(handler.sessions.size, 0);
+    // A stray Mcp-Session-Id or Last-Event-ID on a 2026 request is ignored, as the spec says.
+    const stray = await post(url, request(2, "tools/list"), { "mcp-session-id": "not-a-session", "last-event-id": "1" });
+    assert.equal(stray.status, 200);
+    assert.equal(stray.headers.get("mcp-session-id"), null);
+    assert.equal((await stray.json()).result.resultType, "complete");
   });
 
   test("server/discover: versions, capabilities, instructions, caching hints", async () => {
