@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { createHandler, createMessage, elicit, listRoots, McpServer, pingClient } from "../mod.ts";
 import type { RequestContext } from "../mod.ts";
+import { addModernFixtures } from "./modern_fixtures.ts";
 
 /** A 1×1 red PNG. */
 export const TEST_IMAGE_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
@@ -331,6 +332,9 @@ export function everythingServer(): Everything {
       { role: "user", content: { type: "text", text: "Please analyze the image above." } },
     ],
   }));
+
+  // ---- the 2026-07-28 diagnostic tools ----
+  addModernFixtures(server);
 
   return {
     server,

@@ -195,9 +195,13 @@ describe("Streamable HTTP: status codes and headers", () => {
       const res = await fetch(url, { headers: { accept: "application/json", ...sessionHeaders(id) } });
       assert.equal(res.status, 406);
       assert.deepEqual(await res.json(), error(-32600, "Not Acceptable: the client must accept text/event-stream"));
-      const res2 = await fetch(url, { headers: { accept: "text/event-stream" } });
-      assert.equal(res2.status, 400);
-      assert.deepEqual(await res2.json(), error(-32600, "Bad Request: Mcp-Session-Id header is required"));
+      // Without a session id, a GET for an event stream is a 2024-11-05 client (one URL for every
+      // client); where that generation is not served, the session id is required.
+      await withServer({ generations: ["modern", "streamable"] }, async (url2) => {
+        const res2 = await fetch(url2, { headers: { accept: "text/event-stream" } });
+        assert.equal(res2.status, 400);
+        assert.deepEqual(await res2.json(), error(-32600, "Bad Request: Mcp-Session-Id header is required"));
+      });
       const stream = await fetch(url, { headers: { accept: "text/event-stream", ...sessionHeaders(id) } });
       assert.equal(stream.status, 200);
       assert.equal(stream.headers.get("content-type"), "text/event-stream");
