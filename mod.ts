@@ -18,6 +18,7 @@
  */
 export { createHandler, type SessionsView, type TetherHandler } from "./src/handler.ts";
 export type { HandlerOptions } from "./src/options.ts";
+export type { MessageHandler, MessageHandlerFactory } from "./src/message_handler.ts";
 export { type ChangeListener, type InitializeOutcome, McpServer, type McpServerOptions, type MethodHandler } from "./src/server.ts";
 export type {
   CallToolResult,
@@ -40,5 +41,5 @@ export {
   McpError,
   type RequestId,
 } from "./src/jsonrpc.ts";
-export { type CloseReason, Session, SessionClosedError } from "./src/session.ts";
+export { type CloseReason, type MessageSink, Session, SessionClosedError, type SessionTransport } from "./src/session.ts";
 export { LATEST_SESSION_VERSION, MODERN_VERSION, SESSION_VERSIONS } from "./src/versions.ts";

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { MessageHandlerFactory } from "./message_handler.ts";
 
 /** Options of {@link createHandler}. */
 export interface HandlerOptions {
@@ -24,10 +25,15 @@ export interface HandlerOptions {
   requestTimeoutMs?: number;
   /** Streamable HTTP sessions idle this long (nothing in flight, no open stream) are closed. Default 30 min. */
   idleTimeoutMs?: number;
+  /**
+   * Answers each session's messages in place of Tether's server core; the session keeps its
+   * lifecycle. Adapters set this (the official SDK bridge, `@tether/mcp/sdk`); most servers don't.
+   */
+  messageHandler?: MessageHandlerFactory;
 }
 
 /** {@link HandlerOptions} with every default filled in. */
-export type ResolvedOptions = Required<HandlerOptions>;
+export type ResolvedOptions = Required<Omit<HandlerOptions, "messageHandler">> & Pick<HandlerOptions, "messageHandler">;
 
 function normalizePath(path: string): string {
   const trimmed = path.replace(/\/+$/, "");
@@ -54,5 +60,6 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
     maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
     requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 30 * 60_000,
+    messageHandler: options.messageHandler,
   };
 }
