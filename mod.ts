@@ -18,6 +18,7 @@
  */
 export { createHandler, type SessionsView, type TetherHandler } from "./src/handler.ts";
 export type { HandlerOptions } from "./src/options.ts";
+export { attachPrincipal, principalOf } from "./src/request_principal.ts";
 export type { MessageHandler, MessageHandlerFactory } from "./src/message_handler.ts";
 export { type ChangeListener, type InitializeOutcome, McpServer, type McpServerOptions, type MethodHandler } from "./src/server.ts";
 export type {
