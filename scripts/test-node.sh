@@ -7,7 +7,7 @@ set -u
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 fail() { echo "$1"; echo "0 passed, 1 failed"; exit 1; }
-tsc -p tsconfig.build.json || fail "build (tsc -p tsconfig.build.json) failed"
+node scripts/build.mjs || fail "build (node scripts/build.mjs) failed"
 mkdir -p .build
 bun build tests/node/_worker_entry.ts --target browser --format esm --outfile .build/worker.js >/dev/null \
   || fail "bundling the Workers test entry failed"
