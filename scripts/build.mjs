@@ -8,7 +8,7 @@ import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 rmSync(join(root, "dist"), { recursive: true, force: true });
-execFileSync(join(root, "node_modules/.bin/tsc"), ["-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });
+execFileSync(join(root, "node_modules/.bin/tsc"), ["-p", join(root, "tsconfig.build.json")], { stdio: ["ignore", 2, 2] });
 
 const relativeTs = /((?:from|import)\s*\(?\s*)(["'])(\.{1,2}\/[^"']+)\.ts\2/g;
 let rewritten = 0;
@@ -22,4 +22,5 @@ for (const entry of readdirSync(join(root, "dist"), { recursive: true })) {
     rewritten++;
   }
 }
-console.log(`dist/ built (${rewritten} declaration files rewritten to .js specifiers)`);
+// stderr: `npm pack --json` reads stdout.
+console.error(`dist/ built (${rewritten} declaration files rewritten to .js specifiers)`);
