@@ -16,6 +16,8 @@ export interface RegistryOptions {
   idleTimeoutMs?: number;
   /** Answers sessions' messages in place of the server core (e.g. the SDK bridge). */
   messageHandler?: MessageHandlerFactory;
+  /** Live sessions beyond which {@link SessionRegistry.full} is true. Default 10,000. */
+  maxSessions?: number;
 }
 
 /**
@@ -62,6 +64,7 @@ export class SessionRegistry {
     this.#options = {
       requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
       idleTimeoutMs: options.idleTimeoutMs ?? 30 * 60_000,
+      maxSessions: options.maxSessions ?? 10_000,
     };
     this.#messageHandler = options.messageHandler;
   }
@@ -69,6 +72,11 @@ export class SessionRegistry {
   /** Number of live sessions. */
   get size(): number {
     return this.#sessions.size;
+  }
+
+  /** True when the cap on live sessions is reached: transports refuse new sessions (503). */
+  get full(): boolean {
+    return this.#sessions.size >= this.#options.maxSessions;
   }
 
   /** Ids of the live sessions. */
