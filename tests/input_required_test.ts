@@ -260,3 +260,43 @@ describe("2026-07-28 input-required rounds", () => {
     assert.equal(aborted, true);
   });
 });
+
+describe("conformance fixture tools (input-required-result-*)", () => {
+  /** Answers like the conformance suite: strings "Alice", booleans true. */
+  function generic(method: string, params: Record<string, unknown>): Record<string, unknown> {
+    if (method !== "elicitation/create") return answer(method, params);
+    const properties = (params.requestedSchema as { properties: Record<string, { type: string }> }).properties;
+    return { action: "accept", content: Object.fromEntries(Object.entries(properties).map(([k, p]) => [k, p.type === "boolean" ? true : "Alice"])) };
+  }
+
+  async function run(server: McpServer, name: string, capabilities = ALL) {
+    const rounds: Array<Record<string, unknown>> = [];
+    let params: Record<string, unknown> = { name, arguments: {} };
+    for (let i = 0; i < 5; i++) {
+      const r = result(await send(server, { params, capabilities }));
+      rounds.push(r);
+      if (r.resultType !== "input_required") return rounds;
+      const requests = r.inputRequests as Record<string, { method: string; params: Record<string, unknown> }>;
+      params = { name, arguments: {}, inputResponses: Object.fromEntries(Object.entries(requests).map(([k, q]) => [k, generic(q.method, q.params)])), requestState: r.requestState };
+    }
+    throw new Error("too many rounds");
+  }
+
+  test("each fixture asks with the scenario's keys and completes", async () => {
+    const { addInputRequiredFixtures } = await import("../examples/input_required_fixtures.ts");
+    const server = new McpServer({ name: "fixtures", version: "1" });
+    addInputRequiredFixtures(server);
+    const keys = (r: Record<string, unknown>) => Object.keys(r.inputRequests as object).sort();
+    const elicit = await run(server, "test_input_required_result_elicitation");
+    assert.deepEqual(keys(elicit[0]), ["user_name"]);
+    assert.equal(text(elicit[1]), "Hello, Alice!");
+    assert.deepEqual(keys((await run(server, "test_input_required_result_sampling"))[0]), ["capital_question"]);
+    assert.deepEqual(keys((await run(server, "test_input_required_result_list_roots"))[0]), ["client_roots"]);
+    assert.match(text((await run(server, "test_input_required_result_request_state"))[1]), /state-ok/);
+    assert.deepEqual(keys((await run(server, "test_input_required_result_multiple_inputs"))[0]), ["client_roots", "greeting", "user_name"]);
+    const multi = await run(server, "test_input_required_result_multi_round");
+    assert.deepEqual(multi.map((r) => r.resultType === "input_required" ? keys(r)[0] : text(r)), ["step1", "step2", "Alice likes Alice"]);
+    const samplingOnly = await run(server, "test_input_required_result_capabilities", { sampling: {} });
+    assert.deepEqual(keys(samplingOnly[0]), ["capital_question"]);
+  });
+});
