@@ -17,7 +17,9 @@
  * @module
  */
 export { createHandler, type SessionsView, type TetherHandler } from "./src/handler.ts";
-export type { HandlerOptions } from "./src/options.ts";
+export type { HandlerOptions, ResponseMode } from "./src/options.ts";
+export { closeSseConnections, streamableStats, type StreamableStats } from "./src/transports/streamable.ts";
+export { type EventStore, MemoryEventStore, type MemoryEventStoreOptions, type Replay, type StoredEvent } from "./src/event_store.ts";
 export { type ChangeListener, type InitializeOutcome, McpServer, type McpServerOptions, type MethodHandler } from "./src/server.ts";
 export type {
   CallToolResult,

@@ -65,6 +65,8 @@ export interface RequestChannel {
   send(message: JsonRpcMessage): void;
   /** Sends a request to the client and resolves with its result; absent where the transport cannot. */
   request?(method: string, params: Record<string, unknown> | undefined, options?: ClientRequestOptions): Promise<Record<string, unknown>>;
+  /** Closes the connection carrying the request's stream without ending the stream; absent where there is none. */
+  closeConnection?(): boolean;
 }
 
 /**
@@ -106,6 +108,12 @@ export interface RequestContext extends InputApi {
   progress(progress: number, total?: number, message?: string): void;
   /** Sends a request to the client (sampling, elicitation, roots, ping) and waits for the result. */
   request(method: string, params?: Record<string, unknown>, options?: ClientRequestOptions): Promise<Record<string, unknown>>;
+  /**
+   * Closes the HTTP connection carrying this request's SSE stream without ending the stream
+   * (2025-11-25 polling): the client reconnects with `Last-Event-ID` and receives the rest.
+   * Returns false where there is no such connection (JSON responses, other transports).
+   */
+  closeConnection(): boolean;
 }
 
 /**
@@ -191,6 +199,9 @@ export function createContext(
       notify("notifications/progress", params);
     },
     request: request_,
+    closeConnection() {
+      return channel.closeConnection?.() ?? false;
+    },
   };
   return { context, finish: () => (done = true) };
 }

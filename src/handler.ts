@@ -10,6 +10,7 @@ import { jsonRpcErrorResponse } from "./http.ts";
 import { ErrorCode } from "./jsonrpc.ts";
 import type { PlatformArg, TransportContext } from "./transports/context.ts";
 import { openLegacySession, postLegacyMessage } from "./transports/legacy_sse.ts";
+import { handleMcpEndpoint } from "./transports/mcp_endpoint.ts";
 import type { Session } from "./session.ts";
 
 /** A view of the live sessions, for tests and metrics. */
@@ -54,6 +55,7 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
   const base = resolved.basePath;
   const ssePath = base + resolved.ssePath;
   const messagesPath = base + resolved.messagesPath;
+  const mcpPath = base + resolved.mcpPath;
   const unsubscribe = server.subscribe((notification) => {
     for (const session of registry.values()) session.notify(notification);
   });
@@ -66,6 +68,7 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
       return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, "Bad Request: invalid URL");
     }
     try {
+      if (pathname === mcpPath) return await handleMcpEndpoint(ctx, request, platform);
       if (pathname === ssePath) {
         if (request.method !== "GET") return methodNotAllowed("GET");
         return openLegacySession(ctx, request, platform, messagesPath);

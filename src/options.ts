@@ -3,6 +3,15 @@
  *
  * @module
  */
+import { type EventStore, MemoryEventStore } from "./event_store.ts";
+
+/**
+ * How a Streamable HTTP POST carrying requests is answered: `"json"` always with
+ * `application/json`; `"sse"` always with `text/event-stream`; `"auto"` with JSON when the
+ * first message the server sends for the POST is its response, otherwise with an SSE stream
+ * that ends after the response.
+ */
+export type ResponseMode = "auto" | "json" | "sse";
 
 /** Options of {@link createHandler}. */
 export interface HandlerOptions {
@@ -24,6 +33,19 @@ export interface HandlerOptions {
   requestTimeoutMs?: number;
   /** Streamable HTTP sessions idle this long (nothing in flight, no open stream) are closed. Default 30 min. */
   idleTimeoutMs?: number;
+  /** How Streamable HTTP POSTs with requests are answered. Default `"auto"`. */
+  responseMode?: ResponseMode;
+  /**
+   * Where Streamable HTTP SSE events are kept for resumption with `Last-Event-ID`; `false`
+   * turns resumability off (no event ids). Default: a bounded {@link MemoryEventStore}.
+   */
+  eventStore?: EventStore | false;
+  /** The `retry:` (ms) sent with priming events to 2025-11-25 clients; 0 = none. Default 0. */
+  sseRetryMs?: number;
+  /** Live sessions beyond which `initialize` is answered 503 with `Retry-After`. Default 10,000. */
+  maxSessions?: number;
+  /** Streamable HTTP without sessions: no `Mcp-Session-Id`, every POST self-contained, GET and DELETE 405. */
+  stateless?: boolean;
 }
 
 /** {@link HandlerOptions} with every default filled in. */
@@ -54,5 +76,10 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
     maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
     requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 30 * 60_000,
+    responseMode: options.responseMode ?? "auto",
+    eventStore: options.eventStore ?? new MemoryEventStore(),
+    sseRetryMs: options.sseRetryMs ?? 0,
+    maxSessions: options.maxSessions ?? 10_000,
+    stateless: options.stateless ?? false,
   };
 }

@@ -13,6 +13,8 @@ export interface RegistryOptions {
   requestTimeoutMs?: number;
   /** Idle timeout of sessions, in ms (0 = none). Default 30 minutes. */
   idleTimeoutMs?: number;
+  /** Live sessions beyond which {@link SessionRegistry.full} is true. Default 10,000. */
+  maxSessions?: number;
 }
 
 /**
@@ -58,12 +60,18 @@ export class SessionRegistry {
     this.#options = {
       requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
       idleTimeoutMs: options.idleTimeoutMs ?? 30 * 60_000,
+      maxSessions: options.maxSessions ?? 10_000,
     };
   }
 
   /** Number of live sessions. */
   get size(): number {
     return this.#sessions.size;
+  }
+
+  /** True when the cap on live sessions is reached: transports refuse new sessions (503). */
+  get full(): boolean {
+    return this.#sessions.size >= this.#options.maxSessions;
   }
 
   /** Ids of the live sessions. */

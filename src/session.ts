@@ -24,6 +24,16 @@ import type { McpServer } from "./server.ts";
 export interface MessageSink {
   /** Delivers a message; false when it could not be (the stream is gone). */
   send(message: JsonRpcMessage): boolean;
+  /**
+   * Called once a request received with this sink is over, after its response was sent or
+   * when it ended without one (cancelled). Lets a per-request sink finish.
+   */
+  done?(requestId: RequestId): void;
+  /**
+   * Closes the HTTP connection carrying this sink's stream without ending the stream, so the
+   * client reconnects with `Last-Event-ID` (2025-11-25 polling). False when there is none.
+   */
+  closeConnection?(): boolean;
 }
 
 /** Which transport a session belongs to. */
@@ -146,6 +156,11 @@ export class Session {
     return this.#inFlight.size;
   }
 
+  /** Number of things registered with {@link Session.own} and not yet released. */
+  get ownedCount(): number {
+    return this.#owned.size;
+  }
+
   /** Number of server→client requests awaiting an answer. */
   get pendingCount(): number {
     return this.#pending.size;
@@ -225,6 +240,7 @@ export class Session {
     if (isRequest(message)) {
       const response = await this.#handleRequest(message, sink);
       if (response && !this.closed) sink.send(response);
+      sink.done?.(message.id);
     } else if (isNotification(message)) {
       this.#handleNotification(message);
     } else {
@@ -320,6 +336,7 @@ export class Session {
         sink.send(m);
       },
       request: (method, params, options) => this.request(method, params, sink, options),
+      closeConnection: () => sink.closeConnection?.() ?? false,
     }, request, controller.signal);
     try {
       const response = await this.#server.handle(request, context);

@@ -30,6 +30,11 @@ export function openLegacySession(
   if (!accepts(request.headers, "text/event-stream")) {
     return jsonRpcErrorResponse(406, ErrorCode.InvalidRequest, "Not Acceptable: the client must accept text/event-stream");
   }
+  if (ctx.registry.full) {
+    return jsonRpcErrorResponse(503, ErrorCode.InternalError, "Service Unavailable: too many sessions, try again later", {
+      headers: { "retry-after": "10" },
+    });
+  }
   // Legacy sessions end with their stream; the idle timeout does not apply to them.
   const session = ctx.registry.create("sse", { idleTimeoutMs: 0 });
   const stream = new SseStream({
