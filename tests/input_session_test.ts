@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { createHandler, ErrorCode, type McpServer, SessionClosedError } from "../mod.ts";
 import { answer, inputServer, TRIP_RESULT, type TripCounters } from "./_input_fixtures.ts";
@@ -15,13 +16,19 @@ import { serveHandler, waitFor } from "./_serve.ts";
 
 type Capabilities = { elicitation?: Record<string, unknown>; sampling?: Record<string, unknown>; roots?: Record<string, unknown> };
 
-/** A v1 client over HTTP+SSE that answers questions like every test client. */
-async function sseClient(url: string, capabilities: Capabilities) {
-  const client = new Client({ name: "v1-sse", version: "1" }, { capabilities });
+type Kind = "sse" | "streamable";
+
+function transportFor(kind: Kind, url: string) {
+  return kind === "sse" ? new SSEClientTransport(new URL(`${url}/sse`)) : new StreamableHTTPClientTransport(new URL(`${url}/mcp`));
+}
+
+/** A v1 client (2024-11-05 HTTP+SSE or 2025 Streamable HTTP) that answers questions like every test client. */
+async function sseClient(url: string, capabilities: Capabilities, kind: Kind = "sse") {
+  const client = new Client({ name: `v1-${kind}`, version: "1" }, { capabilities });
   if (capabilities.elicitation) client.setRequestHandler(ElicitRequestSchema, (r) => answer(r.method, r.params) as never);
   if (capabilities.sampling) client.setRequestHandler(CreateMessageRequestSchema, (r) => answer(r.method, r.params) as never);
   if (capabilities.roots) client.setRequestHandler(ListRootsRequestSchema, (r) => answer(r.method, r.params ?? {}) as never);
-  await client.connect(new SSEClientTransport(new URL(`${url}/sse`)));
+  await client.connect(transportFor(kind, url));
   return client;
 }
 
@@ -40,19 +47,21 @@ async function withServer(server: McpServer, body: (url: string, handler: Return
 }
 
 describe("asking for input in 2024/2025 sessions", () => {
-  test("SDK v1 over HTTP+SSE: elicit then sample gives the same result as every other client", async () => {
-    const counters: TripCounters = { runs: 0, booked: 0 };
-    await withServer(inputServer(counters), async (url) => {
-      const client = await sseClient(url, { elicitation: {}, sampling: {} });
-      try {
-        const result = await client.callTool({ name: "plan_trip", arguments: {} });
-        assert.equal(text(result), TRIP_RESULT);
-        assert.deepEqual(counters, { runs: 1, booked: 1 }, "sessions run the handler once: questions are awaited in place");
-      } finally {
-        await client.close();
-      }
+  for (const kind of ["sse", "streamable"] as const) {
+    test(`SDK v1 over ${kind === "sse" ? "2024-11-05 HTTP+SSE" : "2025 Streamable HTTP"}: elicit then sample gives the same result as every other client`, async () => {
+      const counters: TripCounters = { runs: 0, booked: 0 };
+      await withServer(inputServer(counters), async (url) => {
+        const client = await sseClient(url, { elicitation: {}, sampling: {} }, kind);
+        try {
+          const result = await client.callTool({ name: "plan_trip", arguments: {} });
+          assert.equal(text(result), TRIP_RESULT);
+          assert.deepEqual(counters, { runs: 1, booked: 1 }, "sessions run the handler once: questions are awaited in place");
+        } finally {
+          await client.close();
+        }
+      });
     });
-  });
+  }
 
   test("questions asked together are sent at once and answered together", async () => {
     await withServer(inputServer(), async (url) => {
@@ -84,7 +93,7 @@ describe("asking for input in 2024/2025 sessions", () => {
     });
   });
 
-  test("a session closing mid-question rejects the question at once and leaves nothing pending", async () => {
+  for (const kind of ["sse", "streamable"] as const) test(`a ${kind} session closing mid-question rejects the question at once and leaves nothing pending`, async () => {
     const server = inputServer();
     let settled: (value: unknown) => void;
     const outcome = new Promise((resolve) => (settled = resolve));
@@ -101,7 +110,7 @@ describe("asking for input in 2024/2025 sessions", () => {
       const client = new Client({ name: "silent", version: "1" }, { capabilities: { elicitation: {} } });
       // The client never answers: the question stays open until the session ends.
       client.setRequestHandler(ElicitRequestSchema, () => new Promise(() => {}));
-      await client.connect(new SSEClientTransport(new URL(`${url}/sse`)));
+      await client.connect(transportFor(kind, url));
       const call = client.callTool({ name: "wait_for_answer", arguments: {} }).catch(() => "client saw the end");
       const session = handler.sessions.get(handler.sessions.ids()[0])!;
       await waitFor(() => session.pendingCount === 1, 5000, "the elicitation to be pending");
