@@ -30,7 +30,40 @@ export type {
   ToolHandler,
   ToolSchema,
 } from "./src/tools.ts";
-export type { ClientRequestOptions, Implementation, LoggingLevel, RequestContext } from "./src/context.ts";
+export type { ClientRequestOptions, Implementation, LoggingLevel, RequestContext, ResourceSubscriptions } from "./src/context.ts";
+export {
+  RESOURCE_NOT_FOUND,
+  type ReadResourceResult,
+  type ResourceAnnotations,
+  type ResourceContents,
+  type ResourceDescription,
+  type ResourceListing,
+  type ResourceReader,
+  type ResourceTemplateDefinition,
+  type TemplateReader,
+} from "./src/resources.ts";
+export type {
+  GetPromptResult,
+  PromptArgs,
+  PromptArgument,
+  PromptDefinition,
+  PromptHandler,
+  PromptMessage,
+} from "./src/prompts.ts";
+export { type Completer, type Completers, type Completion, type CompletionContext, MAX_COMPLETION_VALUES } from "./src/completion.ts";
+export {
+  createMessage,
+  type CreateMessageParams,
+  type CreateMessageResult,
+  elicit,
+  type ElicitParams,
+  type ElicitResult,
+  listRoots,
+  pingClient,
+  type Root,
+  type SamplingMessage,
+} from "./src/client_requests.ts";
+export { UriTemplate, type UriVariables } from "./src/uri_template.ts";
 export {
   ErrorCode,
   type JsonRpcError,
@@ -55,7 +88,6 @@ export {
   type InputMethod,
   type InputOptions,
   type Question,
-  type Root,
   roots,
   sampling,
   type SamplingAnswer,

@@ -29,7 +29,7 @@ const askCapital = () =>
   sampling({ messages: [{ role: "user", content: { type: "text", text: "What is the capital of France?" } }], maxTokens: 100 });
 
 /**
- * Registers `test_input_required_result_*` tools on `server`.
+ * Registers the `test_input_required_result_*` tools and prompt on `server`.
  *
  * @example
  * ```ts ignore
@@ -89,5 +89,13 @@ export function addInputRequiredFixtures(server: McpServer): void {
     if (Object.keys(questions).length === 0) return reply("The client can answer no questions");
     const answers = await ctx.ask(questions);
     return reply(`Answered: ${Object.keys(answers).join(", ")}`);
+  });
+
+  server.prompt("test_input_required_result_prompt", { description: "A prompt that asks for its context first (input-required-result-non-tool-request)" }, async (_args, ctx) => {
+    const { user_context } = await ctx.ask({
+      user_context: elicitation("What context should the prompt use?", z.object({ context: z.string() })),
+    });
+    const context = user_context.action === "accept" ? user_context.content.context : "none";
+    return { messages: [{ role: "user", content: { type: "text", text: `Use this context: ${context}` } }] };
   });
 }

@@ -43,6 +43,19 @@ export interface ClientRequestOptions {
 }
 
 /**
+ * The resource subscriptions of one session (`resources/subscribe`). The session owns the
+ * state and drops it when it closes; the core only adds and removes URIs.
+ */
+export interface ResourceSubscriptions {
+  /** Subscribes to updates of `uri`. */
+  add(uri: string): void;
+  /** Unsubscribes; true when `uri` was subscribed. */
+  delete(uri: string): boolean;
+  /** True when `uri` is subscribed. */
+  has(uri: string): boolean;
+}
+
+/**
  * What a transport knows about the request it hands to the core.
  * Transports build one per request; the core never sees a session.
  */
@@ -61,6 +74,8 @@ export interface RequestChannel {
   sessionId?: string;
   /** The authenticated principal, when an authentication hook is configured. */
   principal?: unknown;
+  /** The session's resource subscriptions; absent where there is no session (2026 requests). */
+  subscriptions?: ResourceSubscriptions;
   /** Sends a message related to this request (on the request's stream where there is one). */
   send(message: JsonRpcMessage): void;
   /** Sends a request to the client and resolves with its result; absent where the transport cannot. */
@@ -91,6 +106,8 @@ export interface RequestContext extends InputApi {
   readonly sessionId?: string;
   /** The authenticated principal, when authentication is configured. */
   readonly principal?: unknown;
+  /** The session's resource subscriptions; absent where there is no session. */
+  readonly subscriptions?: ResourceSubscriptions;
   /** The request's `_meta.progressToken`, when it carried one. */
   readonly progressToken?: string | number;
   /** The request's `_meta`, as sent. */
@@ -182,6 +199,7 @@ export function createContext(
     },
     sessionId: channel.sessionId,
     principal: channel.principal,
+    subscriptions: channel.subscriptions,
     progressToken,
     meta,
     signal,

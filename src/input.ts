@@ -19,6 +19,8 @@ import { z } from "zod";
 import { ErrorCode, McpError } from "./jsonrpc.ts";
 import { type JsonSchemaObject, toElicitationSchema } from "./elicitation_schema.ts";
 import type { RequestStateOptions } from "./request_state.ts";
+import { missingClientCapability } from "./client_capabilities.ts";
+import type { Root } from "./client_requests.ts";
 
 /** The server→client methods a question can use. */
 export type InputMethod = "elicitation/create" | "sampling/createMessage" | "roots/list";
@@ -62,13 +64,6 @@ export interface SamplingAnswer {
   [key: string]: unknown;
 }
 
-/** One of the client's roots. */
-export interface Root {
-  uri: string;
-  name?: string;
-  [key: string]: unknown;
-}
-
 /** Per-question options. */
 export interface AskOptions {
   /** The key of the question in `inputRequests` (2026); default `elicitation-1`, `sampling-2`, … in asking order. */
@@ -103,12 +98,6 @@ export interface InputApi {
 
 /** Runs one round of questions: the era-specific part behind {@link InputApi}. */
 export type Asker = (questions: Record<string, Question<unknown>>, timeoutMs?: number) => Promise<Record<string, unknown>>;
-
-const CAPABILITY: Record<InputMethod, string> = {
-  "elicitation/create": "elicitation",
-  "sampling/createMessage": "sampling",
-  "roots/list": "roots",
-};
 
 /** Defaults of {@link InputOptions} bounds. */
 export const INPUT_DEFAULTS = { maxRounds: 10, maxInputBytes: 256 * 1024 } as const;
@@ -220,14 +209,7 @@ export function roots(): Question<Root[]> {
  * ```
  */
 export function clientCan(capabilities: Record<string, unknown>, method: InputMethod): boolean {
-  const declared = capabilities[CAPABILITY[method]];
-  if (typeof declared !== "object" || declared === null) return false;
-  // An elicitation capability that lists modes must list form (an empty one means form).
-  if (method === "elicitation/create") {
-    const modes = declared as Record<string, unknown>;
-    if (("url" in modes || "form" in modes) && !("form" in modes)) return false;
-  }
-  return true;
+  return missingClientCapability(method, { mode: "form" }, capabilities) === undefined;
 }
 
 /**
@@ -237,20 +219,25 @@ export function clientCan(capabilities: Record<string, unknown>, method: InputMe
  * @example
  * ```ts
  * import { checkCapabilities, roots } from "./input.ts";
- * checkCapabilities({}, { r: roots() }); // throws McpError -32021 { requiredCapabilities: { roots: {} } }
+ * checkCapabilities({}, { r: roots() }); // throws McpError -32021 with data { requiredCapabilities: { roots: {} } }
  * ```
  */
 export function checkCapabilities(capabilities: Record<string, unknown>, questions: Record<string, Question<unknown>>): void {
   const missing: Record<string, Record<string, unknown>> = {};
+  const names: string[] = [];
   for (const question of Object.values(questions)) {
-    if (!clientCan(capabilities, question.method)) {
-      missing[CAPABILITY[question.method]] = question.method === "elicitation/create" ? { form: {} } : {};
-    }
+    const path = missingClientCapability(question.method, question.params, capabilities);
+    if (path === undefined) continue;
+    names.push(path);
+    // "sampling.tools" → { sampling: { tools: {} } }
+    const [top, sub] = path.split(".");
+    missing[top] ??= {};
+    if (sub !== undefined) missing[top][sub] = {};
   }
-  if (Object.keys(missing).length > 0) {
+  if (names.length > 0) {
     throw new McpError(
       ErrorCode.MissingRequiredClientCapability,
-      `The client did not declare ${Object.keys(missing).join(", ")}, which this request needs`,
+      `The client did not declare ${[...new Set(names)].join(", ")}, which this request needs`,
       { requiredCapabilities: missing },
       400,
     );

@@ -20,6 +20,24 @@ import { INPUT_REQUIRED_METHODS, InputRound } from "./input_required.ts";
 import { RequestStateSealer } from "./request_state.ts";
 import { defineTool, type RegisteredTool, type ToolDefinition, type ToolHandler, type ToolSchema } from "./tools.ts";
 import { MODERN_VERSION, negotiateVersion } from "./versions.ts";
+import { paginate } from "./pagination.ts";
+import {
+  parseUriParams,
+  ResourceCatalog,
+  type ResourceDescription,
+  type ResourceReader,
+  type ResourceTemplateDefinition,
+  type TemplateReader,
+} from "./resources.ts";
+import {
+  definePrompt,
+  parseGetPromptParams,
+  type PromptArgs,
+  type PromptDefinition,
+  type PromptHandler,
+  type RegisteredPrompt,
+} from "./prompts.ts";
+import { complete, type Completer, parseCompleteParams } from "./completion.ts";
 
 /** Options of an {@link McpServer}. */
 export interface McpServerOptions {
@@ -33,6 +51,8 @@ export interface McpServerOptions {
    * restarts), its lifetime (default 10 min), and bounds on rounds and sizes.
    */
   input?: InputOptions;
+  /** Items per page of `tools/list`, `resources/list`, `resources/templates/list`, `prompts/list`. Default 100. */
+  pageSize?: number;
 }
 
 /** A request method implementation in the server core. */
@@ -84,6 +104,8 @@ export class McpServer {
   /** The options the server was made with. */
   readonly options: McpServerOptions;
   readonly #tools = new Map<string, RegisteredTool>();
+  readonly #resources = new ResourceCatalog();
+  readonly #prompts = new Map<string, RegisteredPrompt>();
   readonly #methods = new Map<string, MethodHandler>();
   readonly #listeners = new Set<ChangeListener>();
   readonly #sealer: RequestStateSealer;
@@ -97,9 +119,158 @@ export class McpServer {
       maxRounds: options.input?.maxRounds ?? INPUT_DEFAULTS.maxRounds,
       maxInputBytes: options.input?.maxInputBytes ?? INPUT_DEFAULTS.maxInputBytes,
     };
+    const pageSize = options.pageSize ?? 100;
+    const page = (key: string, items: readonly unknown[], cursor: unknown) => {
+      const { page, nextCursor } = paginate(items, cursor, pageSize);
+      return nextCursor === undefined ? { [key]: page } : { [key]: page, nextCursor };
+    };
     this.#methods.set("ping", () => ({}));
-    this.#methods.set("tools/list", () => ({ tools: [...this.#tools.values()].map((t) => t.listing) }));
+    this.#methods.set("tools/list", (p) => page("tools", [...this.#tools.values()].map((t) => t.listing), p.cursor));
     this.#methods.set("tools/call", (params, ctx) => this.#callTool(params, ctx));
+    this.#methods.set("resources/list", async (p, ctx) => page("resources", await this.#resources.listings(ctx), p.cursor));
+    this.#methods.set("resources/templates/list", (p) => page("resourceTemplates", this.#resources.templateListings(), p.cursor));
+    this.#methods.set("resources/read", (p, ctx) => this.#resources.read(parseUriParams(p, "resources/read"), ctx));
+    this.#methods.set("resources/subscribe", (p, ctx) => {
+      const uri = parseUriParams(p, "resources/subscribe");
+      this.#resources.assertKnown(uri);
+      this.#subscriptionsOf(ctx, "resources/subscribe").add(uri);
+      return {};
+    });
+    this.#methods.set("resources/unsubscribe", (p, ctx) => {
+      const uri = parseUriParams(p, "resources/unsubscribe");
+      this.#subscriptionsOf(ctx, "resources/unsubscribe").delete(uri);
+      return {};
+    });
+    this.#methods.set("prompts/list", (p) => page("prompts", [...this.#prompts.values()].map((t) => t.listing), p.cursor));
+    this.#methods.set("prompts/get", (p, ctx) => {
+      const { name, arguments: args } = parseGetPromptParams(p);
+      const prompt = this.#prompts.get(name);
+      if (!prompt) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`);
+      return prompt.get(args, ctx);
+    });
+    this.#methods.set("completion/complete", (p, ctx) => this.#complete(p, ctx));
+  }
+
+  /**
+   * Registers a fixed resource, listed in `resources/list` and read by its exact URI.
+   * Registering after clients connected publishes `notifications/resources/list_changed`.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * const server = new McpServer({ name: "demo", version: "1.0.0" });
+   * server.resource("config://app", { name: "app-config", mimeType: "application/json" }, (uri) => ({
+   *   contents: [{ uri, mimeType: "application/json", text: JSON.stringify({ debug: false }) }],
+   * }));
+   * ```
+   */
+  resource(uri: string, description: ResourceDescription, read: ResourceReader): this {
+    this.#resources.add(uri, description, read);
+    this.publish({ jsonrpc: "2.0", method: "notifications/resources/list_changed" });
+    return this;
+  }
+
+  /**
+   * Registers a resource template (RFC 6570). `resources/read` of a URI that matches it calls
+   * `read` with the template's variables; `definition.complete` offers completions for them.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * const server = new McpServer({ name: "demo", version: "1.0.0" });
+   * server.resourceTemplate("users://{id}/profile", {
+   *   name: "user-profile",
+   *   mimeType: "application/json",
+   *   complete: { id: (value) => ["1", "2", "42"].filter((id) => id.startsWith(value)) },
+   * }, (uri, { id }) => ({ contents: [{ uri, text: JSON.stringify({ id }) }] }));
+   * ```
+   */
+  resourceTemplate(uriTemplate: string, definition: ResourceTemplateDefinition, read: TemplateReader): this {
+    this.#resources.addTemplate(uriTemplate, definition, read);
+    this.publish({ jsonrpc: "2.0", method: "notifications/resources/list_changed" });
+    return this;
+  }
+
+  /**
+   * Removes a fixed resource; publishes `notifications/resources/list_changed` when it existed.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * new McpServer({ name: "demo", version: "1.0.0" }).removeResource("config://app"); // false
+   * ```
+   */
+  removeResource(uri: string): boolean {
+    const existed = this.#resources.remove(uri);
+    if (existed) this.publish({ jsonrpc: "2.0", method: "notifications/resources/list_changed" });
+    return existed;
+  }
+
+  /**
+   * Removes a resource template; publishes `notifications/resources/list_changed` when it existed.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * new McpServer({ name: "demo", version: "1.0.0" }).removeResourceTemplate("users://{id}/profile"); // false
+   * ```
+   */
+  removeResourceTemplate(uriTemplate: string): boolean {
+    const existed = this.#resources.removeTemplate(uriTemplate);
+    if (existed) this.publish({ jsonrpc: "2.0", method: "notifications/resources/list_changed" });
+    return existed;
+  }
+
+  /**
+   * Tells subscribed clients that a resource changed (`notifications/resources/updated`).
+   * Only sessions that subscribed to `uri` receive it.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * const server = new McpServer({ name: "demo", version: "1.0.0" });
+   * server.resourceUpdated("config://app");
+   * ```
+   */
+  resourceUpdated(uri: string): void {
+    this.publish({ jsonrpc: "2.0", method: "notifications/resources/updated", params: { uri } });
+  }
+
+  /**
+   * Registers a prompt. A zod object as `arguments` is published as the argument list and
+   * validated on every `prompts/get`. Registering after clients connected publishes
+   * `notifications/prompts/list_changed`.
+   *
+   * @example
+   * ```ts
+   * import { z } from "zod";
+   * import { McpServer } from "./server.ts";
+   * const server = new McpServer({ name: "demo", version: "1.0.0" });
+   * server.prompt("review", {
+   *   description: "Review a piece of code",
+   *   arguments: z.object({ code: z.string().describe("The code") }),
+   * }, ({ code }) => ({ messages: [{ role: "user", content: { type: "text", text: `Review:\n${code}` } }] }));
+   * ```
+   */
+  prompt<A extends PromptArgs | undefined>(name: string, definition: PromptDefinition<A>, handler: PromptHandler<A>): this {
+    this.#prompts.set(name, definePrompt(name, definition, handler));
+    this.publish({ jsonrpc: "2.0", method: "notifications/prompts/list_changed" });
+    return this;
+  }
+
+  /**
+   * Removes a prompt; publishes `notifications/prompts/list_changed` when it existed.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * new McpServer({ name: "demo", version: "1.0.0" }).removePrompt("review"); // false
+   * ```
+   */
+  removePrompt(name: string): boolean {
+    const existed = this.#prompts.delete(name);
+    if (existed) this.publish({ jsonrpc: "2.0", method: "notifications/prompts/list_changed" });
+    return existed;
   }
 
   /**
@@ -159,11 +330,18 @@ export class McpServer {
    * @example
    * ```ts
    * import { McpServer } from "./server.ts";
-   * new McpServer({ name: "demo", version: "1.0.0" }).capabilities(); // { tools: { listChanged: true } }
+   * new McpServer({ name: "demo", version: "1.0.0" }).capabilities(); // { logging: {} }
    * ```
    */
   capabilities(): Record<string, unknown> {
-    return { tools: { listChanged: true }, ...this.options.capabilities };
+    // Derived from what is registered: a client learns only of features that exist.
+    // `logging` is always there: every session supports `logging/setLevel` and `ctx.log`.
+    const derived: Record<string, unknown> = { logging: {} };
+    if (this.#tools.size > 0) derived.tools = { listChanged: true };
+    if (this.#resources.size > 0) derived.resources = { subscribe: true, listChanged: true };
+    if (this.#prompts.size > 0) derived.prompts = { listChanged: true };
+    if (this.#prompts.size > 0 || this.#resources.templateListings().length > 0) derived.completions = {};
+    return { ...derived, ...this.options.capabilities };
   }
 
   /**
@@ -304,6 +482,31 @@ export class McpServer {
     const outcome = round.outcome ?? first;
     if (outcome.kind === "error") throw outcome.error;
     return outcome.result;
+  }
+
+  #subscriptionsOf(ctx: RequestContext, method: string) {
+    if (!ctx.subscriptions) throw new McpError(ErrorCode.MethodNotFound, `${method} needs a session (use subscriptions/listen without one)`);
+    return ctx.subscriptions;
+  }
+
+  async #complete(params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> {
+    const { ref, argument, context } = parseCompleteParams(params);
+    let completer: Completer | undefined;
+    if (ref.type === "ref/prompt") {
+      const prompt = this.#prompts.get(ref.name);
+      if (!prompt) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${ref.name}`);
+      completer = prompt.complete[argument.name];
+    } else {
+      const template = this.#resources.template(ref.uri);
+      if (!template) {
+        // A fixed resource has no arguments to complete: an empty answer, not an error.
+        if (this.#resources.has(ref.uri)) return { completion: { values: [], total: 0, hasMore: false } };
+        throw new McpError(ErrorCode.InvalidParams, `Unknown resource template: ${ref.uri}`);
+      }
+      completer = template.complete[argument.name];
+    }
+    const completion = await complete(completer, argument.value, { arguments: context?.arguments ?? {}, request: ctx });
+    return { completion };
   }
 
   async #callTool(params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> {

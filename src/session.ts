@@ -19,6 +19,7 @@ import {
 } from "./jsonrpc.ts";
 import { type ClientRequestOptions, createContext, type Implementation, LOGGING_LEVELS, type LoggingLevel } from "./context.ts";
 import type { McpServer } from "./server.ts";
+import { missingClientCapability } from "./client_capabilities.ts";
 
 /** Where a session sends messages: a stream, or the response to one POST. */
 export interface MessageSink {
@@ -76,13 +77,6 @@ interface PendingRequest {
   reject(error: unknown): void;
 }
 
-/** Capability a client must have declared for the server to send it a request. */
-const REQUIRED_CAPABILITY: Record<string, string> = {
-  "sampling/createMessage": "sampling",
-  "elicitation/create": "elicitation",
-  "roots/list": "roots",
-};
-
 /**
  * One client session. Created only by the {@link SessionRegistry}.
  *
@@ -121,6 +115,8 @@ export class Session {
   readonly #inFlight = new Map<RequestId, AbortController>();
   readonly #pending = new Map<RequestId, PendingRequest>();
   readonly #owned = new Set<() => void>();
+  /** URIs this session subscribed to with `resources/subscribe`; emptied by `close()`. */
+  readonly #subscriptions = new Set<string>();
   readonly #lifetime = new AbortController();
   #nextRequestId = 0;
   #holds = 0;
@@ -214,6 +210,7 @@ export class Session {
     this.#lifetime.abort(error);
     for (const controller of this.#inFlight.values()) controller.abort(error);
     this.#inFlight.clear();
+    this.#subscriptions.clear();
     const pending = [...this.#pending.values()];
     this.#pending.clear();
     for (const p of pending) p.reject(error);
@@ -260,8 +257,8 @@ export class Session {
     options: ClientRequestOptions = {},
   ): Promise<Record<string, unknown>> {
     if (this.closed) return Promise.reject(new SessionClosedError(this.#closeReason!));
-    const capability = REQUIRED_CAPABILITY[method];
-    if (capability !== undefined && this.clientCapabilities[capability] === undefined) {
+    const capability = missingClientCapability(method, params, this.clientCapabilities);
+    if (capability !== undefined) {
       return Promise.reject(
         new McpError(ErrorCode.InvalidRequest, `Client does not support ${method} (no "${capability}" capability)`),
       );
@@ -307,9 +304,20 @@ export class Session {
     });
   }
 
-  /** Sends a notification not tied to a request (list changes, resource updates). */
+  /** URIs this session is subscribed to (`resources/subscribe`). */
+  get subscriptions(): ReadonlySet<string> {
+    return this.#subscriptions;
+  }
+
+  /**
+   * Sends a notification not tied to a request (list changes, resource updates).
+   * `notifications/resources/updated` goes only to sessions subscribed to its URI.
+   */
   notify(notification: JsonRpcNotification): boolean {
     if (this.closed || !this.initialized || !this.defaultSink) return false;
+    if (notification.method === "notifications/resources/updated" && !this.#subscriptions.has(String(notification.params?.uri))) {
+      return false;
+    }
     return this.defaultSink.send(notification);
   }
 
@@ -332,6 +340,7 @@ export class Session {
       logLevel: this.logLevel,
       sessionId: this.id,
       principal: this.principal,
+      subscriptions: this.#subscriptionsView,
       send: (m) => {
         sink.send(m);
       },
@@ -400,6 +409,15 @@ export class Session {
     if ("result" in response) pending.resolve(response.result);
     else pending.reject(new McpError(response.error.code, response.error.message, response.error.data));
   }
+
+  /** What the core may do with the subscriptions: nothing once the session is closed. */
+  readonly #subscriptionsView = {
+    add: (uri: string) => {
+      if (!this.closed) this.#subscriptions.add(uri);
+    },
+    delete: (uri: string) => this.#subscriptions.delete(uri),
+    has: (uri: string) => this.#subscriptions.has(uri),
+  };
 
   #armIdleTimer(): void {
     this.#clearIdleTimer();

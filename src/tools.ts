@@ -132,7 +132,9 @@ export function defineTool<S extends ToolSchema | undefined>(
       if (input) {
         const result = input.safeParse(args);
         if (!result.success) {
-          throw new McpError(ErrorCode.InvalidParams, `Invalid arguments for tool ${name}: ${formatIssues(result.error)}`);
+          // 2025-11-25 (SEP-1303): input validation errors are tool execution errors, so the
+          // model sees them and can correct its call.
+          return { content: [{ type: "text", text: `Invalid arguments for tool ${name}: ${formatIssues(result.error)}` }], isError: true };
         }
         parsed = result.data;
       }

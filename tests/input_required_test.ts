@@ -175,7 +175,7 @@ describe("2026-07-28 input-required rounds", () => {
     const server = inputServer();
     const error = errorOf(await send(server, { params: { name: "plan_trip", arguments: {} }, capabilities: { sampling: {} } }));
     assert.equal(error.code, ErrorCode.MissingRequiredClientCapability);
-    assert.deepEqual(error.data, { requiredCapabilities: { elicitation: { form: {} } } });
+    assert.deepEqual(error.data, { requiredCapabilities: { elicitation: {} } });
   });
 
   test("a handler that checks canAsk degrades instead of asking", async () => {
@@ -298,5 +298,20 @@ describe("conformance fixture tools (input-required-result-*)", () => {
     assert.deepEqual(multi.map((r) => r.resultType === "input_required" ? keys(r)[0] : text(r)), ["step1", "step2", "Alice likes Alice"]);
     const samplingOnly = await run(server, "test_input_required_result_capabilities", { sampling: {} });
     assert.deepEqual(keys(samplingOnly[0]), ["capital_question"]);
+  });
+
+  test("prompts/get asks through input-required rounds too", async () => {
+    const { addInputRequiredFixtures } = await import("../examples/input_required_fixtures.ts");
+    const server = new McpServer({ name: "fixtures", version: "1" });
+    addInputRequiredFixtures(server);
+    const name = "test_input_required_result_prompt";
+    const first = result(await send(server, { method: "prompts/get", params: { name } }));
+    assert.equal(first.resultType, "input_required");
+    assert.deepEqual(Object.keys(first.inputRequests as object), ["user_context"]);
+    const done = result(await send(server, {
+      method: "prompts/get",
+      params: { name, inputResponses: { user_context: { action: "accept", content: { context: "tests" } } }, requestState: first.requestState },
+    }));
+    assert.deepEqual(done.messages, [{ role: "user", content: { type: "text", text: "Use this context: tests" } }]);
   });
 });

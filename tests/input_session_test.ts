@@ -81,7 +81,7 @@ describe("asking for input in 2024/2025 sessions", () => {
       try {
         await assert.rejects(client.callTool({ name: "plan_trip", arguments: {} }), (error: { code?: number; data?: unknown }) => {
           assert.equal(error.code, ErrorCode.MissingRequiredClientCapability);
-          assert.deepEqual(error.data, { requiredCapabilities: { elicitation: { form: {} } } });
+          assert.deepEqual(error.data, { requiredCapabilities: { elicitation: {} } });
           return true;
         });
         assert.equal(text(await client.callTool({ name: "maybe_ask", arguments: {} })), "no elicitation: default");
