@@ -15,6 +15,9 @@ import type { Session } from "./session.ts";
 import { checkOrigin } from "./security/origin.ts";
 import { authenticateRequest, isResourceMetadataPath, protectedResourceMetadataResponse, resourceFor } from "./security/auth.ts";
 import { waitUntilIdle } from "./security/shutdown.ts";
+import { principalOf } from "./request_principal.ts";
+import { ListenRegistry } from "./listen.ts";
+import { InFlightRequests } from "./inflight.ts";
 
 /** A view of the live sessions, for tests and metrics. */
 export interface SessionsView {
@@ -38,6 +41,10 @@ export interface TetherHandler {
   close(options?: { graceMs?: number }): Promise<void>;
   /** The live sessions. */
   readonly sessions: SessionsView;
+  /** Number of open 2026 `subscriptions/listen` streams. */
+  readonly openListens: number;
+  /** Number of 2026 requests being handled now. */
+  readonly modernInFlight: number;
 }
 
 function methodNotAllowed(allow: string): Response {
@@ -58,16 +65,26 @@ function methodNotAllowed(allow: string): Response {
 export function createHandler(server: McpServer, options: HandlerOptions = {}): TetherHandler {
   const resolved = resolveOptions(options);
   const registry = new SessionRegistry(server, resolved);
+  const listens = new ListenRegistry({
+    maxListens: resolved.maxListens,
+    keepAliveMs: resolved.keepAliveMs,
+    maxBufferedBytes: resolved.maxBufferedBytes,
+    serverInfo: server.info,
+  });
+  const inFlight = new InFlightRequests();
+  const ctx: TransportContext = { server, registry, options: resolved, listens, inFlight };
   const auth = resolved.auth;
   let activeRequests = 0;
   let closing: Promise<void> | undefined;
-  const ctx: TransportContext = { server, registry, options: resolved };
+  const legacySse = resolved.generations.includes("sse");
   const base = resolved.basePath;
   const ssePath = base + resolved.ssePath;
   const messagesPath = base + resolved.messagesPath;
   const mcpPath = base + resolved.mcpPath;
   const unsubscribe = server.subscribe((notification) => {
+    // One publish reaches every audience: 2024/2025 sessions and 2026 listen streams.
     for (const session of registry.values()) session.notify(notification);
+    listens.publish(notification);
   });
 
   const fetch = async (request: Request, platform?: PlatformArg): Promise<Response> => {
@@ -88,18 +105,21 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
       }
       const forbidden = checkOrigin(request, resolved);
       if (forbidden) return forbidden;
-      let routeCtx = ctx;
+      // The principal: from the auth hook, else one a host framework attached to the request.
+      let principal = principalOf(request);
       if (auth) {
         const outcome = await authenticateRequest(request, auth, resource);
         if (outcome instanceof Response) return outcome;
-        routeCtx = { ...ctx, registry: registry.forPrincipal(outcome), principal: outcome };
+        principal = outcome;
       }
-      if (pathname === mcpPath) return await handleMcpEndpoint(routeCtx, request, platform);
-      if (pathname === ssePath) {
+      // Transports then see only this principal's sessions, and bind new ones to it.
+      const routeCtx = principal === undefined ? ctx : { ...ctx, registry: registry.forPrincipal(principal), principal };
+      if (pathname === mcpPath) return await handleMcpEndpoint(routeCtx, request, platform, messagesPath);
+      if (pathname === ssePath && legacySse) {
         if (request.method !== "GET") return methodNotAllowed("GET");
         return openLegacySession(routeCtx, request, platform, messagesPath);
       }
-      if (pathname === messagesPath) {
+      if (pathname === messagesPath && legacySse) {
         if (request.method !== "POST") return methodNotAllowed("POST");
         return await postLegacyMessage(routeCtx, request);
       }
@@ -118,7 +138,7 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
   };
 
   const busy = () => {
-    if (activeRequests > 0) return true;
+    if (activeRequests > 0 || inFlight.size > 0) return true;
     for (const session of registry.values()) if (session.inFlightCount > 0) return true;
     return false;
   };
@@ -131,8 +151,16 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
         await waitUntilIdle(busy, options.graceMs ?? resolved.shutdownGraceMs);
         unsubscribe();
         registry.closeAll("shutdown");
+        listens.closeAll("shutdown");
+        inFlight.endAll();
       })();
       return closing;
+    },
+    get openListens() {
+      return listens.size;
+    },
+    get modernInFlight() {
+      return inFlight.size;
     },
     sessions: {
       get size() {

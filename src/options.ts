@@ -5,6 +5,7 @@
  */
 import type { AuthOptions } from "./security/auth.ts";
 import { defaultOrigins, LOOPBACK_HOSTS, type OriginPolicy } from "./security/origin.ts";
+import type { MessageHandlerFactory } from "./message_handler.ts";
 import { type EventStore, MemoryEventStore } from "./event_store.ts";
 
 /**
@@ -51,7 +52,20 @@ export interface HandlerOptions {
   maxBatchSize?: number;
   /** How long `close()` lets in-flight requests finish before closing every session. Default 5,000. */
   shutdownGraceMs?: number;
-  /** How Streamable HTTP POSTs with requests are answered. Default `"auto"`. */
+  /** Open `subscriptions/listen` streams allowed at once (2026). Default 10,000. */
+  maxListens?: number;
+  /**
+   * The client generations served: `modern` (2026-07-28, sessionless), `streamable` (2025
+   * Streamable HTTP sessions), `sse` (2024-11-05 HTTP+SSE). Others get the spec's refusals.
+   * Default: all three.
+   */
+  generations?: readonly Generation[];
+  /**
+   * Answers each session's messages in place of Tether's server core; the session keeps its
+   * lifecycle. Adapters set this (the official SDK bridge, `@tether/mcp/sdk`); most servers don't.
+   */
+  messageHandler?: MessageHandlerFactory;
+  /** How Streamable HTTP and 2026 POSTs with requests are answered. Default `"auto"`. */
   responseMode?: ResponseMode;
   /**
    * Where Streamable HTTP SSE events are kept for resumption with `Last-Event-ID`; `false`
@@ -64,8 +78,11 @@ export interface HandlerOptions {
   stateless?: boolean;
 }
 
+/** A client generation; see {@link HandlerOptions.generations}. */
+export type Generation = "modern" | "streamable" | "sse";
+
 /** {@link HandlerOptions} with every default filled in. */
-export type ResolvedOptions = Required<Omit<HandlerOptions, "auth">> & Pick<HandlerOptions, "auth">;
+export type ResolvedOptions = Required<Omit<HandlerOptions, "auth" | "messageHandler">> & Pick<HandlerOptions, "auth" | "messageHandler">;
 
 function normalizePath(path: string): string {
   const trimmed = path.replace(/\/+$/, "");
@@ -100,7 +117,10 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
     handlerTimeoutMs: options.handlerTimeoutMs ?? 10 * 60_000,
     maxBatchSize: options.maxBatchSize ?? 100,
     shutdownGraceMs: options.shutdownGraceMs ?? 5_000,
+    messageHandler: options.messageHandler,
     responseMode: options.responseMode ?? "auto",
+    maxListens: options.maxListens ?? 10_000,
+    generations: [...new Set<Generation>(options.generations ?? ["modern", "streamable", "sse"])],
     eventStore: options.eventStore ?? new MemoryEventStore(),
     sseRetryMs: options.sseRetryMs ?? 0,
     stateless: options.stateless ?? false,

@@ -7,6 +7,8 @@
 import type { McpServer } from "./server.ts";
 import { type CloseReason, Session, type SessionTransport } from "./session.ts";
 import { principalId } from "./security/auth.ts";
+import { defaultPrincipalId } from "./request_state.ts";
+import type { MessageHandlerFactory } from "./message_handler.ts";
 
 /** Options of a {@link SessionRegistry}. */
 export interface RegistryOptions {
@@ -14,6 +16,8 @@ export interface RegistryOptions {
   requestTimeoutMs?: number;
   /** Idle timeout of sessions, in ms (0 = none). Default 30 minutes. */
   idleTimeoutMs?: number;
+  /** Answers sessions' messages in place of the server core (e.g. the SDK bridge). */
+  messageHandler?: MessageHandlerFactory;
   /** Live sessions at most; `create()` beyond it throws {@link SessionRefusedError}. Default 10,000. */
   maxSessions?: number;
   /** Request handlers running longer than this are aborted and answered with an error (0 = never). */
@@ -44,6 +48,16 @@ export class SessionRefusedError extends Error {
     this.name = "SessionRefusedError";
     this.reason = reason;
   }
+}
+
+/**
+ * The identity sessions are bound by: a principal's `id` when it has one (the `auth` hook's
+ * principals), else its stable JSON (principals a host framework attached); "" for none.
+ */
+function principalKey(principal: unknown): string {
+  if (principal === undefined || principal === null) return "";
+  const id = principalId(principal);
+  return id !== undefined ? `id:${id}` : defaultPrincipalId(principal);
 }
 
 /** What every view of one registry shares. */
@@ -89,7 +103,8 @@ export class SessionRegistry {
   readonly #state: RegistryState;
   readonly #sessions: Map<string, Session>;
   readonly #server: McpServer;
-  readonly #options: Required<RegistryOptions>;
+  readonly #options: Required<Omit<RegistryOptions, "messageHandler">>;
+  readonly #messageHandler: MessageHandlerFactory | undefined;
   /** Set on a principal's view: the principal its sessions are bound to. The root view sees all. */
   readonly #view: { principal: unknown } | undefined;
 
@@ -101,6 +116,7 @@ export class SessionRegistry {
       maxSessions: options.maxSessions ?? 10_000,
       handlerTimeoutMs: options.handlerTimeoutMs ?? 0,
     };
+    this.#messageHandler = options.messageHandler;
     this.#state = view?.state ?? { sessions: new Map(), refusing: false };
     this.#sessions = this.#state.sessions;
     this.#view = view && { principal: view.principal };
@@ -112,7 +128,7 @@ export class SessionRegistry {
    * The handler hands transports this view, so binding holds on every endpoint.
    */
   forPrincipal(principal: unknown): SessionRegistry {
-    return new SessionRegistry(this.#server, this.#options, { state: this.#state, principal });
+    return new SessionRegistry(this.#server, { ...this.#options, messageHandler: this.#messageHandler }, { state: this.#state, principal });
   }
 
   /** From now on `create()` throws {@link SessionRefusedError} (graceful shutdown). */
@@ -155,6 +171,7 @@ export class SessionRegistry {
       requestTimeoutMs: this.#options.requestTimeoutMs,
       handlerTimeoutMs: this.#options.handlerTimeoutMs,
       idleTimeoutMs: options.idleTimeoutMs ?? this.#options.idleTimeoutMs,
+      messageHandler: this.#messageHandler,
       onClosed: (closed) => {
         if (this.#sessions.get(closed.id) === closed) this.#sessions.delete(closed.id);
       },
@@ -170,7 +187,7 @@ export class SessionRegistry {
   get(id: string): Session | undefined {
     const session = this.#sessions.get(id);
     if (session === undefined) return undefined;
-    if (this.#view && principalId(session.principal) !== principalId(this.#view.principal)) return undefined;
+    if (this.#view && principalKey(session.principal) !== principalKey(this.#view.principal)) return undefined;
     return session;
   }
 

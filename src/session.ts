@@ -20,6 +20,7 @@ import {
 import { type ClientRequestOptions, createContext, type Implementation, LOGGING_LEVELS, type LoggingLevel } from "./context.ts";
 import type { McpServer } from "./server.ts";
 import { startDeadline } from "./security/limits.ts";
+import type { MessageHandler, MessageHandlerFactory } from "./message_handler.ts";
 import { missingClientCapability } from "./client_capabilities.ts";
 
 /** Where a session sends messages: a stream, or the response to one POST. */
@@ -73,6 +74,8 @@ export interface SessionInit {
   idleTimeoutMs: number;
   /** Called exactly once, from `close()`: the registry's removal. */
   onClosed(session: Session): void;
+  /** Answers this session's messages in place of the server core (e.g. the SDK bridge). */
+  messageHandler?: MessageHandlerFactory;
 }
 
 interface PendingRequest {
@@ -125,6 +128,7 @@ export class Session {
   #holds = 0;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #closeReason: CloseReason | undefined;
+  readonly #delegate: MessageHandler | undefined;
 
   constructor(init: SessionInit) {
     this.id = init.id;
@@ -133,6 +137,7 @@ export class Session {
     this.#server = init.server;
     this.#init = init;
     this.#armIdleTimer();
+    this.#delegate = init.messageHandler?.(this);
   }
 
   /** True once `close()` ran. */
@@ -237,6 +242,7 @@ export class Session {
   async receive(message: JsonRpcMessage, sink: MessageSink): Promise<void> {
     if (this.closed) return;
     this.touch();
+    if (this.#delegate) return this.#delegate.receive(message, sink);
     if (isRequest(message)) {
       const response = await this.#handleRequest(message, sink);
       if (response && !this.closed) sink.send(response);

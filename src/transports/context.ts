@@ -6,6 +6,8 @@
 import type { McpServer } from "../server.ts";
 import type { SessionRegistry } from "../registry.ts";
 import type { ResolvedOptions } from "../options.ts";
+import type { ListenRegistry } from "../listen.ts";
+import type { InFlightRequests } from "../inflight.ts";
 
 /** The shared state a transport works with. */
 export interface TransportContext {
@@ -18,6 +20,10 @@ export interface TransportContext {
    * transports pass it on in their `RequestChannel`.
    */
   readonly principal?: unknown;
+  /** Open 2026 `subscriptions/listen` streams. */
+  readonly listens: ListenRegistry;
+  /** 2026 requests in progress. */
+  readonly inFlight: InFlightRequests;
 }
 
 /**
