@@ -24,6 +24,7 @@ import {
 import { initializeLegacy, type LegacyClient, openLegacy } from "./_legacy.ts";
 import { MCP_URL, mcpDelete, mcpInitialize, mcpMessages, servesMcp } from "./_mcp_inproc.ts";
 import { waitFor } from "./_serve.ts";
+import { modernHeaders, request as modernRequest } from "./_modern.ts";
 
 /** A server whose tools all finish quickly, so random calls leave nothing in flight for long. */
 function fuzzServer(): McpServer {
@@ -172,11 +173,25 @@ describe(`hostile input (${RUNS} cases per endpoint)`, () => {
         GET: [200, 400, 403, 404, 406, 409],
         DELETE: [200, 400, 403, 404],
       };
+      // 2026-07-28 requests (sessionless: their own headers, an envelope in _meta) share the endpoint.
+      const modernArb = fc.oneof(
+        fc.constant(modernRequest(1, "tools/list")),
+        fc.constant(modernRequest(2, "server/discover")),
+        fc.string({ maxLength: 30 }).map((text) => modernRequest(3, "tools/call", { name: "echo", arguments: { text } })),
+        fc.constantFrom("add", "fail", "nope").map((name) => modernRequest(4, "tools/call", { name, arguments: { a: 1, b: 2 } })),
+        fc.constant(modernRequest(5, "ping")),
+        fc.constant(modernRequest(6, "tools/list", {}, { "io.modelcontextprotocol/protocolVersion": "2099-01-01" })),
+      );
+      const payloadArb = fc.oneof(
+        { weight: 3, arbitrary: bodyArb.map((body) => ({ body, modern: undefined as Record<string, any> | undefined })) },
+        { weight: 1, arbitrary: modernArb.map((m) => ({ body: JSON.stringify(m) as string | Uint8Array | undefined, modern: m as Record<string, any> | undefined })) },
+      );
       await fc.assert(
-        fc.asyncProperty(methodArb, headersArb({ "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-06-18" }), sessionArb, bodyArb, async (method, rawHeaders, sessionChoice, body) => {
+        fc.asyncProperty(methodArb, headersArb({ "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-06-18" }), sessionArb, payloadArb, async (method, rawHeaders, sessionChoice, { body, modern }) => {
           const headers = { ...rawHeaders };
           delete headers["mcp-session-id"];
-          if (sessionChoice !== undefined) headers["mcp-session-id"] = sessionChoice === "live" ? liveId : sessionChoice;
+          if (modern) Object.assign(headers, modernHeaders(modern as { method: string; params?: Record<string, unknown> }));
+          else if (sessionChoice !== undefined) headers["mcp-session-id"] = sessionChoice === "live" ? liveId : sessionChoice;
           const request = buildRequest(MCP_URL, method, headers, body);
           fc.pre(request !== undefined);
           totals.cases++;
