@@ -112,8 +112,9 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
         if (outcome instanceof Response) return outcome;
         principal = outcome;
       }
-      // Transports then see only this principal's sessions, and bind new ones to it.
-      const routeCtx = principal === undefined ? ctx : { ...ctx, registry: registry.forPrincipal(principal), principal };
+      // Transports then see only this principal's sessions (a request without one: only sessions
+      // without one), and bind new ones to it.
+      const routeCtx: TransportContext = { ...ctx, registry: registry.forPrincipal(principal), principal };
       if (pathname === mcpPath) return await handleMcpEndpoint(routeCtx, request, platform, messagesPath);
       if (pathname === ssePath && legacySse) {
         if (request.method !== "GET") return methodNotAllowed("GET");

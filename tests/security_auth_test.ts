@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { bearerAuth, createHandler, type HandlerOptions, type Principal } from "../mod.ts";
+import { attachPrincipal, bearerAuth, createHandler, type HandlerOptions, type Principal } from "../mod.ts";
 import { testServer } from "./_fixtures.ts";
 import { initializeLegacy, openLegacy } from "./_legacy.ts";
 
@@ -179,6 +179,34 @@ describe("authentication hook", () => {
       }
     } finally {
       await Promise.all([teapot.close(), throwing.close(), malformed.close()]);
+    }
+  });
+});
+
+describe("principals attached by a host framework", () => {
+  test("bind sessions the same way: another principal's use of the id is an unknown id", async () => {
+    const handler = createHandler(whoamiServer());
+    const as = (principal: unknown, request: Request) => {
+      attachPrincipal(request, principal);
+      return handler.fetch(request);
+    };
+    try {
+      const open = await as({ user: "ada" }, new Request("http://localhost/sse", { headers: { accept: "text/event-stream" } }));
+      assert.equal(open.status, 200);
+      const id = handler.sessions.ids()[0];
+      assert.deepEqual(handler.sessions.get(id)!.principal, { user: "ada" });
+      const ping = () =>
+        new Request(`http://localhost/messages?sessionId=${id}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+        });
+      assert.equal((await as({ user: "bob" }, ping())).status, 404);
+      assert.equal((await as(undefined, ping())).status, 404, "nor can a request without a principal");
+      assert.equal((await as({ user: "ada" }, ping())).status, 202);
+      await open.body!.cancel();
+    } finally {
+      await handler.close();
     }
   });
 });
