@@ -76,6 +76,27 @@ async function soak(kind: string, churn: Churn, options: Parameters<typeof creat
         `bad statuses ${stats.badStatuses.length}; heap ${mib(baseline.heapUsed)} → peak ${mib(peakHeap)} → ${mib(after.heapUsed)}${gc ? " after GC" : " (no GC hook)"}; ` +
         `peak RSS ${mib(peakRss)}`,
     );
+    // A benchmark run records the figures: TETHER_SOAK_RECORD=<file> appends one JSON line per soak.
+    const record = process.env.TETHER_SOAK_RECORD;
+    if (record) {
+      const { appendFileSync } = await import("node:fs");
+      appendFileSync(record, JSON.stringify({
+        kind,
+        runtime: (globalThis as { Bun?: unknown }).Bun ? "bun" : "deno",
+        seed,
+        sessions: stats.sessions,
+        posts: stats.posts,
+        toolCalls: tally.started,
+        leaks,
+        badStatuses: stats.badStatuses.length,
+        heapBaselineBytes: baseline.heapUsed,
+        heapPeakBytes: peakHeap,
+        heapAfterBytes: after.heapUsed,
+        gc,
+        rssPeakBytes: peakRss,
+        peakLiveSessions: peakSessions,
+      }) + "\n");
+    }
     assert.equal(handler.sessions.size, 0, "live sessions");
     assert.equal(timers.live(), 0, `pending timers, set at: ${timers.origins().slice(0, 3).join(" | ")}`);
     assert.equal(tally.started, tally.settled, "pending handlers");
