@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { createHandler } from "../mod.ts";
 import { testServer } from "./_fixtures.ts";
 import { initializeLegacy, openLegacy } from "./_legacy.ts";
+import { mcpInitialize, mcpPost } from "./_mcp_inproc.ts";
 
 describe("graceful shutdown", () => {
   test("close() refuses new sessions at once, lets an in-flight call finish, then closes every session", async () => {
@@ -18,6 +19,15 @@ describe("graceful shutdown", () => {
     assert.equal(handler.close(), closing, "close() is idempotent");
     const refused = await handler.fetch(new Request("http://localhost/sse", { headers: { accept: "text/event-stream" } }));
     assert.equal(refused.status, 503);
+    assert.equal((await refused.json()).jsonrpc, "2.0");
+    assert.equal(await mcpInitialize(handler), undefined, "no Streamable HTTP session either");
+    const refusedInit = await mcpPost(handler, {
+      jsonrpc: "2.0",
+      id: 9,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+    });
+    assert.equal(refusedInit.status, 503);
     assert.equal(handler.sessions.size, 2, "sessions live on while draining");
     const result = await client.next();
     assert.deepEqual(result?.result.content, [{ type: "text", text: "done" }], "the in-flight call finished and was delivered");
