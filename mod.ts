@@ -17,10 +17,21 @@
  * @module
  */
 export { createHandler, type SessionsView, type TetherHandler } from "./src/handler.ts";
-export type { HandlerOptions, ResponseMode } from "./src/options.ts";
-export { closeSseConnections, streamableStats, type StreamableStats } from "./src/transports/streamable.ts";
+export type { Generation, HandlerOptions, ResponseMode } from "./src/options.ts";
+export { closeSseConnections, streamableStats, type StreamableStats } from "./src/transports/session_streams.ts";
 export { type EventStore, MemoryEventStore, type MemoryEventStoreOptions, type Replay, type StoredEvent } from "./src/event_store.ts";
-export { type ChangeListener, type InitializeOutcome, McpServer, type McpServerOptions, type MethodHandler } from "./src/server.ts";
+export {
+  type CacheHintProvider,
+  type ChangeListener,
+  type InitializeOutcome,
+  McpServer,
+  type McpServerOptions,
+  type MethodHandler,
+} from "./src/server.ts";
+export type { CacheHint, CacheScope, ResolvedCacheHint } from "./src/caching.ts";
+export { type Envelope, missingCapabilityError, requireClientCapabilities } from "./src/envelope.ts";
+export { classifyEra, type EraOutcome, type ServedEras } from "./src/era.ts";
+export type { ListenFilter } from "./src/listen.ts";
 export type {
   CallToolResult,
   ContentBlock,
@@ -76,7 +87,7 @@ export {
   type RequestId,
 } from "./src/jsonrpc.ts";
 export { type CloseReason, Session, SessionClosedError } from "./src/session.ts";
-export { LATEST_SESSION_VERSION, MODERN_VERSION, SESSION_VERSIONS } from "./src/versions.ts";
+export { LATEST_SESSION_VERSION, MODERN_VERSION, MODERN_VERSIONS, SESSION_VERSIONS } from "./src/versions.ts";
 export {
   type Answer,
   type Answers,

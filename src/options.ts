@@ -33,7 +33,15 @@ export interface HandlerOptions {
   requestTimeoutMs?: number;
   /** Streamable HTTP sessions idle this long (nothing in flight, no open stream) are closed. Default 30 min. */
   idleTimeoutMs?: number;
-  /** How Streamable HTTP POSTs with requests are answered. Default `"auto"`. */
+  /** Open `subscriptions/listen` streams allowed at once (2026). Default 10,000. */
+  maxListens?: number;
+  /**
+   * The client generations served: `modern` (2026-07-28, sessionless), `streamable` (2025
+   * Streamable HTTP sessions), `sse` (2024-11-05 HTTP+SSE). Others get the spec's refusals.
+   * Default: all three.
+   */
+  generations?: readonly Generation[];
+  /** How Streamable HTTP and 2026 POSTs with requests are answered. Default `"auto"`. */
   responseMode?: ResponseMode;
   /**
    * Where Streamable HTTP SSE events are kept for resumption with `Last-Event-ID`; `false`
@@ -47,6 +55,9 @@ export interface HandlerOptions {
   /** Streamable HTTP without sessions: no `Mcp-Session-Id`, every POST self-contained, GET and DELETE 405. */
   stateless?: boolean;
 }
+
+/** A client generation; see {@link HandlerOptions.generations}. */
+export type Generation = "modern" | "streamable" | "sse";
 
 /** {@link HandlerOptions} with every default filled in. */
 export type ResolvedOptions = Required<HandlerOptions>;
@@ -77,6 +88,8 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
     requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 30 * 60_000,
     responseMode: options.responseMode ?? "auto",
+    maxListens: options.maxListens ?? 10_000,
+    generations: [...new Set<Generation>(options.generations ?? ["modern", "streamable", "sse"])],
     eventStore: options.eventStore ?? new MemoryEventStore(),
     sseRetryMs: options.sseRetryMs ?? 0,
     maxSessions: options.maxSessions ?? 10_000,
