@@ -100,6 +100,7 @@ export {
   type InputOptions,
   type Question,
   roots,
+  type RoundOptions,
   sampling,
   type SamplingAnswer,
   type SamplingParams,
