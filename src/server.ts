@@ -561,7 +561,8 @@ export class McpServer {
       return await method(params, withAsker(ctx, refuse, ctx.signal));
     }
     const target = typeof params.name === "string" ? params.name : typeof params.uri === "string" ? params.uri : "";
-    const binding = { method: name, name: target, principal: ctx.principal };
+    // State is valid only for the same request: method, target, arguments and principal.
+    const binding = { method: name, name: target, principal: ctx.principal, salient: params.arguments ?? null };
     // Bad state or malformed answers end here, before any handler runs.
     const round = await InputRound.open(params, binding, ctx.clientCapabilities, this.#sealer, this.#limits);
     const { inputResponses: _responses, requestState: _state, ...handlerParams } = params;

@@ -150,6 +150,20 @@ describe("2026-07-28 input-required rounds", () => {
     assert.equal(ok.resultType, "input_required");
   });
 
+  test("state replayed with other arguments is rejected", async () => {
+    const server = new McpServer({ name: "t", version: "1" });
+    server.tool("delete", { inputSchema: z.object({ path: z.string() }) }, async ({ path }, ctx) => {
+      const ok = await ctx.elicit("Sure?", z.object({ ok: z.boolean() }));
+      return { content: [{ type: "text", text: ok.action === "accept" && ok.content.ok ? `deleted ${path}` : "kept" }] };
+    });
+    const first = result(await send(server, { params: { name: "delete", arguments: { path: "/tmp/x" } } }));
+    const inputResponses = { "elicitation-1": { action: "accept", content: { ok: true } } };
+    const replay = errorOf(await send(server, { params: { name: "delete", arguments: { path: "/" }, inputResponses, requestState: first.requestState } }));
+    assert.match(replay.message, /Invalid requestState/);
+    const genuine = result(await send(server, { params: { name: "delete", arguments: { path: "/tmp/x" }, inputResponses, requestState: first.requestState } }));
+    assert.equal(text(genuine), "deleted /tmp/x");
+  });
+
   test("state replayed into prompts/get is rejected there", async () => {
     const server = inputServer();
     server.method("prompts/get", async (_params, ctx) => {
