@@ -11,6 +11,7 @@
 import { ErrorCode, errorResponse, isRequest, type JsonRpcMessage, type JsonRpcRequest, parseMessage, type RequestId } from "../jsonrpc.ts";
 import { accepts, jsonRpcErrorResponse } from "../http.ts";
 import type { MessageSink, Session } from "../session.ts";
+import { principalOf } from "../request_principal.ts";
 import { DEFAULT_HEADER_VERSION, isSessionVersion, negotiateVersion } from "../versions.ts";
 import { keepOpen, type PlatformArg, type TransportContext } from "./context.ts";
 import { SessionStreams, streamsOf } from "./session_streams.ts";
@@ -122,7 +123,7 @@ function initializeSession(ctx: TransportContext, request: Request, platform: Pl
       headers: { "retry-after": String(RETRY_AFTER_SECONDS) },
     });
   }
-  const session = ctx.registry.create("streamable");
+  const session = ctx.registry.create("streamable", { principal: principalOf(request) });
   const streams = new SessionStreams(session, ctx, ctx.options.eventStore || undefined);
   session.defaultSink = streams.standalone();
   const version = negotiateVersion(initialize.params?.protocolVersion);
@@ -148,9 +149,13 @@ function postStateless(
 ): Response | Promise<Response> {
   const headerVersion = request.headers.get("mcp-protocol-version") ?? DEFAULT_HEADER_VERSION;
   if (batch && headerVersion > LAST_BATCH_VERSION) return badRequest(`batches are not allowed in protocol version ${headerVersion}`);
-  // Each POST gets a session of its own that closes when the POST is answered.
-  const session = ctx.registry.create("streamable", { idleTimeoutMs: 0 });
-  const streams = new SessionStreams(session, ctx, undefined);
+  // Each POST gets a session of its own that closes when the POST is answered, or when its
+  // client goes (abort or a dropped stream): without a session nobody could resume the answer.
+  const session = ctx.registry.create("streamable", { idleTimeoutMs: 0, principal: principalOf(request) });
+  const streams = new SessionStreams(session, ctx, undefined, () => session.close("client-gone"));
+  const onAbort = () => session.close("client-gone");
+  request.signal.addEventListener("abort", onAbort, { once: true });
+  session.own(() => request.signal.removeEventListener("abort", onAbort));
   if (!initialize) {
     session.protocolVersion = headerVersion;
     session.initialized = true;
