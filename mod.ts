@@ -18,7 +18,9 @@
  */
 export { createHandler, type SessionsView, type TetherHandler } from "./src/handler.ts";
 export type { Generation, HandlerOptions, ResponseMode } from "./src/options.ts";
-export { closeSseConnections, streamableStats, type StreamableStats } from "./src/transports/streamable.ts";
+export { attachPrincipal, principalOf } from "./src/request_principal.ts";
+export type { MessageHandler, MessageHandlerFactory } from "./src/message_handler.ts";
+export { closeSseConnections, streamableStats, type StreamableStats } from "./src/transports/session_streams.ts";
 export { type EventStore, MemoryEventStore, type MemoryEventStoreOptions, type Replay, type StoredEvent } from "./src/event_store.ts";
 export {
   type CacheHintProvider,
@@ -86,5 +88,5 @@ export {
   McpError,
   type RequestId,
 } from "./src/jsonrpc.ts";
-export { type CloseReason, Session, SessionClosedError } from "./src/session.ts";
+export { type CloseReason, type MessageSink, Session, SessionClosedError, type SessionTransport } from "./src/session.ts";
 export { LATEST_SESSION_VERSION, MODERN_VERSION, MODERN_VERSIONS, SESSION_VERSIONS } from "./src/versions.ts";

@@ -129,6 +129,9 @@ export function everythingServer(): Everything {
   server.tool("test_reconnection", {
     description: "Tests SSE polling (SEP-1699): completes after a short delay; clients must see the result whatever happens to the stream",
   }, async (_args, ctx) => {
+    // Over Streamable HTTP (2025-11-25) this drops the connection without ending the stream;
+    // the client reconnects with Last-Event-ID and gets the result there.
+    ctx.closeConnection();
     await sleep(100, ctx.signal);
     return text("Reconnection test completed successfully. If you received this, the client properly reconnected after stream closure.");
   });

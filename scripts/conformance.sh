@@ -61,7 +61,12 @@ run_suite() { # $1 = runtime, $2 = label, $3 = package dir, rest = args
   local line
   line=$(grep -E 'Total:' "$out" | tail -1)
   [ -z "$line" ] && line="(no summary; exit $rc)"
-  summary+=("$runtime  $label  $line  ($((SECONDS - start)) s, exit $rc)")
+  local verdict=""
+  if [ -f "$baseline" ]; then
+    verdict=$(sed -E 's/\x1b\[[0-9;]*m//g' "$out" | grep -oE 'Baseline check passed|Unexpected failures|Baseline is stale' | head -1)
+    verdict="; baseline $baseline: ${verdict:-no verdict}"
+  fi
+  summary+=("$runtime  $label  $line  ($((SECONDS - start)) s, exit $rc$verdict)")
   [ "$rc" -ne 0 ] && failed=1
 }
 

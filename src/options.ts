@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { MessageHandlerFactory } from "./message_handler.ts";
 import { type EventStore, MemoryEventStore } from "./event_store.ts";
 
 /**
@@ -41,6 +42,11 @@ export interface HandlerOptions {
    * Default: all three.
    */
   generations?: readonly Generation[];
+  /**
+   * Answers each session's messages in place of Tether's server core; the session keeps its
+   * lifecycle. Adapters set this (the official SDK bridge, `@tether/mcp/sdk`); most servers don't.
+   */
+  messageHandler?: MessageHandlerFactory;
   /** How Streamable HTTP and 2026 POSTs with requests are answered. Default `"auto"`. */
   responseMode?: ResponseMode;
   /**
@@ -60,7 +66,7 @@ export interface HandlerOptions {
 export type Generation = "modern" | "streamable" | "sse";
 
 /** {@link HandlerOptions} with every default filled in. */
-export type ResolvedOptions = Required<HandlerOptions>;
+export type ResolvedOptions = Required<Omit<HandlerOptions, "messageHandler">> & Pick<HandlerOptions, "messageHandler">;
 
 function normalizePath(path: string): string {
   const trimmed = path.replace(/\/+$/, "");
@@ -87,6 +93,7 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
     maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
     requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 30 * 60_000,
+    messageHandler: options.messageHandler,
     responseMode: options.responseMode ?? "auto",
     maxListens: options.maxListens ?? 10_000,
     generations: [...new Set<Generation>(options.generations ?? ["modern", "streamable", "sse"])],

@@ -19,6 +19,7 @@ import {
 } from "./jsonrpc.ts";
 import { type ClientRequestOptions, createContext, type Implementation, LOGGING_LEVELS, type LoggingLevel } from "./context.ts";
 import type { McpServer } from "./server.ts";
+import type { MessageHandler, MessageHandlerFactory } from "./message_handler.ts";
 import { missingClientCapability } from "./client_capabilities.ts";
 
 /** Where a session sends messages: a stream, or the response to one POST. */
@@ -70,6 +71,8 @@ export interface SessionInit {
   idleTimeoutMs: number;
   /** Called exactly once, from `close()`: the registry's removal. */
   onClosed(session: Session): void;
+  /** Answers this session's messages in place of the server core (e.g. the SDK bridge). */
+  messageHandler?: MessageHandlerFactory;
 }
 
 interface PendingRequest {
@@ -122,6 +125,7 @@ export class Session {
   #holds = 0;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #closeReason: CloseReason | undefined;
+  readonly #delegate: MessageHandler | undefined;
 
   constructor(init: SessionInit) {
     this.id = init.id;
@@ -130,6 +134,7 @@ export class Session {
     this.#server = init.server;
     this.#init = init;
     this.#armIdleTimer();
+    this.#delegate = init.messageHandler?.(this);
   }
 
   /** True once `close()` ran. */
@@ -234,6 +239,7 @@ export class Session {
   async receive(message: JsonRpcMessage, sink: MessageSink): Promise<void> {
     if (this.closed) return;
     this.touch();
+    if (this.#delegate) return this.#delegate.receive(message, sink);
     if (isRequest(message)) {
       const response = await this.#handleRequest(message, sink);
       if (response && !this.closed) sink.send(response);

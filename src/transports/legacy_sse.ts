@@ -11,6 +11,7 @@ import { accepts, isJsonContentType, jsonRpcErrorResponse, readBody, tooLargeRes
 import { SSE_HEADERS, SseStream } from "../sse.ts";
 import { SESSION_ID_PATTERN } from "../registry.ts";
 import type { MessageSink } from "../session.ts";
+import { principalOf } from "../request_principal.ts";
 import { keepOpen, type PlatformArg, type TransportContext } from "./context.ts";
 
 /**
@@ -36,7 +37,7 @@ export function openLegacySession(
     });
   }
   // Legacy sessions end with their stream; the idle timeout does not apply to them.
-  const session = ctx.registry.create("sse", { idleTimeoutMs: 0 });
+  const session = ctx.registry.create("sse", { idleTimeoutMs: 0, principal: principalOf(request) });
   const stream = new SseStream({
     keepAliveMs: ctx.options.keepAliveMs,
     maxBufferedBytes: ctx.options.maxBufferedBytes,
