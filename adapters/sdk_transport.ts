@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { isNotification, isRequest, type JsonRpcMessage, type RequestId } from "../src/jsonrpc.ts";
+import { isNotification, isRequest, type JsonRpcMessage, type JsonRpcResponse, type RequestId } from "../src/jsonrpc.ts";
 import { type MessageSink, type Session, SessionClosedError } from "../src/session.ts";
 import type { MessageHandler } from "../src/message_handler.ts";
 
@@ -179,20 +179,29 @@ export class SessionTransport implements MessageHandler {
   /** Keeps the session's protocol state current, for transports that consult it. */
   #observeInbound(message: JsonRpcMessage): void {
     const session = this.#session;
-    if (isRequest(message) && message.method === "initialize") {
-      this.#initializeId ??= message.id;
+    if (isRequest(message) && message.method === "initialize" && this.#initializeId === undefined) {
+      this.#initializeId = message.id;
       const params = message.params ?? {};
       session.clientInfo = params.clientInfo as Session["clientInfo"];
       session.clientCapabilities = (params.capabilities as Record<string, unknown> | undefined) ?? {};
+      // Transports judge an initialize by the session's version as soon as it is handed over
+      // (Tether's core negotiates synchronously); the SDK answers later. Take the requested
+      // version now and the SDK's choice when its answer goes out.
+      if (typeof params.protocolVersion === "string") session.protocolVersion ??= params.protocolVersion;
     } else if (isNotification(message) && message.method === "notifications/initialized" && session.protocolVersion !== undefined) {
       session.initialized = true;
     }
   }
 
-  #observeResponse(message: JsonRpcMessage): void {
-    if (!("result" in message) || message.id !== this.#initializeId) return;
-    const version = message.result?.protocolVersion;
-    if (typeof version === "string") this.#session.protocolVersion ??= version;
+  #observeResponse(message: JsonRpcResponse): void {
+    if (this.#initializeId === undefined || message.id !== this.#initializeId) return;
+    const version = "result" in message ? message.result?.protocolVersion : undefined;
+    if (typeof version === "string") this.#session.protocolVersion = version;
+    // A failed initialize leaves no session behind (as with Tether's core), once its answer is out.
+    else {
+      this.#session.protocolVersion = undefined;
+      queueMicrotask(() => this.#session.close("closed"));
+    }
   }
 
   #sessionClosed(): void {
