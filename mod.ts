@@ -17,12 +17,23 @@
  * @module
  */
 export { createHandler, type SessionsView, type TetherHandler } from "./src/handler.ts";
-export type { HandlerOptions, ResponseMode } from "./src/options.ts";
+export type { Generation, HandlerOptions, ResponseMode } from "./src/options.ts";
 export { attachPrincipal, principalOf } from "./src/request_principal.ts";
 export type { MessageHandler, MessageHandlerFactory } from "./src/message_handler.ts";
-export { closeSseConnections, streamableStats, type StreamableStats } from "./src/transports/streamable.ts";
+export { closeSseConnections, streamableStats, type StreamableStats } from "./src/transports/session_streams.ts";
 export { type EventStore, MemoryEventStore, type MemoryEventStoreOptions, type Replay, type StoredEvent } from "./src/event_store.ts";
-export { type ChangeListener, type InitializeOutcome, McpServer, type McpServerOptions, type MethodHandler } from "./src/server.ts";
+export {
+  type CacheHintProvider,
+  type ChangeListener,
+  type InitializeOutcome,
+  McpServer,
+  type McpServerOptions,
+  type MethodHandler,
+} from "./src/server.ts";
+export type { CacheHint, CacheScope, ResolvedCacheHint } from "./src/caching.ts";
+export { type Envelope, missingCapabilityError, requireClientCapabilities } from "./src/envelope.ts";
+export { classifyEra, type EraOutcome, type ServedEras } from "./src/era.ts";
+export type { ListenFilter } from "./src/listen.ts";
 export type {
   CallToolResult,
   ContentBlock,
@@ -78,4 +89,4 @@ export {
   type RequestId,
 } from "./src/jsonrpc.ts";
 export { type CloseReason, type MessageSink, Session, SessionClosedError, type SessionTransport } from "./src/session.ts";
-export { LATEST_SESSION_VERSION, MODERN_VERSION, SESSION_VERSIONS } from "./src/versions.ts";
+export { LATEST_SESSION_VERSION, MODERN_VERSION, MODERN_VERSIONS, SESSION_VERSIONS } from "./src/versions.ts";

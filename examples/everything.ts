@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { createHandler, createMessage, elicit, listRoots, McpServer, pingClient } from "../mod.ts";
 import type { RequestContext } from "../mod.ts";
+import { addModernFixtures } from "./modern_fixtures.ts";
 
 /** A 1×1 red PNG. */
 export const TEST_IMAGE_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
@@ -128,6 +129,9 @@ export function everythingServer(): Everything {
   server.tool("test_reconnection", {
     description: "Tests SSE polling (SEP-1699): completes after a short delay; clients must see the result whatever happens to the stream",
   }, async (_args, ctx) => {
+    // Over Streamable HTTP (2025-11-25) this drops the connection without ending the stream;
+    // the client reconnects with Last-Event-ID and gets the result there.
+    ctx.closeConnection();
     await sleep(100, ctx.signal);
     return text("Reconnection test completed successfully. If you received this, the client properly reconnected after stream closure.");
   });
@@ -328,6 +332,9 @@ export function everythingServer(): Everything {
       { role: "user", content: { type: "text", text: "Please analyze the image above." } },
     ],
   }));
+
+  // ---- the 2026-07-28 diagnostic tools ----
+  addModernFixtures(server);
 
   return {
     server,

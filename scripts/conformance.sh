@@ -2,6 +2,7 @@
 # Runs the official MCP conformance suite against examples/everything.ts on Deno and on Bun:
 #   @modelcontextprotocol/conformance 0.1.16          with --suite all (pending scenarios included)
 #   @modelcontextprotocol/conformance 0.2.0-alpha.12  with --requirements 2025-11-25
+#   @modelcontextprotocol/conformance 0.2.0-alpha.12  with --requirements 2026-07-28 (sessionless)
 # Each server listens on 127.0.0.1 on a port the OS picks. The conformance CLI wants Node >= 22,
 # so it runs under Bun. Prints each summary; exits non-zero on any failure.
 # Known suite mistakes may be listed in conformance/baseline-<suite>.yml (with reason and spec text).
@@ -60,7 +61,12 @@ run_suite() { # $1 = runtime, $2 = label, $3 = package dir, rest = args
   local line
   line=$(grep -E 'Total:' "$out" | tail -1)
   [ -z "$line" ] && line="(no summary; exit $rc)"
-  summary+=("$runtime  $label  $line  ($((SECONDS - start)) s, exit $rc)")
+  local verdict=""
+  if [ -f "$baseline" ]; then
+    verdict=$(sed -E 's/\x1b\[[0-9;]*m//g' "$out" | grep -oE 'Baseline check passed|Unexpected failures|Baseline is stale' | head -1)
+    verdict="; baseline $baseline: ${verdict:-no verdict}"
+  fi
+  summary+=("$runtime  $label  $line  ($((SECONDS - start)) s, exit $rc$verdict)")
   [ "$rc" -ne 0 ] && failed=1
 }
 
@@ -68,6 +74,7 @@ for runtime in "${runtimes[@]}"; do
   if ! start_server "$runtime"; then failed=1; summary+=("$runtime  server did not start"); continue; fi
   run_suite "$runtime" "0.1" conformance-0.1 --suite all
   run_suite "$runtime" "0.2" conformance-0.2 --requirements 2025-11-25
+  run_suite "$runtime" "0.2-2026" conformance-0.2 --requirements 2026-07-28
   stop_server
 done
 

@@ -28,7 +28,19 @@ export interface Replay {
  *
  * The methods are synchronous on purpose: an event's id must be known before the event is
  * written, and events must be written in order. A store backed by a database keeps a write
- * buffer of its own.
+ * buffer of its own. A store that throws degrades to events without ids (no resumption).
+ *
+ * @example
+ * ```ts
+ * import type { EventStore } from "./event_store.ts";
+ * // A store that keeps nothing: events get ids, but nothing can be replayed.
+ * let n = 0;
+ * const forgetful: EventStore = {
+ *   append: (_session, stream) => `${stream}_${++n}`,
+ *   replayAfter: () => undefined,
+ *   dropSession: () => {},
+ * };
+ * ```
  */
 export interface EventStore {
   /**

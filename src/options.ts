@@ -34,12 +34,20 @@ export interface HandlerOptions {
   requestTimeoutMs?: number;
   /** Streamable HTTP sessions idle this long (nothing in flight, no open stream) are closed. Default 30 min. */
   idleTimeoutMs?: number;
+  /** Open `subscriptions/listen` streams allowed at once (2026). Default 10,000. */
+  maxListens?: number;
+  /**
+   * The client generations served: `modern` (2026-07-28, sessionless), `streamable` (2025
+   * Streamable HTTP sessions), `sse` (2024-11-05 HTTP+SSE). Others get the spec's refusals.
+   * Default: all three.
+   */
+  generations?: readonly Generation[];
   /**
    * Answers each session's messages in place of Tether's server core; the session keeps its
    * lifecycle. Adapters set this (the official SDK bridge, `@tether/mcp/sdk`); most servers don't.
    */
   messageHandler?: MessageHandlerFactory;
-  /** How Streamable HTTP POSTs with requests are answered. Default `"auto"`. */
+  /** How Streamable HTTP and 2026 POSTs with requests are answered. Default `"auto"`. */
   responseMode?: ResponseMode;
   /**
    * Where Streamable HTTP SSE events are kept for resumption with `Last-Event-ID`; `false`
@@ -53,6 +61,9 @@ export interface HandlerOptions {
   /** Streamable HTTP without sessions: no `Mcp-Session-Id`, every POST self-contained, GET and DELETE 405. */
   stateless?: boolean;
 }
+
+/** A client generation; see {@link HandlerOptions.generations}. */
+export type Generation = "modern" | "streamable" | "sse";
 
 /** {@link HandlerOptions} with every default filled in. */
 export type ResolvedOptions = Required<Omit<HandlerOptions, "messageHandler">> & Pick<HandlerOptions, "messageHandler">;
@@ -84,6 +95,8 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
     idleTimeoutMs: options.idleTimeoutMs ?? 30 * 60_000,
     messageHandler: options.messageHandler,
     responseMode: options.responseMode ?? "auto",
+    maxListens: options.maxListens ?? 10_000,
+    generations: [...new Set<Generation>(options.generations ?? ["modern", "streamable", "sse"])],
     eventStore: options.eventStore ?? new MemoryEventStore(),
     sseRetryMs: options.sseRetryMs ?? 0,
     maxSessions: options.maxSessions ?? 10_000,

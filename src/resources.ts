@@ -9,6 +9,7 @@ import { z } from "zod";
 import { ErrorCode, McpError } from "./jsonrpc.ts";
 import type { RequestContext } from "./context.ts";
 import type { Completers } from "./completion.ts";
+import type { CacheHint } from "./caching.ts";
 import { UriTemplate, type UriVariables } from "./uri_template.ts";
 
 /** MCP's error code for a resource that does not exist (2025-06-18+). */
@@ -44,6 +45,8 @@ export interface ResourceDescription {
   size?: number;
   annotations?: ResourceAnnotations;
   _meta?: Record<string, unknown>;
+  /** 2026 caching hint for reading this resource and for `resources/list` (not published). */
+  cache?: CacheHint;
   /** Extra fields published verbatim (e.g. `icons`). */
   [key: string]: unknown;
 }
@@ -77,6 +80,8 @@ export interface RegisteredResource {
   readonly uri: string;
   readonly listing: ResourceListing;
   readonly read: ResourceReader;
+  /** The resource's caching hint, when it has one. */
+  readonly cache?: CacheHint;
 }
 
 /** A registered resource template. */
@@ -87,6 +92,8 @@ export interface RegisteredResourceTemplate {
   readonly list?: ResourceTemplateDefinition["list"];
   readonly complete: Completers;
   readonly read: TemplateReader;
+  /** The template's caching hint (for reads of URIs it matches), when it has one. */
+  readonly cache?: CacheHint;
 }
 
 const UriParamsSchema = z.object({ uri: z.string().min(1) }).loose();
@@ -145,7 +152,8 @@ export class ResourceCatalog {
   /** Adds or replaces a fixed resource. */
   add(uri: string, description: ResourceDescription, read: ResourceReader): void {
     if (typeof uri !== "string" || uri === "") throw new TypeError("A resource needs a non-empty URI");
-    this.#resources.set(uri, { uri, listing: { ...description, uri, name: description.name ?? uri }, read });
+    const { cache, ...published } = description;
+    this.#resources.set(uri, { uri, listing: { ...published, uri, name: published.name ?? uri }, read, cache });
   }
 
   /** Removes a fixed resource; true when it existed. */
@@ -156,9 +164,9 @@ export class ResourceCatalog {
   /** Adds or replaces a template; throws `SyntaxError` for an invalid RFC 6570 template. */
   addTemplate(uriTemplate: string, definition: ResourceTemplateDefinition, read: TemplateReader): void {
     const template = new UriTemplate(uriTemplate);
-    const { list, complete, ...description } = definition;
+    const { list, complete, cache, ...description } = definition;
     const listing = { ...description, uriTemplate, name: description.name ?? uriTemplate };
-    this.#templates.set(uriTemplate, { template, listing, list, complete: complete ?? {}, read });
+    this.#templates.set(uriTemplate, { template, listing, list, complete: complete ?? {}, read, cache });
   }
 
   /** Removes a template; true when it existed. */
@@ -199,6 +207,19 @@ export class ResourceCatalog {
       if (variables) return checkResult(await t.read(uri, variables, ctx), uri);
     }
     throw resourceNotFound(uri);
+  }
+
+  /** The caching hint for reading `uri`: its fixed resource's, else the first matching template's. */
+  cacheHintOf(uri: string): CacheHint | undefined {
+    const fixed = this.#resources.get(uri);
+    if (fixed) return fixed.cache;
+    for (const t of this.#templates.values()) if (t.template.match(uri)) return t.cache;
+    return undefined;
+  }
+
+  /** The hints of every fixed resource (they make up `resources/list`). */
+  cacheHints(): (CacheHint | undefined)[] {
+    return [...this.#resources.values()].map((r) => r.cache);
   }
 
   /** Throws `-32002` unless `uri` is known (used by `resources/subscribe`). */

@@ -16,7 +16,8 @@ import {
 } from "./jsonrpc.ts";
 import type { Implementation, RequestContext } from "./context.ts";
 import { defineTool, type RegisteredTool, type ToolDefinition, type ToolHandler, type ToolSchema } from "./tools.ts";
-import { negotiateVersion } from "./versions.ts";
+import { MODERN_VERSIONS, negotiateVersion } from "./versions.ts";
+import { type CacheHint, combineHints, DEFAULT_DISCOVER_TTL_MS, DEFAULT_TTL_MS, type ResolvedCacheHint, resolveHint } from "./caching.ts";
 import { paginate } from "./pagination.ts";
 import {
   parseUriParams,
@@ -44,7 +45,14 @@ export interface McpServerOptions {
   capabilities?: Record<string, unknown>;
   /** Items per page of `tools/list`, `resources/list`, `resources/templates/list`, `prompts/list`. Default 100. */
   pageSize?: number;
+  /** 2026 caching hint for list results and `resources/read` (default `ttlMs: 0`). */
+  cache?: CacheHint;
+  /** 2026 caching hint for `server/discover` (default `ttlMs: 300000`). */
+  discoverCache?: CacheHint;
 }
+
+/** Computes the caching hint of one method's result from its params and context. */
+export type CacheHintProvider = (params: Record<string, unknown>, ctx: RequestContext) => CacheHint | undefined;
 
 /** A request method implementation in the server core. */
 export type MethodHandler = (params: Record<string, unknown>, ctx: RequestContext) => Promise<Record<string, unknown>> | Record<string, unknown>;
@@ -99,6 +107,7 @@ export class McpServer {
   readonly #prompts = new Map<string, RegisteredPrompt>();
   readonly #methods = new Map<string, MethodHandler>();
   readonly #listeners = new Set<ChangeListener>();
+  readonly #cacheHints = new Map<string, CacheHintProvider>();
 
   constructor(info: Implementation, options: McpServerOptions = {}) {
     this.info = info;
@@ -133,6 +142,91 @@ export class McpServer {
       return prompt.get(args, ctx);
     });
     this.#methods.set("completion/complete", (p, ctx) => this.#complete(p, ctx));
+    this.#methods.set("server/discover", () => this.discover());
+    // Each item's hint (or the server's, for items without one) bounds the whole result.
+    const bound = (hints: (CacheHint | undefined)[]) =>
+      hints.some((h) => h !== undefined) ? combineHints(hints.map((h) => ({ ...this.options.cache, ...stripUndefined(h ?? {}) }))) : undefined;
+    this.#cacheHints.set("tools/list", () => bound([...this.#tools.values()].map((t) => t.cache)));
+    this.#cacheHints.set("resources/list", () => bound(this.#resources.cacheHints()));
+    this.#cacheHints.set("resources/read", (p) => typeof p.uri === "string" ? this.#resources.cacheHintOf(p.uri) : undefined);
+  }
+
+  /**
+   * The `server/discover` result (without the caching hint and `_meta`, which the 2026
+   * transport adds): the sessionless versions, capabilities and instructions.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * new McpServer({ name: "demo", version: "1.0.0" }).discover().supportedVersions; // ["2026-07-28"]
+   * ```
+   */
+  discover(): Record<string, unknown> {
+    const result: Record<string, unknown> = { supportedVersions: [...MODERN_VERSIONS], capabilities: this.capabilities() };
+    if (this.options.instructions !== undefined) result.instructions = this.options.instructions;
+    return result;
+  }
+
+  /**
+   * Sets how the caching hint of `method`'s results is computed; the server's `cache` option
+   * fills what the provider leaves unset. Tools and resources already contribute their own
+   * `cache` hints to `tools/list`, `resources/list` and `resources/read`.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * const server = new McpServer({ name: "demo", version: "1.0.0" });
+   * server.cacheHintProvider("prompts/list", () => ({ ttlMs: 60_000 }));
+   * ```
+   */
+  cacheHintProvider(method: string, provider: CacheHintProvider): this {
+    this.#cacheHints.set(method, provider);
+    return this;
+  }
+
+  /**
+   * The complete caching hint for a result of `method`: the method's provider (per tool,
+   * per resource), then the server's option, then the defaults (`private` when the request
+   * has an authenticated principal).
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * import { createContext } from "./context.ts";
+   * const server = new McpServer({ name: "demo", version: "1.0.0" }, { cache: { ttlMs: 10_000 } });
+   * const { context } = createContext({ protocolVersion: "2026-07-28", clientCapabilities: {}, send() {} },
+   *   { id: 1, method: "tools/list" }, new AbortController().signal);
+   * server.cacheHint("tools/list", {}, context); // { ttlMs: 10000, cacheScope: "public" }
+   * ```
+   */
+  cacheHint(method: string, params: Record<string, unknown>, ctx: RequestContext): ResolvedCacheHint {
+    const discover = method === "server/discover";
+    const configured = discover ? this.options.discoverCache : this.options.cache;
+    const fallback: ResolvedCacheHint = {
+      ttlMs: discover ? DEFAULT_DISCOVER_TTL_MS : DEFAULT_TTL_MS,
+      cacheScope: ctx.principal === undefined ? "public" : "private",
+    };
+    let specific: CacheHint | undefined;
+    try {
+      specific = this.#cacheHints.get(method)?.(params, ctx);
+    } catch {
+      specific = undefined;
+    }
+    return resolveHint({ ...resolveHint(configured, fallback), ...stripUndefined(specific ?? {}) }, fallback);
+  }
+
+  /**
+   * The published `tools/list` entry of a tool, when it exists (transports read its input
+   * schema, e.g. for `x-mcp-header`).
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * new McpServer({ name: "demo", version: "1.0.0" }).toolListing("nope"); // undefined
+   * ```
+   */
+  toolListing(name: string): Record<string, unknown> | undefined {
+    return this.#tools.get(name)?.listing;
   }
 
   /**
@@ -468,4 +562,11 @@ export class McpServer {
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${parsed.data.name}`);
     return await tool.call(parsed.data.arguments ?? {}, ctx);
   }
+}
+
+function stripUndefined(hint: CacheHint): CacheHint {
+  const out: CacheHint = {};
+  if (hint.ttlMs !== undefined) out.ttlMs = hint.ttlMs;
+  if (hint.cacheScope !== undefined) out.cacheScope = hint.cacheScope;
+  return out;
 }

@@ -43,7 +43,9 @@ function encode(value: string, reserved: boolean): string {
   const encoded = encodeURIComponent(value).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
   if (!reserved) return encoded;
   // Reserved expansion keeps reserved characters and existing pct-encodings as they are.
-  return encoded.replace(/%(2[1346789ABCF]|3[ABDF]|40|5[BD])/gi, (m) => decodeURIComponent(m));
+  return encoded
+    .replace(/%(2[1346789ABCF]|3[ABDF]|40|5[BD])/gi, (m) => decodeURIComponent(m))
+    .replace(/%25([0-9A-Fa-f]{2})/g, "%$1");
 }
 
 function decode(value: string): string {

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   CreateMessageRequestSchema,
@@ -20,13 +21,14 @@ import {
   ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import { createHandler, createMessage, SessionClosedError, type TetherHandler } from "../mod.ts";
+import { createHandler, createMessage, type McpServer, SessionClosedError, type TetherHandler } from "../mod.ts";
 import { everythingServer, JSON_SCHEMA_2020_12, TEST_IMAGE_BASE64 } from "../examples/everything.ts";
 import { serveHandler, type Served, waitFor } from "./_serve.ts";
 
 /** The transports the SDK client can reach Tether over. */
 const TRANSPORTS: Record<string, (url: string) => Transport> = {
   "legacy SSE": (url) => new SSEClientTransport(new URL(`${url}/sse`)),
+  "Streamable HTTP": (url) => new StreamableHTTPClientTransport(new URL(`${url}/mcp`)),
 };
 
 interface Connected {
@@ -49,7 +51,9 @@ async function connect(
   setup?.(client);
   try {
     await client.connect(transport(served.url));
+    await untilNotificationsArrive(client, everything.server);
   } catch (error) {
+    await client.close().catch(() => {});
     await served.close();
     throw error;
   }
@@ -63,6 +67,28 @@ async function connect(
       await served.close();
     },
   };
+}
+
+/**
+ * Waits until a notification the server publishes reaches the client. Over Streamable HTTP the
+ * SDK client opens its GET stream some time after `initialized`; what is published before that
+ * has nowhere to go.
+ */
+async function untilNotificationsArrive(client: Client, server: McpServer): Promise<void> {
+  let arrived = false;
+  const previous = client.fallbackNotificationHandler;
+  client.fallbackNotificationHandler = (n) => {
+    if (n.method === "notifications/test/ready") arrived = true;
+    return Promise.resolve();
+  };
+  try {
+    await waitFor(() => {
+      if (!arrived) server.publish({ jsonrpc: "2.0", method: "notifications/test/ready" });
+      return arrived;
+    }, 5000, "the client's notification stream");
+  } finally {
+    client.fallbackNotificationHandler = previous;
+  }
 }
 
 function textOf(result: { content?: unknown }): string {

@@ -1,7 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { z } from "zod";
-import { createHandler, type HandlerOptions, type McpServer } from "../mod.ts";
+import { closeSseConnections, createHandler, type HandlerOptions, type McpServer, MemoryEventStore, streamableStats } from "../mod.ts";
 import { testServer } from "./_fixtures.ts";
 import { serveHandler, waitFor } from "./_serve.ts";
 import { initializeMessage, openSession, post, postHeaders, sessionHeaders, SseReader } from "./_streamable.ts";
@@ -139,7 +138,7 @@ describe("Streamable HTTP: status codes and headers", () => {
     });
   });
 
-  test("MCP-Protocol-Version: absent is accepted, unsupported 400, other than negotiated 400", async () => {
+  test("MCP-Protocol-Version: absent or another supported version is accepted, unsupported 400; the negotiated version rules", async () => {
     await withServer({}, async (url) => {
       const id = await openSession(url, "2025-06-18");
       const absent = await post(url, ping(1), { "mcp-session-id": id });
@@ -148,13 +147,17 @@ describe("Streamable HTTP: status codes and headers", () => {
       const bad = await post(url, ping(2), { "mcp-session-id": id, "mcp-protocol-version": "1999-01-01" });
       assert.equal(bad.status, 400);
       assert.deepEqual(await bad.json(), error(-32600, 'Bad Request: Unsupported MCP-Protocol-Version: "1999-01-01"'));
-      const other = await post(url, ping(3), sessionHeaders(id, "2025-11-25"));
-      assert.equal(other.status, 400);
-      assert.deepEqual(await other.json(), error(-32600, "Bad Request: MCP-Protocol-Version 2025-11-25 does not match the negotiated version 2025-06-18"));
+      const other = await post(url, ping(3), sessionHeaders(id, "2025-03-26"));
+      assert.equal(other.status, 200);
+      assert.deepEqual(await other.json(), { jsonrpc: "2.0", id: 3, result: {} });
+      // A header naming 2025-03-26 does not unlock batches on a 2025-06-18 session.
+      const batch = await post(url, [ping(4)], sessionHeaders(id, "2025-03-26"));
+      assert.equal(batch.status, 400);
+      assert.deepEqual(await batch.json(), error(-32600, "Bad Request: batches are not allowed in protocol version 2025-06-18"));
       for (const method of ["GET", "DELETE"]) {
-        const res = await fetch(url, { method, headers: { accept: "text/event-stream", ...sessionHeaders(id, "2025-03-26") } });
+        const res = await fetch(url, { method, headers: { accept: "text/event-stream", ...sessionHeaders(id, "2099-01-01") } });
         assert.equal(res.status, 400, method);
-        assert.deepEqual(await res.json(), error(-32600, "Bad Request: MCP-Protocol-Version 2025-03-26 does not match the negotiated version 2025-06-18"));
+        assert.deepEqual(await res.json(), error(-32600, 'Bad Request: Unsupported MCP-Protocol-Version: "2099-01-01"'));
       }
       const badInit = await post(url, initializeMessage(), { "mcp-protocol-version": "nope" });
       assert.equal(badInit.status, 400);
@@ -192,9 +195,13 @@ describe("Streamable HTTP: status codes and headers", () => {
       const res = await fetch(url, { headers: { accept: "application/json", ...sessionHeaders(id) } });
       assert.equal(res.status, 406);
       assert.deepEqual(await res.json(), error(-32600, "Not Acceptable: the client must accept text/event-stream"));
-      const res2 = await fetch(url, { headers: { accept: "text/event-stream" } });
-      assert.equal(res2.status, 400);
-      assert.deepEqual(await res2.json(), error(-32600, "Bad Request: Mcp-Session-Id header is required"));
+      // Without a session id, a GET for an event stream is a 2024-11-05 client (one URL for every
+      // client); where that generation is not served, the session id is required.
+      await withServer({ generations: ["modern", "streamable"] }, async (url2) => {
+        const res2 = await fetch(url2, { headers: { accept: "text/event-stream" } });
+        assert.equal(res2.status, 400);
+        assert.deepEqual(await res2.json(), error(-32600, "Bad Request: Mcp-Session-Id header is required"));
+      });
       const stream = await fetch(url, { headers: { accept: "text/event-stream", ...sessionHeaders(id) } });
       assert.equal(stream.status, 200);
       assert.equal(stream.headers.get("content-type"), "text/event-stream");
@@ -219,7 +226,6 @@ describe("Streamable HTTP: status codes and headers", () => {
       const reader = new SseReader(stream);
       await reader.next();
       await reader.cancel();
-      const { streamableStats } = await import("../src/transports/streamable.ts");
       await waitFor(() => streamableStats(handler.sessions.get(id)!)!.connections === 0, 5000, "the GET connection to close");
       assert.equal(handler.sessions.size, 1);
       const again = await fetch(url, { headers: { accept: "text/event-stream", ...sessionHeaders(id) } });
@@ -374,7 +380,6 @@ describe("Streamable HTTP: resumability", () => {
       assert.equal(JSON.parse(before!.data).params.data, "before");
       await reader.cancel();
       const session = handler.sessions.get(id)!;
-      const { streamableStats } = await import("../src/transports/streamable.ts");
       await waitFor(() => streamableStats(session)!.connections === 1, 5000, "the POST connection to close");
       handler.sessions.get(id)!.notify({ jsonrpc: "2.0", method: "notifications/tools/list_changed" });
       assert.equal(session.inFlightCount, 1, "a dropped stream does not cancel the request");
@@ -412,7 +417,6 @@ describe("Streamable HTTP: resumability", () => {
   });
 
   test("closeSseConnections ends the GET connection, not the stream: messages sent meanwhile replay after Last-Event-ID", async () => {
-    const { closeSseConnections } = await import("../mod.ts");
     await withServer({}, async (url, handler) => {
       const id = await openSession(url);
       const session = handler.sessions.get(id)!;
@@ -451,6 +455,37 @@ describe("Streamable HTTP: resumability", () => {
       open();
       assert.deepEqual(await resumed.nextMessage(), { jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "closed true" }] } });
       assert.equal(await resumed.next(), undefined);
+    }, server);
+  });
+
+  test("GET with Last-Event-ID replaces a connection the server still thinks is open", async () => {
+    await withServer({}, async (url, handler) => {
+      const id = await openSession(url);
+      const stale = new SseReader(await fetch(url, { headers: { accept: "text/event-stream", ...sessionHeaders(id) } }));
+      const priming = await stale.next();
+      const fresh = new SseReader(await fetch(url, { headers: { accept: "text/event-stream", "last-event-id": priming!.id!, ...sessionHeaders(id) } }));
+      assert.equal(await stale.next(), undefined, "the old connection was closed");
+      handler.sessions.get(id)!.notify({ jsonrpc: "2.0", method: "notifications/tools/list_changed" });
+      assert.deepEqual(await fresh.nextMessage(), { jsonrpc: "2.0", method: "notifications/tools/list_changed" });
+      assert.deepEqual(streamableStats(handler.sessions.get(id)!), { postStreams: 0, connections: 1 });
+      await fresh.cancel();
+    });
+  });
+
+  test("without an event store a dropped POST stream loses its messages, but the request runs to its end", async () => {
+    const { server, open } = gated();
+    await withServer({ eventStore: false }, async (url, handler) => {
+      const id = await openSession(url);
+      const reader = new SseReader(await post(url, call, sessionHeaders(id)));
+      const first = await reader.next();
+      assert.equal(first?.id, undefined, "no ids without a store");
+      await reader.cancel();
+      const session = handler.sessions.get(id)!;
+      await waitFor(() => streamableStats(session)!.connections === 0, 5000, "the POST connection to close");
+      open();
+      await waitFor(() => session.inFlightCount === 0, 5000, "the request to finish");
+      assert.deepEqual(streamableStats(session), { postStreams: 0, connections: 0 });
+      assert.equal(handler.sessions.size, 1);
     }, server);
   });
 
@@ -535,8 +570,6 @@ describe("Streamable HTTP: nothing outlives its use", () => {
 
   for (const responseMode of ["json", "auto", "sse"] as const) {
     test(`1,000 requests on one session (${responseMode} mode) leave no per-request state`, async () => {
-      const { MemoryEventStore } = await import("../mod.ts");
-      const { streamableStats } = await import("../src/transports/streamable.ts");
       const eventStore = new MemoryEventStore({ maxEventsPerSession: 50 });
       await withServer({ responseMode, eventStore }, async (url, handler) => {
         const id = await openSession(url);

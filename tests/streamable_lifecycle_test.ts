@@ -190,3 +190,72 @@ describe("Streamable HTTP: a handler's bad result or a failing event store crash
     });
   });
 });
+
+describe("Streamable HTTP: what Bun needs from an SSE response", () => {
+  test("every SSE response has a first chunk at once and lifts the runtime's idle limit for its request", async () => {
+    const handler = createHandler(testServer(), { responseMode: "sse" });
+    const timeouts: Array<[Request, number]> = [];
+    const platform = { timeout: (request: Request, seconds: number) => timeouts.push([request, seconds]) };
+    const call = (init: RequestInit & { headers: Record<string, string> }) => handler.fetch(new Request("http://127.0.0.1/mcp", init), platform);
+    const decoder = new TextDecoder();
+    try {
+      const initRequest = { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream" }, body: JSON.stringify(initializeMessage("2025-06-18")) };
+      const init = await call(initRequest);
+      const id = init.headers.get("mcp-session-id")!;
+      await init.text();
+      const get = await call({ method: "GET", headers: { accept: "text/event-stream", ...sessionHeaders(id, "2025-06-18") } });
+      const reader = get.body!.getReader();
+      const first = await reader.read();
+      assert.equal(decoder.decode(first.value), ": stream open\n\n", "a comment, since 2025-06-18 clients get no priming event");
+      assert.ok(timeouts.some(([r, s]) => r.method === "GET" && s === 0), "the GET stream's request has no idle limit");
+      const postTimeouts = timeouts.filter(([r]) => r.method === "POST").length;
+      const res = await call({ method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...sessionHeaders(id, "2025-06-18") }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }) });
+      assert.equal(res.headers.get("content-type"), "text/event-stream");
+      assert.ok(timeouts.filter(([r]) => r.method === "POST").length > postTimeouts, "the POST stream's request has no idle limit");
+      await reader.cancel();
+      await res.text();
+    } finally {
+      await handler.close();
+    }
+  });
+});
+
+describe("Streamable HTTP and legacy SSE share one session cap", () => {
+  test("with maxSessions live sessions of either transport, the other transport's new session gets 503 + Retry-After", async () => {
+    await withServer({ maxSessions: 1 }, testServer(), async (url, handler) => {
+      const res = await post(url, initializeMessage());
+      const id = res.headers.get("mcp-session-id")!;
+      await res.body?.cancel();
+      const legacy = await fetch(url.replace(/\/mcp$/, "/sse"), { headers: { accept: "text/event-stream" } });
+      assert.equal(legacy.status, 503);
+      assert.equal(legacy.headers.get("retry-after"), "10");
+      assert.deepEqual(await legacy.json(), { jsonrpc: "2.0", id: null, error: { code: -32603, message: "Service Unavailable: too many sessions, try again later" } });
+      await fetch(url, { method: "DELETE", headers: sessionHeaders(id) });
+      const legacy2 = await fetch(url.replace(/\/mcp$/, "/sse"), { headers: { accept: "text/event-stream" } });
+      assert.equal(legacy2.status, 200);
+      await waitFor(() => handler.sessions.size === 1, 2000, "the legacy session");
+      const again = await post(url, initializeMessage("2025-11-25", 2));
+      assert.equal(again.status, 503);
+      assert.deepEqual(await again.json(), { jsonrpc: "2.0", id: 2, error: { code: -32603, message: "Service Unavailable: too many sessions, try again later" } });
+      await legacy2.body?.cancel();
+    });
+  });
+});
+
+describe("Streamable HTTP: a failed initialize in sse mode", () => {
+  test("the stream carries the error and ends; the session it named is gone (404)", async () => {
+    await withServer({ responseMode: "sse" }, testServer(), async (url, handler) => {
+      const res = await post(url, { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25" } });
+      assert.equal(res.headers.get("content-type"), "text/event-stream");
+      const id = res.headers.get("mcp-session-id")!;
+      const reader = new SseReader(res);
+      const answer = await reader.nextMessage();
+      assert.equal(answer?.error.code, -32602);
+      assert.equal(await reader.next(), undefined);
+      await waitFor(() => handler.sessions.size === 0, 2000, "the failed session to close");
+      const after = await post(url, { jsonrpc: "2.0", id: 2, method: "ping" }, sessionHeaders(id));
+      assert.equal(after.status, 404);
+      assert.deepEqual(await after.json(), { jsonrpc: "2.0", id: null, error: { code: -32001, message: "Session not found" } });
+    });
+  });
+});

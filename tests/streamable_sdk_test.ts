@@ -4,8 +4,9 @@ import { z } from "zod";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { Client as ClientV2, StreamableHTTPClientTransport as StreamableHTTPClientTransportV2 } from "@modelcontextprotocol/client";
 import { createHandler, type HandlerOptions, type McpServer } from "../mod.ts";
-import { streamableStats } from "../src/transports/streamable.ts";
+import { streamableStats } from "../mod.ts";
 import { testServer } from "./_fixtures.ts";
 import { serveHandler, waitFor } from "./_serve.ts";
 import { post, sessionHeaders } from "./_streamable.ts";
@@ -168,6 +169,24 @@ describe("SDK v1 client over Streamable HTTP", () => {
     } finally {
       await modern.close().catch(() => {});
       await legacy.close().catch(() => {});
+      await served.close();
+    }
+  });
+
+  test("SDK v2 client: initialize on 2025-11-25, call a tool, terminate → 0 sessions", async () => {
+    const handler = createHandler(testServer());
+    const served = await serveHandler(handler);
+    const client = new ClientV2({ name: "v2", version: "1" });
+    const transport = new StreamableHTTPClientTransportV2(new URL(`${served.url}/mcp`));
+    try {
+      await client.connect(transport);
+      assert.equal(handler.sessions.size, 1);
+      const result = await client.callTool({ name: "echo", arguments: { text: "v2" } });
+      assert.deepEqual(result.content, [{ type: "text", text: "v2" }]);
+      await transport.terminateSession();
+      assert.equal(handler.sessions.size, 0);
+    } finally {
+      await client.close().catch(() => {});
       await served.close();
     }
   });

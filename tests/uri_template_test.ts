@@ -11,6 +11,8 @@ const vars = {
   x: "1024",
   y: "768",
   list: ["red", "green", "blue"],
+  half: "50%",
+  encoded: "a%20b",
 };
 
 describe("UriTemplate.expand follows RFC 6570 §3.2", () => {
@@ -19,6 +21,8 @@ describe("UriTemplate.expand follows RFC 6570 §3.2", () => {
     ["{hello}", "Hello%20World%21"],
     ["{+hello}", "Hello%20World!"],
     ["{+path}/here", "/foo/bar/here"],
+    ["{+half}", "50%25"],
+    ["{+encoded}", "a%20b"],
     ["{#path}", "#/foo/bar"],
     ["X{.x,y}", "X.1024.768"],
     ["{/var,x}/here", "/value/1024/here"],
