@@ -94,7 +94,9 @@ export function sdkMessageHandler(factory: SdkServerFactory): MessageHandlerFact
 
 /**
  * Creates a Tether fetch handler whose sessions are answered by SDK servers from `factory`.
- * Options are those of `createHandler` (paths, limits, timeouts).
+ * Options are those of `createHandler` (paths, limits, timeouts). It serves the session
+ * generations — Streamable HTTP (2025) and HTTP+SSE (2024-11-05) — and not the sessionless
+ * 2026-07-28 one, which the SDK v1 does not speak.
  *
  * @example
  * ```ts ignore
@@ -107,5 +109,8 @@ export function sdkMessageHandler(factory: SdkServerFactory): MessageHandlerFact
 export function createSdkHandler(factory: SdkServerFactory, options: Omit<HandlerOptions, "messageHandler"> = {}): TetherHandler {
   // The Tether server core answers nothing here; the handler needs one for its fan-out only.
   const placeholder = new TetherServer({ name: "tether-sdk-bridge", version: "0" });
-  return createHandler(placeholder, { ...options, messageHandler: sdkMessageHandler(factory) });
+  // 2026-07-28 requests are sessionless and answered by the server core, which has nothing here;
+  // the SDK (v1) speaks the session generations only.
+  const generations = (options.generations ?? ["streamable", "sse"]).filter((g) => g !== "modern");
+  return createHandler(placeholder, { ...options, generations, messageHandler: sdkMessageHandler(factory) });
 }

@@ -9,6 +9,7 @@ import type { HandlerOptions, TetherHandler } from "../mod.ts";
 import { createSdkHandler } from "../adapters/sdk.ts";
 import { serveHandler, waitFor } from "./_serve.ts";
 import { openSession, post, sessionHeaders } from "./_streamable.ts";
+import { post as modernPost, request as modernRequest } from "./_modern.ts";
 
 /** Counts, per SDK server made, how often the SDK saw its transport close. */
 interface Made {
@@ -165,6 +166,23 @@ test("SDK bridge over Streamable HTTP: an initialize the SDK server rejects leav
     assert.equal(typeof body.error?.code, "number");
     await waitFor(() => handler.sessions.size === 0, 5000, "the failed session to close");
     assert.deepEqual(made.map((m) => m.closes), [1]);
+  } finally {
+    await served.close();
+  }
+});
+
+test("SDK bridge: a 2026-07-28 (sessionless) request is refused, not answered by an empty server", async () => {
+  const made: Made[] = [];
+  const handler = createSdkHandler(sdkFactory(made));
+  const served = await serveHandler(handler);
+  try {
+    const res = await modernPost(served.url, modernRequest(1, "tools/list"));
+    assert.ok(res.status >= 400, `status ${res.status}`);
+    const body = await res.json();
+    assert.equal(body.result, undefined);
+    assert.equal(typeof body.error?.code, "number");
+    assert.equal(handler.sessions.size, 0);
+    assert.equal(made.length, 0);
   } finally {
     await served.close();
   }
