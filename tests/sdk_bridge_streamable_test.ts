@@ -187,3 +187,15 @@ test("SDK bridge: a 2026-07-28 (sessionless) request is refused, not answered by
     await served.close();
   }
 });
+
+test("SDK bridge over Streamable HTTP (sse): a cancelled request's POST stream ends without a response", async () => {
+  await withRawSession({ responseMode: "sse" }, async (url, id, handler) => {
+    const res = await post(url, callWait(11), sessionHeaders(id));
+    assert.equal(res.headers.get("content-type"), "text/event-stream");
+    const cancel = await post(url, { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 11 } }, sessionHeaders(id));
+    assert.equal(cancel.status, 202);
+    const text = await res.text(); // resolves only when the stream ends
+    assert.doesNotMatch(text, /"id":11/);
+    assert.equal(handler.sessions.size, 1);
+  });
+});
