@@ -31,6 +31,11 @@ import type { Session } from "../src/session.ts";
 import { SessionTransport } from "./sdk_transport.ts";
 
 export { type SdkAuthInfo, type SdkMessageExtraInfo, type SdkSendOptions, SessionTransport } from "./sdk_transport.ts";
+// Re-exported so that this entry's documentation links every type its signatures use.
+export type { HandlerOptions, MessageHandlerFactory, Session, TetherHandler };
+export type { MessageHandler } from "../src/message_handler.ts";
+export type { MessageSink } from "../src/session.ts";
+export type { JsonRpcMessage, RequestId } from "../src/jsonrpc.ts";
 
 /**
  * What the factory returns: anything that connects to an SDK `Transport` — the SDK's `McpServer`

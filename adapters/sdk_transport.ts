@@ -85,6 +85,7 @@ export class SessionTransport implements MessageHandler {
   /** Messages that arrived before `start()`: delivered in order once it runs. */
   #early: Array<() => void> = [];
 
+  /** Makes the transport of `session`; it registers its `onclose` with the session's close. */
   constructor(session: Session) {
     this.#session = session;
     this.sessionId = session.id;
