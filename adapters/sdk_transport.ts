@@ -14,7 +14,16 @@ import { isNotification, isRequest, type JsonRpcMessage, type JsonRpcResponse, t
 import { type MessageSink, type Session, SessionClosedError } from "../src/session.ts";
 import type { MessageHandler } from "../src/message_handler.ts";
 
-/** The SDK's `AuthInfo`: what its tools see as `extra.authInfo`. */
+/**
+ * The SDK's `AuthInfo`: what its tools see as `extra.authInfo`. A session principal of this shape
+ * (e.g. from the Hono entry's `principal`) is passed on with every message.
+ *
+ * @example
+ * ```ts
+ * import type { SdkAuthInfo } from "./sdk_transport.ts";
+ * const principal: SdkAuthInfo = { token: "opaque", clientId: "cli-7", scopes: ["mcp"] };
+ * ```
+ */
 export interface SdkAuthInfo {
   /** The access token. */
   token: string;
@@ -28,13 +37,29 @@ export interface SdkAuthInfo {
   extra?: Record<string, unknown>;
 }
 
-/** The SDK's `MessageExtraInfo`: what arrives with an inbound message. */
+/**
+ * The SDK's `MessageExtraInfo`: what arrives with an inbound message.
+ *
+ * @example
+ * ```ts
+ * import type { SdkMessageExtraInfo } from "./sdk_transport.ts";
+ * const extra: SdkMessageExtraInfo = { authInfo: { token: "t", clientId: "c", scopes: [] } };
+ * ```
+ */
 export interface SdkMessageExtraInfo {
   /** Set when the session's principal is shaped like the SDK's `AuthInfo`. */
   authInfo?: SdkAuthInfo;
 }
 
-/** The SDK's `TransportSendOptions` (the part Tether uses). */
+/**
+ * The SDK's `TransportSendOptions` (the part Tether uses).
+ *
+ * @example
+ * ```ts
+ * import type { SdkSendOptions } from "./sdk_transport.ts";
+ * const options: SdkSendOptions = { relatedRequestId: 7 }; // travels on request 7's stream
+ * ```
+ */
 export interface SdkSendOptions {
   /** The inbound request this message belongs to: it travels on that request's stream. */
   relatedRequestId?: RequestId;
