@@ -19,7 +19,7 @@ import { INPUT_DEFAULTS, type InputOptions, requestAsker } from "./input.ts";
 import { INPUT_REQUIRED_METHODS, InputRound } from "./input_required.ts";
 import { RequestStateSealer } from "./request_state.ts";
 import { defineTool, type RegisteredTool, type ToolDefinition, type ToolHandler, type ToolSchema } from "./tools.ts";
-import { MODERN_VERSION, MODERN_VERSIONS, negotiateVersion } from "./versions.ts";
+import { isModernVersion, MODERN_VERSIONS, negotiateVersion } from "./versions.ts";
 import { type CacheHint, combineHints, DEFAULT_DISCOVER_TTL_MS, DEFAULT_TTL_MS, type ResolvedCacheHint, resolveHint } from "./caching.ts";
 import { paginate } from "./pagination.ts";
 import {
@@ -552,7 +552,7 @@ export class McpServer {
    * `prompts/get` and `resources/read` (see `input_required.ts`).
    */
   async #run(method: MethodHandler, name: string, params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> {
-    if (ctx.protocolVersion < MODERN_VERSION) {
+    if (!isModernVersion(ctx.protocolVersion)) {
       const asker = requestAsker({ request: ctx.request, capabilities: ctx.clientCapabilities, signal: ctx.signal, ...this.#limits });
       return await method(params, withAsker(ctx, asker, ctx.signal));
     }
@@ -561,7 +561,8 @@ export class McpServer {
       return await method(params, withAsker(ctx, refuse, ctx.signal));
     }
     const target = typeof params.name === "string" ? params.name : typeof params.uri === "string" ? params.uri : "";
-    const binding = { method: name, name: target, principal: ctx.principal };
+    // State is valid only for the same request: method, target, arguments and principal.
+    const binding = { method: name, name: target, principal: ctx.principal, salient: params.arguments ?? null };
     // Bad state or malformed answers end here, before any handler runs.
     const round = await InputRound.open(params, binding, ctx.clientCapabilities, this.#sealer, this.#limits);
     const { inputResponses: _responses, requestState: _state, ...handlerParams } = params;
