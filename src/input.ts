@@ -267,7 +267,16 @@ export function checkQuestionSize(questions: Record<string, Question<unknown>>, 
   }
 }
 
-/** Parses one answer, turning a bad one into `-32602` naming the key. */
+/**
+ * Parses one answer, turning a bad one into `-32602` naming the key.
+ *
+ * @example
+ * ```ts
+ * import { parseAnswer, roots } from "./input.ts";
+ * parseAnswer("r", roots(), { roots: [{ uri: "file:///repo" }] }); // [{ uri: "file:///repo" }]
+ * parseAnswer("r", roots(), { nope: 1 }); // throws McpError -32602 'Invalid answer to "r" (roots/list): …'
+ * ```
+ */
 export function parseAnswer(key: string, question: Question<unknown>, result: unknown): unknown {
   try {
     return question.parse(result);
