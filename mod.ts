@@ -17,8 +17,23 @@
  * @module
  */
 export { createHandler, type SessionsView, type TetherHandler } from "./src/handler.ts";
-export type { HandlerOptions } from "./src/options.ts";
-export { type ChangeListener, type InitializeOutcome, McpServer, type McpServerOptions, type MethodHandler } from "./src/server.ts";
+export type { Generation, HandlerOptions, ResponseMode } from "./src/options.ts";
+export { attachPrincipal, principalOf } from "./src/request_principal.ts";
+export type { MessageHandler, MessageHandlerFactory } from "./src/message_handler.ts";
+export { closeSseConnections, streamableStats, type StreamableStats } from "./src/transports/session_streams.ts";
+export { type EventStore, MemoryEventStore, type MemoryEventStoreOptions, type Replay, type StoredEvent } from "./src/event_store.ts";
+export {
+  type CacheHintProvider,
+  type ChangeListener,
+  type InitializeOutcome,
+  McpServer,
+  type McpServerOptions,
+  type MethodHandler,
+} from "./src/server.ts";
+export type { CacheHint, CacheScope, ResolvedCacheHint } from "./src/caching.ts";
+export { type Envelope, missingCapabilityError, requireClientCapabilities } from "./src/envelope.ts";
+export { classifyEra, type EraOutcome, type ServedEras } from "./src/era.ts";
+export type { ListenFilter } from "./src/listen.ts";
 export type {
   CallToolResult,
   ContentBlock,
@@ -28,7 +43,40 @@ export type {
   ToolHandler,
   ToolSchema,
 } from "./src/tools.ts";
-export type { ClientRequestOptions, Implementation, LoggingLevel, RequestContext } from "./src/context.ts";
+export type { ClientRequestOptions, Implementation, LoggingLevel, RequestContext, ResourceSubscriptions } from "./src/context.ts";
+export {
+  RESOURCE_NOT_FOUND,
+  type ReadResourceResult,
+  type ResourceAnnotations,
+  type ResourceContents,
+  type ResourceDescription,
+  type ResourceListing,
+  type ResourceReader,
+  type ResourceTemplateDefinition,
+  type TemplateReader,
+} from "./src/resources.ts";
+export type {
+  GetPromptResult,
+  PromptArgs,
+  PromptArgument,
+  PromptDefinition,
+  PromptHandler,
+  PromptMessage,
+} from "./src/prompts.ts";
+export { type Completer, type Completers, type Completion, type CompletionContext, MAX_COMPLETION_VALUES } from "./src/completion.ts";
+export {
+  createMessage,
+  type CreateMessageParams,
+  type CreateMessageResult,
+  elicit,
+  type ElicitParams,
+  type ElicitResult,
+  listRoots,
+  pingClient,
+  type Root,
+  type SamplingMessage,
+} from "./src/client_requests.ts";
+export { UriTemplate, type UriVariables } from "./src/uri_template.ts";
 export {
   ErrorCode,
   type JsonRpcError,
@@ -40,5 +88,5 @@ export {
   McpError,
   type RequestId,
 } from "./src/jsonrpc.ts";
-export { type CloseReason, Session, SessionClosedError } from "./src/session.ts";
-export { LATEST_SESSION_VERSION, MODERN_VERSION, SESSION_VERSIONS } from "./src/versions.ts";
+export { type CloseReason, type MessageSink, Session, SessionClosedError, type SessionTransport } from "./src/session.ts";
+export { LATEST_SESSION_VERSION, MODERN_VERSION, MODERN_VERSIONS, SESSION_VERSIONS } from "./src/versions.ts";

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Runs the whole test suite under Deno and under Bun (both from node_modules), then prints one
-# line "N passed, M failed" summed over both runtimes. Exit status is non-zero on any failure.
+# Runs the whole test suite under Deno and under Bun (both from node_modules), and, when given no
+# file filter, the Node/Workers tests (scripts/test-node.sh); then prints one line
+# "N passed, M failed" summed over all of them. Exit status is non-zero on any failure.
 # Extra arguments are passed to both runners as file filters, e.g. `npm test -- tests/legacy_sse_test.ts`.
 set -u
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 files=("$@")
-[ ${#files[@]} -eq 0 ] && files=(tests/)
+run_node=0
+[ ${#files[@]} -eq 0 ] && files=(tests/) && run_node=1
 log=$(mktemp -d)
 
 echo "== deno test =="
@@ -18,6 +20,15 @@ bun_files=()
 for f in "${files[@]}"; do bun_files+=("./$f"); done
 bun test "${bun_files[@]}" 2>&1 | tee "$log/bun.txt"
 bun_rc=${PIPESTATUS[0]}
+
+node_pass=0; node_fail=0
+if [ "$run_node" -eq 1 ]; then
+  echo "== node --test (scripts/test-node.sh) =="
+  bash scripts/test-node.sh 2>&1 | tee "$log/node.txt"
+  node_summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log/node.txt" | tail -1)
+  node_pass=$(echo "$node_summary" | sed -E 's/^([0-9]+) passed.*/\1/'); node_pass=${node_pass:-0}
+  node_fail=$(echo "$node_summary" | sed -E 's/.* ([0-9]+) failed$/\1/'); node_fail=${node_fail:-1}
+fi
 
 strip() { sed -E 's/\x1b\[[0-9;]*m//g' "$1"; }
 # Deno counts a describe() block as one test with steps; the JUnit report lists the leaves.
@@ -32,7 +43,7 @@ deno_fail=${deno_fail:-0}; bun_fail=${bun_fail:-0}
 [ "$deno_rc" -ne 0 ] && [ "$deno_fail" -eq 0 ] && deno_fail=1
 [ "$bun_rc" -ne 0 ] && [ "$bun_fail" -eq 0 ] && bun_fail=1
 rm -rf "$log"
-echo "deno: $deno_pass passed, $deno_fail failed; bun: $bun_pass passed, $bun_fail failed"
-passed=$((deno_pass + bun_pass)); failed=$((deno_fail + bun_fail))
+echo "deno: $deno_pass passed, $deno_fail failed; bun: $bun_pass passed, $bun_fail failed; node: $node_pass passed, $node_fail failed"
+passed=$((deno_pass + bun_pass + node_pass)); failed=$((deno_fail + bun_fail + node_fail))
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -42,6 +42,19 @@ export interface ClientRequestOptions {
 }
 
 /**
+ * The resource subscriptions of one session (`resources/subscribe`). The session owns the
+ * state and drops it when it closes; the core only adds and removes URIs.
+ */
+export interface ResourceSubscriptions {
+  /** Subscribes to updates of `uri`. */
+  add(uri: string): void;
+  /** Unsubscribes; true when `uri` was subscribed. */
+  delete(uri: string): boolean;
+  /** True when `uri` is subscribed. */
+  has(uri: string): boolean;
+}
+
+/**
  * What a transport knows about the request it hands to the core.
  * Transports build one per request; the core never sees a session.
  */
@@ -60,10 +73,14 @@ export interface RequestChannel {
   sessionId?: string;
   /** The authenticated principal, when an authentication hook is configured. */
   principal?: unknown;
+  /** The session's resource subscriptions; absent where there is no session (2026 requests). */
+  subscriptions?: ResourceSubscriptions;
   /** Sends a message related to this request (on the request's stream where there is one). */
   send(message: JsonRpcMessage): void;
   /** Sends a request to the client and resolves with its result; absent where the transport cannot. */
   request?(method: string, params: Record<string, unknown> | undefined, options?: ClientRequestOptions): Promise<Record<string, unknown>>;
+  /** Closes the connection carrying the request's stream without ending the stream; absent where there is none. */
+  closeConnection?(): boolean;
 }
 
 /** The context handed to every tool, resource and prompt handler. */
@@ -84,6 +101,8 @@ export interface RequestContext {
   readonly sessionId?: string;
   /** The authenticated principal, when authentication is configured. */
   readonly principal?: unknown;
+  /** The session's resource subscriptions; absent where there is no session. */
+  readonly subscriptions?: ResourceSubscriptions;
   /** The request's `_meta.progressToken`, when it carried one. */
   readonly progressToken?: string | number;
   /** The request's `_meta`, as sent. */
@@ -101,6 +120,12 @@ export interface RequestContext {
   progress(progress: number, total?: number, message?: string): void;
   /** Sends a request to the client (sampling, elicitation, roots, ping) and waits for the result. */
   request(method: string, params?: Record<string, unknown>, options?: ClientRequestOptions): Promise<Record<string, unknown>>;
+  /**
+   * Closes the HTTP connection carrying this request's SSE stream without ending the stream
+   * (2025-11-25 polling): the client reconnects with `Last-Event-ID` and receives the rest.
+   * Returns false where there is no such connection (JSON responses, other transports).
+   */
+  closeConnection(): boolean;
 }
 
 /**
@@ -162,6 +187,7 @@ export function createContext(
     },
     sessionId: channel.sessionId,
     principal: channel.principal,
+    subscriptions: channel.subscriptions,
     progressToken,
     meta,
     signal,
@@ -183,6 +209,9 @@ export function createContext(
         return Promise.reject(new Error(`This client cannot be sent requests on this transport (${method})`));
       }
       return channel.request(method, params, { signal, ...options });
+    },
+    closeConnection() {
+      return channel.closeConnection?.() ?? false;
     },
   };
   return { context, finish: () => (done = true) };

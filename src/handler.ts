@@ -10,7 +10,10 @@ import { jsonRpcErrorResponse } from "./http.ts";
 import { ErrorCode } from "./jsonrpc.ts";
 import type { PlatformArg, TransportContext } from "./transports/context.ts";
 import { openLegacySession, postLegacyMessage } from "./transports/legacy_sse.ts";
+import { handleMcpEndpoint } from "./transports/mcp_endpoint.ts";
 import type { Session } from "./session.ts";
+import { ListenRegistry } from "./listen.ts";
+import { InFlightRequests } from "./inflight.ts";
 
 /** A view of the live sessions, for tests and metrics. */
 export interface SessionsView {
@@ -30,6 +33,10 @@ export interface TetherHandler {
   close(): Promise<void>;
   /** The live sessions. */
   readonly sessions: SessionsView;
+  /** Number of open 2026 `subscriptions/listen` streams. */
+  readonly openListens: number;
+  /** Number of 2026 requests being handled now. */
+  readonly modernInFlight: number;
 }
 
 function methodNotAllowed(allow: string): Response {
@@ -50,12 +57,23 @@ function methodNotAllowed(allow: string): Response {
 export function createHandler(server: McpServer, options: HandlerOptions = {}): TetherHandler {
   const resolved = resolveOptions(options);
   const registry = new SessionRegistry(server, resolved);
-  const ctx: TransportContext = { server, registry, options: resolved };
+  const listens = new ListenRegistry({
+    maxListens: resolved.maxListens,
+    keepAliveMs: resolved.keepAliveMs,
+    maxBufferedBytes: resolved.maxBufferedBytes,
+    serverInfo: server.info,
+  });
+  const inFlight = new InFlightRequests();
+  const ctx: TransportContext = { server, registry, options: resolved, listens, inFlight };
+  const legacySse = resolved.generations.includes("sse");
   const base = resolved.basePath;
   const ssePath = base + resolved.ssePath;
   const messagesPath = base + resolved.messagesPath;
+  const mcpPath = base + resolved.mcpPath;
   const unsubscribe = server.subscribe((notification) => {
+    // One publish reaches every audience: 2024/2025 sessions and 2026 listen streams.
     for (const session of registry.values()) session.notify(notification);
+    listens.publish(notification);
   });
 
   const fetch = async (request: Request, platform?: PlatformArg): Promise<Response> => {
@@ -66,11 +84,12 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
       return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, "Bad Request: invalid URL");
     }
     try {
-      if (pathname === ssePath) {
+      if (pathname === mcpPath) return await handleMcpEndpoint(ctx, request, platform, messagesPath);
+      if (pathname === ssePath && legacySse) {
         if (request.method !== "GET") return methodNotAllowed("GET");
         return openLegacySession(ctx, request, platform, messagesPath);
       }
-      if (pathname === messagesPath) {
+      if (pathname === messagesPath && legacySse) {
         if (request.method !== "POST") return methodNotAllowed("POST");
         return await postLegacyMessage(ctx, request);
       }
@@ -86,7 +105,15 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
     close() {
       unsubscribe();
       registry.closeAll("shutdown");
+      listens.closeAll("shutdown");
+      inFlight.endAll();
       return Promise.resolve();
+    },
+    get openListens() {
+      return listens.size;
+    },
+    get modernInFlight() {
+      return inFlight.size;
     },
     sessions: {
       get size() {

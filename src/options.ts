@@ -3,6 +3,16 @@
  *
  * @module
  */
+import type { MessageHandlerFactory } from "./message_handler.ts";
+import { type EventStore, MemoryEventStore } from "./event_store.ts";
+
+/**
+ * How a Streamable HTTP POST carrying requests is answered: `"json"` always with
+ * `application/json`; `"sse"` always with `text/event-stream`; `"auto"` with JSON when the
+ * first message the server sends for the POST is its response, otherwise with an SSE stream
+ * that ends after the response.
+ */
+export type ResponseMode = "auto" | "json" | "sse";
 
 /** Options of {@link createHandler}. */
 export interface HandlerOptions {
@@ -24,10 +34,39 @@ export interface HandlerOptions {
   requestTimeoutMs?: number;
   /** Streamable HTTP sessions idle this long (nothing in flight, no open stream) are closed. Default 30 min. */
   idleTimeoutMs?: number;
+  /** Open `subscriptions/listen` streams allowed at once (2026). Default 10,000. */
+  maxListens?: number;
+  /**
+   * The client generations served: `modern` (2026-07-28, sessionless), `streamable` (2025
+   * Streamable HTTP sessions), `sse` (2024-11-05 HTTP+SSE). Others get the spec's refusals.
+   * Default: all three.
+   */
+  generations?: readonly Generation[];
+  /**
+   * Answers each session's messages in place of Tether's server core; the session keeps its
+   * lifecycle. Adapters set this (the official SDK bridge, `@tether/mcp/sdk`); most servers don't.
+   */
+  messageHandler?: MessageHandlerFactory;
+  /** How Streamable HTTP and 2026 POSTs with requests are answered. Default `"auto"`. */
+  responseMode?: ResponseMode;
+  /**
+   * Where Streamable HTTP SSE events are kept for resumption with `Last-Event-ID`; `false`
+   * turns resumability off (no event ids). Default: a bounded {@link MemoryEventStore}.
+   */
+  eventStore?: EventStore | false;
+  /** The `retry:` (ms) sent with priming events to 2025-11-25 clients; 0 = none. Default 0. */
+  sseRetryMs?: number;
+  /** Live sessions beyond which `initialize` is answered 503 with `Retry-After`. Default 10,000. */
+  maxSessions?: number;
+  /** Streamable HTTP without sessions: no `Mcp-Session-Id`, every POST self-contained, GET and DELETE 405. */
+  stateless?: boolean;
 }
 
+/** A client generation; see {@link HandlerOptions.generations}. */
+export type Generation = "modern" | "streamable" | "sse";
+
 /** {@link HandlerOptions} with every default filled in. */
-export type ResolvedOptions = Required<HandlerOptions>;
+export type ResolvedOptions = Required<Omit<HandlerOptions, "messageHandler">> & Pick<HandlerOptions, "messageHandler">;
 
 function normalizePath(path: string): string {
   const trimmed = path.replace(/\/+$/, "");
@@ -54,5 +93,13 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
     maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
     requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 30 * 60_000,
+    messageHandler: options.messageHandler,
+    responseMode: options.responseMode ?? "auto",
+    maxListens: options.maxListens ?? 10_000,
+    generations: [...new Set<Generation>(options.generations ?? ["modern", "streamable", "sse"])],
+    eventStore: options.eventStore ?? new MemoryEventStore(),
+    sseRetryMs: options.sseRetryMs ?? 0,
+    maxSessions: options.maxSessions ?? 10_000,
+    stateless: options.stateless ?? false,
   };
 }

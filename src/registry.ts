@@ -6,6 +6,7 @@
  */
 import type { McpServer } from "./server.ts";
 import { type CloseReason, Session, type SessionTransport } from "./session.ts";
+import type { MessageHandlerFactory } from "./message_handler.ts";
 
 /** Options of a {@link SessionRegistry}. */
 export interface RegistryOptions {
@@ -13,6 +14,10 @@ export interface RegistryOptions {
   requestTimeoutMs?: number;
   /** Idle timeout of sessions, in ms (0 = none). Default 30 minutes. */
   idleTimeoutMs?: number;
+  /** Answers sessions' messages in place of the server core (e.g. the SDK bridge). */
+  messageHandler?: MessageHandlerFactory;
+  /** Live sessions beyond which {@link SessionRegistry.full} is true. Default 10,000. */
+  maxSessions?: number;
 }
 
 /**
@@ -51,19 +56,27 @@ export const SESSION_ID_PATTERN: RegExp = /^[0-9a-f]{32}$/;
 export class SessionRegistry {
   readonly #sessions = new Map<string, Session>();
   readonly #server: McpServer;
-  readonly #options: Required<RegistryOptions>;
+  readonly #options: Required<Omit<RegistryOptions, "messageHandler">>;
+  readonly #messageHandler: MessageHandlerFactory | undefined;
 
   constructor(server: McpServer, options: RegistryOptions = {}) {
     this.#server = server;
     this.#options = {
       requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
       idleTimeoutMs: options.idleTimeoutMs ?? 30 * 60_000,
+      maxSessions: options.maxSessions ?? 10_000,
     };
+    this.#messageHandler = options.messageHandler;
   }
 
   /** Number of live sessions. */
   get size(): number {
     return this.#sessions.size;
+  }
+
+  /** True when the cap on live sessions is reached: transports refuse new sessions (503). */
+  get full(): boolean {
+    return this.#sessions.size >= this.#options.maxSessions;
   }
 
   /** Ids of the live sessions. */
@@ -88,6 +101,7 @@ export class SessionRegistry {
       principal: options.principal,
       requestTimeoutMs: this.#options.requestTimeoutMs,
       idleTimeoutMs: options.idleTimeoutMs ?? this.#options.idleTimeoutMs,
+      messageHandler: this.#messageHandler,
       onClosed: (closed) => {
         if (this.#sessions.get(closed.id) === closed) this.#sessions.delete(closed.id);
       },

@@ -16,7 +16,26 @@ import {
 } from "./jsonrpc.ts";
 import type { Implementation, RequestContext } from "./context.ts";
 import { defineTool, type RegisteredTool, type ToolDefinition, type ToolHandler, type ToolSchema } from "./tools.ts";
-import { negotiateVersion } from "./versions.ts";
+import { MODERN_VERSIONS, negotiateVersion } from "./versions.ts";
+import { type CacheHint, combineHints, DEFAULT_DISCOVER_TTL_MS, DEFAULT_TTL_MS, type ResolvedCacheHint, resolveHint } from "./caching.ts";
+import { paginate } from "./pagination.ts";
+import {
+  parseUriParams,
+  ResourceCatalog,
+  type ResourceDescription,
+  type ResourceReader,
+  type ResourceTemplateDefinition,
+  type TemplateReader,
+} from "./resources.ts";
+import {
+  definePrompt,
+  parseGetPromptParams,
+  type PromptArgs,
+  type PromptDefinition,
+  type PromptHandler,
+  type RegisteredPrompt,
+} from "./prompts.ts";
+import { complete, type Completer, parseCompleteParams } from "./completion.ts";
 
 /** Options of an {@link McpServer}. */
 export interface McpServerOptions {
@@ -24,7 +43,16 @@ export interface McpServerOptions {
   instructions?: string;
   /** Extra capabilities to advertise, merged over the ones derived from registrations. */
   capabilities?: Record<string, unknown>;
+  /** Items per page of `tools/list`, `resources/list`, `resources/templates/list`, `prompts/list`. Default 100. */
+  pageSize?: number;
+  /** 2026 caching hint for list results and `resources/read` (default `ttlMs: 0`). */
+  cache?: CacheHint;
+  /** 2026 caching hint for `server/discover` (default `ttlMs: 300000`). */
+  discoverCache?: CacheHint;
 }
+
+/** Computes the caching hint of one method's result from its params and context. */
+export type CacheHintProvider = (params: Record<string, unknown>, ctx: RequestContext) => CacheHint | undefined;
 
 /** A request method implementation in the server core. */
 export type MethodHandler = (params: Record<string, unknown>, ctx: RequestContext) => Promise<Record<string, unknown>> | Record<string, unknown>;
@@ -75,15 +103,252 @@ export class McpServer {
   /** The options the server was made with. */
   readonly options: McpServerOptions;
   readonly #tools = new Map<string, RegisteredTool>();
+  readonly #resources = new ResourceCatalog();
+  readonly #prompts = new Map<string, RegisteredPrompt>();
   readonly #methods = new Map<string, MethodHandler>();
   readonly #listeners = new Set<ChangeListener>();
+  readonly #cacheHints = new Map<string, CacheHintProvider>();
 
   constructor(info: Implementation, options: McpServerOptions = {}) {
     this.info = info;
     this.options = options;
+    const pageSize = options.pageSize ?? 100;
+    const page = (key: string, items: readonly unknown[], cursor: unknown) => {
+      const { page, nextCursor } = paginate(items, cursor, pageSize);
+      return nextCursor === undefined ? { [key]: page } : { [key]: page, nextCursor };
+    };
     this.#methods.set("ping", () => ({}));
-    this.#methods.set("tools/list", () => ({ tools: [...this.#tools.values()].map((t) => t.listing) }));
+    this.#methods.set("tools/list", (p) => page("tools", [...this.#tools.values()].map((t) => t.listing), p.cursor));
     this.#methods.set("tools/call", (params, ctx) => this.#callTool(params, ctx));
+    this.#methods.set("resources/list", async (p, ctx) => page("resources", await this.#resources.listings(ctx), p.cursor));
+    this.#methods.set("resources/templates/list", (p) => page("resourceTemplates", this.#resources.templateListings(), p.cursor));
+    this.#methods.set("resources/read", (p, ctx) => this.#resources.read(parseUriParams(p, "resources/read"), ctx));
+    this.#methods.set("resources/subscribe", (p, ctx) => {
+      const uri = parseUriParams(p, "resources/subscribe");
+      this.#resources.assertKnown(uri);
+      this.#subscriptionsOf(ctx, "resources/subscribe").add(uri);
+      return {};
+    });
+    this.#methods.set("resources/unsubscribe", (p, ctx) => {
+      const uri = parseUriParams(p, "resources/unsubscribe");
+      this.#subscriptionsOf(ctx, "resources/unsubscribe").delete(uri);
+      return {};
+    });
+    this.#methods.set("prompts/list", (p) => page("prompts", [...this.#prompts.values()].map((t) => t.listing), p.cursor));
+    this.#methods.set("prompts/get", (p, ctx) => {
+      const { name, arguments: args } = parseGetPromptParams(p);
+      const prompt = this.#prompts.get(name);
+      if (!prompt) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`);
+      return prompt.get(args, ctx);
+    });
+    this.#methods.set("completion/complete", (p, ctx) => this.#complete(p, ctx));
+    this.#methods.set("server/discover", () => this.discover());
+    // Each item's hint (or the server's, for items without one) bounds the whole result.
+    const bound = (hints: (CacheHint | undefined)[]) =>
+      hints.some((h) => h !== undefined) ? combineHints(hints.map((h) => ({ ...this.options.cache, ...stripUndefined(h ?? {}) }))) : undefined;
+    this.#cacheHints.set("tools/list", () => bound([...this.#tools.values()].map((t) => t.cache)));
+    this.#cacheHints.set("resources/list", () => bound(this.#resources.cacheHints()));
+    this.#cacheHints.set("resources/read", (p) => typeof p.uri === "string" ? this.#resources.cacheHintOf(p.uri) : undefined);
+  }
+
+  /**
+   * The `server/discover` result (without the caching hint and `_meta`, which the 2026
+   * transport adds): the sessionless versions, capabilities and instructions.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * new McpServer({ name: "demo", version: "1.0.0" }).discover().supportedVersions; // ["2026-07-28"]
+   * ```
+   */
+  discover(): Record<string, unknown> {
+    const result: Record<string, unknown> = { supportedVersions: [...MODERN_VERSIONS], capabilities: this.capabilities() };
+    if (this.options.instructions !== undefined) result.instructions = this.options.instructions;
+    return result;
+  }
+
+  /**
+   * Sets how the caching hint of `method`'s results is computed; the server's `cache` option
+   * fills what the provider leaves unset. Tools and resources already contribute their own
+   * `cache` hints to `tools/list`, `resources/list` and `resources/read`.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * const server = new McpServer({ name: "demo", version: "1.0.0" });
+   * server.cacheHintProvider("prompts/list", () => ({ ttlMs: 60_000 }));
+   * ```
+   */
+  cacheHintProvider(method: string, provider: CacheHintProvider): this {
+    this.#cacheHints.set(method, provider);
+    return this;
+  }
+
+  /**
+   * The complete caching hint for a result of `method`: the method's provider (per tool,
+   * per resource), then the server's option, then the defaults (`private` when the request
+   * has an authenticated principal).
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * import { createContext } from "./context.ts";
+   * const server = new McpServer({ name: "demo", version: "1.0.0" }, { cache: { ttlMs: 10_000 } });
+   * const { context } = createContext({ protocolVersion: "2026-07-28", clientCapabilities: {}, send() {} },
+   *   { id: 1, method: "tools/list" }, new AbortController().signal);
+   * server.cacheHint("tools/list", {}, context); // { ttlMs: 10000, cacheScope: "public" }
+   * ```
+   */
+  cacheHint(method: string, params: Record<string, unknown>, ctx: RequestContext): ResolvedCacheHint {
+    const discover = method === "server/discover";
+    const configured = discover ? this.options.discoverCache : this.options.cache;
+    const fallback: ResolvedCacheHint = {
+      ttlMs: discover ? DEFAULT_DISCOVER_TTL_MS : DEFAULT_TTL_MS,
+      cacheScope: ctx.principal === undefined ? "public" : "private",
+    };
+    let specific: CacheHint | undefined;
+    try {
+      specific = this.#cacheHints.get(method)?.(params, ctx);
+    } catch {
+      specific = undefined;
+    }
+    return resolveHint({ ...resolveHint(configured, fallback), ...stripUndefined(specific ?? {}) }, fallback);
+  }
+
+  /**
+   * The published `tools/list` entry of a tool, when it exists (transports read its input
+   * schema, e.g. for `x-mcp-header`).
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * new McpServer({ name: "demo", version: "1.0.0" }).toolListing("nope"); // undefined
+   * ```
+   */
+  toolListing(name: string): Record<string, unknown> | undefined {
+    return this.#tools.get(name)?.listing;
+  }
+
+  /**
+   * Registers a fixed resource, listed in `resources/list` and read by its exact URI.
+   * Registering after clients connected publishes `notifications/resources/list_changed`.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * const server = new McpServer({ name: "demo", version: "1.0.0" });
+   * server.resource("config://app", { name: "app-config", mimeType: "application/json" }, (uri) => ({
+   *   contents: [{ uri, mimeType: "application/json", text: JSON.stringify({ debug: false }) }],
+   * }));
+   * ```
+   */
+  resource(uri: string, description: ResourceDescription, read: ResourceReader): this {
+    this.#resources.add(uri, description, read);
+    this.publish({ jsonrpc: "2.0", method: "notifications/resources/list_changed" });
+    return this;
+  }
+
+  /**
+   * Registers a resource template (RFC 6570). `resources/read` of a URI that matches it calls
+   * `read` with the template's variables; `definition.complete` offers completions for them.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * const server = new McpServer({ name: "demo", version: "1.0.0" });
+   * server.resourceTemplate("users://{id}/profile", {
+   *   name: "user-profile",
+   *   mimeType: "application/json",
+   *   complete: { id: (value) => ["1", "2", "42"].filter((id) => id.startsWith(value)) },
+   * }, (uri, { id }) => ({ contents: [{ uri, text: JSON.stringify({ id }) }] }));
+   * ```
+   */
+  resourceTemplate(uriTemplate: string, definition: ResourceTemplateDefinition, read: TemplateReader): this {
+    this.#resources.addTemplate(uriTemplate, definition, read);
+    this.publish({ jsonrpc: "2.0", method: "notifications/resources/list_changed" });
+    return this;
+  }
+
+  /**
+   * Removes a fixed resource; publishes `notifications/resources/list_changed` when it existed.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * new McpServer({ name: "demo", version: "1.0.0" }).removeResource("config://app"); // false
+   * ```
+   */
+  removeResource(uri: string): boolean {
+    const existed = this.#resources.remove(uri);
+    if (existed) this.publish({ jsonrpc: "2.0", method: "notifications/resources/list_changed" });
+    return existed;
+  }
+
+  /**
+   * Removes a resource template; publishes `notifications/resources/list_changed` when it existed.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * new McpServer({ name: "demo", version: "1.0.0" }).removeResourceTemplate("users://{id}/profile"); // false
+   * ```
+   */
+  removeResourceTemplate(uriTemplate: string): boolean {
+    const existed = this.#resources.removeTemplate(uriTemplate);
+    if (existed) this.publish({ jsonrpc: "2.0", method: "notifications/resources/list_changed" });
+    return existed;
+  }
+
+  /**
+   * Tells subscribed clients that a resource changed (`notifications/resources/updated`).
+   * Only sessions that subscribed to `uri` receive it.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * const server = new McpServer({ name: "demo", version: "1.0.0" });
+   * server.resourceUpdated("config://app");
+   * ```
+   */
+  resourceUpdated(uri: string): void {
+    this.publish({ jsonrpc: "2.0", method: "notifications/resources/updated", params: { uri } });
+  }
+
+  /**
+   * Registers a prompt. A zod object as `arguments` is published as the argument list and
+   * validated on every `prompts/get`. Registering after clients connected publishes
+   * `notifications/prompts/list_changed`.
+   *
+   * @example
+   * ```ts
+   * import { z } from "zod";
+   * import { McpServer } from "./server.ts";
+   * const server = new McpServer({ name: "demo", version: "1.0.0" });
+   * server.prompt("review", {
+   *   description: "Review a piece of code",
+   *   arguments: z.object({ code: z.string().describe("The code") }),
+   * }, ({ code }) => ({ messages: [{ role: "user", content: { type: "text", text: `Review:\n${code}` } }] }));
+   * ```
+   */
+  prompt<A extends PromptArgs | undefined>(name: string, definition: PromptDefinition<A>, handler: PromptHandler<A>): this {
+    this.#prompts.set(name, definePrompt(name, definition, handler));
+    this.publish({ jsonrpc: "2.0", method: "notifications/prompts/list_changed" });
+    return this;
+  }
+
+  /**
+   * Removes a prompt; publishes `notifications/prompts/list_changed` when it existed.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * new McpServer({ name: "demo", version: "1.0.0" }).removePrompt("review"); // false
+   * ```
+   */
+  removePrompt(name: string): boolean {
+    const existed = this.#prompts.delete(name);
+    if (existed) this.publish({ jsonrpc: "2.0", method: "notifications/prompts/list_changed" });
+    return existed;
   }
 
   /**
@@ -143,11 +408,18 @@ export class McpServer {
    * @example
    * ```ts
    * import { McpServer } from "./server.ts";
-   * new McpServer({ name: "demo", version: "1.0.0" }).capabilities(); // { tools: { listChanged: true } }
+   * new McpServer({ name: "demo", version: "1.0.0" }).capabilities(); // { logging: {} }
    * ```
    */
   capabilities(): Record<string, unknown> {
-    return { tools: { listChanged: true }, ...this.options.capabilities };
+    // Derived from what is registered: a client learns only of features that exist.
+    // `logging` is always there: every session supports `logging/setLevel` and `ctx.log`.
+    const derived: Record<string, unknown> = { logging: {} };
+    if (this.#tools.size > 0) derived.tools = { listChanged: true };
+    if (this.#resources.size > 0) derived.resources = { subscribe: true, listChanged: true };
+    if (this.#prompts.size > 0) derived.prompts = { listChanged: true };
+    if (this.#prompts.size > 0 || this.#resources.templateListings().length > 0) derived.completions = {};
+    return { ...derived, ...this.options.capabilities };
   }
 
   /**
@@ -258,6 +530,31 @@ export class McpServer {
     }
   }
 
+  #subscriptionsOf(ctx: RequestContext, method: string) {
+    if (!ctx.subscriptions) throw new McpError(ErrorCode.MethodNotFound, `${method} needs a session (use subscriptions/listen without one)`);
+    return ctx.subscriptions;
+  }
+
+  async #complete(params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> {
+    const { ref, argument, context } = parseCompleteParams(params);
+    let completer: Completer | undefined;
+    if (ref.type === "ref/prompt") {
+      const prompt = this.#prompts.get(ref.name);
+      if (!prompt) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${ref.name}`);
+      completer = prompt.complete[argument.name];
+    } else {
+      const template = this.#resources.template(ref.uri);
+      if (!template) {
+        // A fixed resource has no arguments to complete: an empty answer, not an error.
+        if (this.#resources.has(ref.uri)) return { completion: { values: [], total: 0, hasMore: false } };
+        throw new McpError(ErrorCode.InvalidParams, `Unknown resource template: ${ref.uri}`);
+      }
+      completer = template.complete[argument.name];
+    }
+    const completion = await complete(completer, argument.value, { arguments: context?.arguments ?? {}, request: ctx });
+    return { completion };
+  }
+
   async #callTool(params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> {
     const parsed = CallToolParamsSchema.safeParse(params);
     if (!parsed.success) throw new McpError(ErrorCode.InvalidParams, "Invalid tools/call params: name is required");
@@ -265,4 +562,11 @@ export class McpServer {
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${parsed.data.name}`);
     return await tool.call(parsed.data.arguments ?? {}, ctx);
   }
+}
+
+function stripUndefined(hint: CacheHint): CacheHint {
+  const out: CacheHint = {};
+  if (hint.ttlMs !== undefined) out.ttlMs = hint.ttlMs;
+  if (hint.cacheScope !== undefined) out.cacheScope = hint.cacheScope;
+  return out;
 }

@@ -19,11 +19,23 @@ import {
 } from "./jsonrpc.ts";
 import { type ClientRequestOptions, createContext, type Implementation, LOGGING_LEVELS, type LoggingLevel } from "./context.ts";
 import type { McpServer } from "./server.ts";
+import type { MessageHandler, MessageHandlerFactory } from "./message_handler.ts";
+import { missingClientCapability } from "./client_capabilities.ts";
 
 /** Where a session sends messages: a stream, or the response to one POST. */
 export interface MessageSink {
   /** Delivers a message; false when it could not be (the stream is gone). */
   send(message: JsonRpcMessage): boolean;
+  /**
+   * Called once a request received with this sink is over, after its response was sent or
+   * when it ended without one (cancelled). Lets a per-request sink finish.
+   */
+  done?(requestId: RequestId): void;
+  /**
+   * Closes the HTTP connection carrying this sink's stream without ending the stream, so the
+   * client reconnects with `Last-Event-ID` (2025-11-25 polling). False when there is none.
+   */
+  closeConnection?(): boolean;
 }
 
 /** Which transport a session belongs to. */
@@ -59,19 +71,14 @@ export interface SessionInit {
   idleTimeoutMs: number;
   /** Called exactly once, from `close()`: the registry's removal. */
   onClosed(session: Session): void;
+  /** Answers this session's messages in place of the server core (e.g. the SDK bridge). */
+  messageHandler?: MessageHandlerFactory;
 }
 
 interface PendingRequest {
   resolve(result: Record<string, unknown>): void;
   reject(error: unknown): void;
 }
-
-/** Capability a client must have declared for the server to send it a request. */
-const REQUIRED_CAPABILITY: Record<string, string> = {
-  "sampling/createMessage": "sampling",
-  "elicitation/create": "elicitation",
-  "roots/list": "roots",
-};
 
 /**
  * One client session. Created only by the {@link SessionRegistry}.
@@ -111,11 +118,14 @@ export class Session {
   readonly #inFlight = new Map<RequestId, AbortController>();
   readonly #pending = new Map<RequestId, PendingRequest>();
   readonly #owned = new Set<() => void>();
+  /** URIs this session subscribed to with `resources/subscribe`; emptied by `close()`. */
+  readonly #subscriptions = new Set<string>();
   readonly #lifetime = new AbortController();
   #nextRequestId = 0;
   #holds = 0;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #closeReason: CloseReason | undefined;
+  readonly #delegate: MessageHandler | undefined;
 
   constructor(init: SessionInit) {
     this.id = init.id;
@@ -124,6 +134,7 @@ export class Session {
     this.#server = init.server;
     this.#init = init;
     this.#armIdleTimer();
+    this.#delegate = init.messageHandler?.(this);
   }
 
   /** True once `close()` ran. */
@@ -144,6 +155,11 @@ export class Session {
   /** Number of requests being handled now. */
   get inFlightCount(): number {
     return this.#inFlight.size;
+  }
+
+  /** Number of things registered with {@link Session.own} and not yet released. */
+  get ownedCount(): number {
+    return this.#owned.size;
   }
 
   /** Number of server→client requests awaiting an answer. */
@@ -199,6 +215,7 @@ export class Session {
     this.#lifetime.abort(error);
     for (const controller of this.#inFlight.values()) controller.abort(error);
     this.#inFlight.clear();
+    this.#subscriptions.clear();
     const pending = [...this.#pending.values()];
     this.#pending.clear();
     for (const p of pending) p.reject(error);
@@ -222,9 +239,11 @@ export class Session {
   async receive(message: JsonRpcMessage, sink: MessageSink): Promise<void> {
     if (this.closed) return;
     this.touch();
+    if (this.#delegate) return this.#delegate.receive(message, sink);
     if (isRequest(message)) {
       const response = await this.#handleRequest(message, sink);
       if (response && !this.closed) sink.send(response);
+      sink.done?.(message.id);
     } else if (isNotification(message)) {
       this.#handleNotification(message);
     } else {
@@ -244,8 +263,8 @@ export class Session {
     options: ClientRequestOptions = {},
   ): Promise<Record<string, unknown>> {
     if (this.closed) return Promise.reject(new SessionClosedError(this.#closeReason!));
-    const capability = REQUIRED_CAPABILITY[method];
-    if (capability !== undefined && this.clientCapabilities[capability] === undefined) {
+    const capability = missingClientCapability(method, params, this.clientCapabilities);
+    if (capability !== undefined) {
       return Promise.reject(
         new McpError(ErrorCode.InvalidRequest, `Client does not support ${method} (no "${capability}" capability)`),
       );
@@ -291,9 +310,20 @@ export class Session {
     });
   }
 
-  /** Sends a notification not tied to a request (list changes, resource updates). */
+  /** URIs this session is subscribed to (`resources/subscribe`). */
+  get subscriptions(): ReadonlySet<string> {
+    return this.#subscriptions;
+  }
+
+  /**
+   * Sends a notification not tied to a request (list changes, resource updates).
+   * `notifications/resources/updated` goes only to sessions subscribed to its URI.
+   */
   notify(notification: JsonRpcNotification): boolean {
     if (this.closed || !this.initialized || !this.defaultSink) return false;
+    if (notification.method === "notifications/resources/updated" && !this.#subscriptions.has(String(notification.params?.uri))) {
+      return false;
+    }
     return this.defaultSink.send(notification);
   }
 
@@ -316,10 +346,12 @@ export class Session {
       logLevel: this.logLevel,
       sessionId: this.id,
       principal: this.principal,
+      subscriptions: this.#subscriptionsView,
       send: (m) => {
         sink.send(m);
       },
       request: (method, params, options) => this.request(method, params, sink, options),
+      closeConnection: () => sink.closeConnection?.() ?? false,
     }, request, controller.signal);
     try {
       const response = await this.#server.handle(request, context);
@@ -383,6 +415,15 @@ export class Session {
     if ("result" in response) pending.resolve(response.result);
     else pending.reject(new McpError(response.error.code, response.error.message, response.error.data));
   }
+
+  /** What the core may do with the subscriptions: nothing once the session is closed. */
+  readonly #subscriptionsView = {
+    add: (uri: string) => {
+      if (!this.closed) this.#subscriptions.add(uri);
+    },
+    delete: (uri: string) => this.#subscriptions.delete(uri),
+    has: (uri: string) => this.#subscriptions.has(uri),
+  };
 
   #armIdleTimer(): void {
     this.#clearIdleTimer();

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { ErrorCode, McpError } from "./jsonrpc.ts";
 import type { RequestContext } from "./context.ts";
+import type { CacheHint } from "./caching.ts";
 
 /** A JSON Schema object, passed through to clients untouched. */
 export type JsonSchema = Record<string, unknown>;
@@ -52,6 +53,8 @@ export interface ToolDefinition<S extends ToolSchema | undefined = ToolSchema | 
   outputSchema?: ToolSchema;
   annotations?: ToolAnnotations;
   _meta?: Record<string, unknown>;
+  /** 2026 caching hint this tool contributes to `tools/list` (not published). */
+  cache?: CacheHint;
   /** Extra fields published in `tools/list` verbatim (e.g. `icons`). */
   [key: string]: unknown;
 }
@@ -67,6 +70,8 @@ export interface RegisteredTool {
   readonly name: string;
   /** The `tools/list` entry. */
   readonly listing: Record<string, unknown>;
+  /** The tool's caching hint, when it has one. */
+  readonly cache?: CacheHint;
   /** Validates arguments, runs the handler and checks the output. */
   call(args: Record<string, unknown>, ctx: RequestContext): Promise<CallToolResult>;
 }
@@ -119,7 +124,7 @@ export function defineTool<S extends ToolSchema | undefined>(
   definition: ToolDefinition<S>,
   handler: ToolHandler<S>,
 ): RegisteredTool {
-  const { inputSchema, outputSchema, ...rest } = definition;
+  const { inputSchema, outputSchema, cache, ...rest } = definition;
   const listing: Record<string, unknown> = { name, ...rest, inputSchema: toJsonSchema(inputSchema) };
   if (outputSchema !== undefined) listing.outputSchema = toJsonSchema(outputSchema);
   const input = isZod(inputSchema) ? inputSchema : undefined;
@@ -127,12 +132,15 @@ export function defineTool<S extends ToolSchema | undefined>(
   return {
     name,
     listing,
+    cache,
     async call(args, ctx) {
       let parsed: unknown = args;
       if (input) {
         const result = input.safeParse(args);
         if (!result.success) {
-          throw new McpError(ErrorCode.InvalidParams, `Invalid arguments for tool ${name}: ${formatIssues(result.error)}`);
+          // 2025-11-25 (SEP-1303): input validation errors are tool execution errors, so the
+          // model sees them and can correct its call.
+          return { content: [{ type: "text", text: `Invalid arguments for tool ${name}: ${formatIssues(result.error)}` }], isError: true };
         }
         parsed = result.data;
       }

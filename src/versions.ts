@@ -44,3 +44,22 @@ export function negotiateVersion(requested: unknown): string {
 export function isSessionVersion(version: string): boolean {
   return (SESSION_VERSIONS as readonly string[]).includes(version);
 }
+
+/** Versions served per request through the `_meta` envelope (2026 clients), oldest first. */
+export const MODERN_VERSIONS = [MODERN_VERSION] as const;
+
+/**
+ * True when `version` names a sessionless revision: a date at or after 2026-07-28, or a string
+ * that is no known session version (an unknown claim is answered as an unsupported version).
+ *
+ * @example
+ * ```ts
+ * import { isModernVersion } from "./versions.ts";
+ * isModernVersion("2026-07-28"); // true
+ * isModernVersion("2025-11-25"); // false
+ * ```
+ */
+export function isModernVersion(version: string): boolean {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(version)) return version >= MODERN_VERSION;
+  return !isSessionVersion(version);
+}

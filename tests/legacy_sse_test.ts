@@ -390,7 +390,10 @@ describe("legacy SSE: the official SDK client over a real socket", () => {
         assert.deepEqual(result.structuredContent, { sum: 5 });
         const failed = await client.callTool({ name: "fail", arguments: {} });
         assert.equal(failed.isError, true);
-        await assert.rejects(client.callTool({ name: "add", arguments: { a: "x" } }), /-32602|Invalid arguments/);
+        // 2025-11-25 (SEP-1303): invalid arguments are a tool execution error, not a protocol error.
+        const invalid = await client.callTool({ name: "add", arguments: { a: "x" } });
+        assert.equal(invalid.isError, true);
+        assert.match(JSON.stringify(invalid.content), /Invalid arguments for tool add/);
         const id = handler.sessions.ids()[0];
         if (how === "client.close()") await client.close();
         else handler.sessions.get(id)!.close();

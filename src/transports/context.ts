@@ -6,12 +6,18 @@
 import type { McpServer } from "../server.ts";
 import type { SessionRegistry } from "../registry.ts";
 import type { ResolvedOptions } from "../options.ts";
+import type { ListenRegistry } from "../listen.ts";
+import type { InFlightRequests } from "../inflight.ts";
 
 /** The shared state a transport works with. */
 export interface TransportContext {
   readonly server: McpServer;
   readonly registry: SessionRegistry;
   readonly options: ResolvedOptions;
+  /** Open 2026 `subscriptions/listen` streams. */
+  readonly listens: ListenRegistry;
+  /** 2026 requests in progress. */
+  readonly inFlight: InFlightRequests;
 }
 
 /**

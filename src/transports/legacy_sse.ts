@@ -11,6 +11,7 @@ import { accepts, isJsonContentType, jsonRpcErrorResponse, readBody, tooLargeRes
 import { SSE_HEADERS, SseStream } from "../sse.ts";
 import { SESSION_ID_PATTERN } from "../registry.ts";
 import type { MessageSink } from "../session.ts";
+import { principalOf } from "../request_principal.ts";
 import { keepOpen, type PlatformArg, type TransportContext } from "./context.ts";
 
 /**
@@ -30,8 +31,13 @@ export function openLegacySession(
   if (!accepts(request.headers, "text/event-stream")) {
     return jsonRpcErrorResponse(406, ErrorCode.InvalidRequest, "Not Acceptable: the client must accept text/event-stream");
   }
+  if (ctx.registry.full) {
+    return jsonRpcErrorResponse(503, ErrorCode.InternalError, "Service Unavailable: too many sessions, try again later", {
+      headers: { "retry-after": "10" },
+    });
+  }
   // Legacy sessions end with their stream; the idle timeout does not apply to them.
-  const session = ctx.registry.create("sse", { idleTimeoutMs: 0 });
+  const session = ctx.registry.create("sse", { idleTimeoutMs: 0, principal: principalOf(request) });
   const stream = new SseStream({
     keepAliveMs: ctx.options.keepAliveMs,
     maxBufferedBytes: ctx.options.maxBufferedBytes,

@@ -1,0 +1,149 @@
+/**
+ * Typed helpers for the requests a handler sends to its client through `ctx.request`:
+ * sampling, elicitation, roots and ping. Each checks the client's answer with zod.
+ * Capability checks, timeouts and rejection on session close happen in the session.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { ErrorCode, McpError } from "./jsonrpc.ts";
+import type { ClientRequestOptions, RequestContext } from "./context.ts";
+import type { ContentBlock, JsonSchema } from "./tools.ts";
+
+/** One message of a sampling conversation. */
+export interface SamplingMessage {
+  role: "user" | "assistant";
+  content: ContentBlock | ContentBlock[];
+  [key: string]: unknown;
+}
+
+/** Params of `sampling/createMessage`. */
+export interface CreateMessageParams {
+  messages: SamplingMessage[];
+  maxTokens: number;
+  systemPrompt?: string;
+  temperature?: number;
+  stopSequences?: string[];
+  includeContext?: "none" | "thisServer" | "allServers";
+  modelPreferences?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** The client's answer to `sampling/createMessage`. */
+export interface CreateMessageResult {
+  role: "user" | "assistant";
+  content: ContentBlock | ContentBlock[];
+  model: string;
+  stopReason?: string;
+  [key: string]: unknown;
+}
+
+/** Params of a form-mode `elicitation/create`. */
+export interface ElicitParams {
+  message: string;
+  /** A flat object schema of primitive fields (the spec's restricted JSON Schema). */
+  requestedSchema: JsonSchema;
+  mode?: "form";
+  [key: string]: unknown;
+}
+
+/** The client's answer to `elicitation/create`. */
+export interface ElicitResult {
+  action: "accept" | "decline" | "cancel";
+  content?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** A root the client exposes. */
+export interface Root {
+  uri: string;
+  name?: string;
+  [key: string]: unknown;
+}
+
+const CreateMessageResultSchema = z.object({
+  role: z.enum(["user", "assistant"]),
+  content: z.union([z.object({ type: z.string() }).loose(), z.array(z.object({ type: z.string() }).loose())]),
+  model: z.string(),
+  stopReason: z.string().optional(),
+}).loose();
+
+const ElicitResultSchema = z.object({
+  action: z.enum(["accept", "decline", "cancel"]),
+  content: z.record(z.string(), z.unknown()).optional(),
+}).loose();
+
+const ListRootsResultSchema = z.object({
+  roots: z.array(z.object({ uri: z.string(), name: z.string().optional() }).loose()),
+}).loose();
+
+function checked<T>(schema: z.ZodType, method: string, result: Record<string, unknown>): T {
+  const parsed = schema.safeParse(result);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    throw new McpError(ErrorCode.InvalidParams, `The client answered ${method} with an invalid result: ${detail}`);
+  }
+  return parsed.data as T;
+}
+
+/**
+ * Asks the client's LLM for a completion (`sampling/createMessage`). Rejects when the client
+ * did not declare `sampling`, on timeout, and when the session closes.
+ *
+ * @example
+ * ```ts ignore
+ * const reply = await createMessage(ctx, {
+ *   messages: [{ role: "user", content: { type: "text", text: "Name a colour" } }],
+ *   maxTokens: 20,
+ * });
+ * reply.content; // { type: "text", text: "Teal" }
+ * ```
+ */
+export async function createMessage(ctx: RequestContext, params: CreateMessageParams, options?: ClientRequestOptions): Promise<CreateMessageResult> {
+  const result = await ctx.request("sampling/createMessage", params, options);
+  return checked<CreateMessageResult>(CreateMessageResultSchema, "sampling/createMessage", result);
+}
+
+/**
+ * Asks the user for structured input (`elicitation/create`, form mode). Rejects when the client
+ * did not declare `elicitation`, on timeout, and when the session closes.
+ *
+ * @example
+ * ```ts ignore
+ * const answer = await elicit(ctx, {
+ *   message: "Which city?",
+ *   requestedSchema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+ * });
+ * if (answer.action === "accept") console.log(answer.content?.city);
+ * ```
+ */
+export async function elicit(ctx: RequestContext, params: ElicitParams, options?: ClientRequestOptions): Promise<ElicitResult> {
+  const result = await ctx.request("elicitation/create", params, options);
+  return checked<ElicitResult>(ElicitResultSchema, "elicitation/create", result);
+}
+
+/**
+ * Asks the client for its roots (`roots/list`). Rejects when it did not declare `roots`.
+ *
+ * @example
+ * ```ts ignore
+ * const roots = await listRoots(ctx); // [{ uri: "file:///home/me/project", name: "project" }]
+ * ```
+ */
+export async function listRoots(ctx: RequestContext, options?: ClientRequestOptions): Promise<Root[]> {
+  const result = await ctx.request("roots/list", undefined, options);
+  return checked<{ roots: Root[] }>(ListRootsResultSchema, "roots/list", result).roots;
+}
+
+/**
+ * Pings the client; resolves when it answers.
+ *
+ * @example
+ * ```ts ignore
+ * await pingClient(ctx, { timeoutMs: 5_000 });
+ * ```
+ */
+export async function pingClient(ctx: RequestContext, options?: ClientRequestOptions): Promise<void> {
+  await ctx.request("ping", undefined, options);
+}

@@ -1,0 +1,93 @@
+/**
+ * `completion/complete`: argument suggestions for prompts and resource templates.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { ErrorCode, McpError } from "./jsonrpc.ts";
+import type { RequestContext } from "./context.ts";
+
+/** The most values one completion result may carry (the spec's limit). */
+export const MAX_COMPLETION_VALUES = 100;
+
+/** What a completer is told besides the partial value. */
+export interface CompletionContext {
+  /** Arguments the client already resolved (`context.arguments`). */
+  arguments: Record<string, string>;
+  /** The request context (signal, client info, …). */
+  request: RequestContext;
+}
+
+/** The `completion` object of a `completion/complete` result. */
+export interface Completion {
+  values: string[];
+  total?: number;
+  hasMore?: boolean;
+}
+
+/** Suggests values for one argument: a list of candidates, or a full {@link Completion}. */
+export type Completer = (
+  value: string,
+  context: CompletionContext,
+) => string[] | Completion | Promise<string[] | Completion>;
+
+/** Completers by argument name. */
+export type Completers = Record<string, Completer>;
+
+const CompleteParamsSchema = z.object({
+  ref: z.discriminatedUnion("type", [
+    z.object({ type: z.literal("ref/prompt"), name: z.string() }).loose(),
+    z.object({ type: z.literal("ref/resource"), uri: z.string() }).loose(),
+  ]),
+  argument: z.object({ name: z.string(), value: z.string() }),
+  context: z.object({ arguments: z.record(z.string(), z.string()).optional() }).loose().optional(),
+}).loose();
+
+/** Validated `completion/complete` params. */
+export type CompleteParams = z.output<typeof CompleteParamsSchema>;
+
+/**
+ * Validates `completion/complete` params; throws {@link McpError} `-32602` when they are malformed.
+ *
+ * @example
+ * ```ts
+ * import { parseCompleteParams } from "./completion.ts";
+ * parseCompleteParams({ ref: { type: "ref/prompt", name: "greet" }, argument: { name: "who", value: "Al" } });
+ * ```
+ */
+export function parseCompleteParams(params: Record<string, unknown>): CompleteParams {
+  const parsed = CompleteParamsSchema.safeParse(params);
+  if (!parsed.success) {
+    throw new McpError(
+      ErrorCode.InvalidParams,
+      `Invalid completion/complete params: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * Runs a completer (or none) and shapes its answer into a valid `completion` object: at most
+ * 100 values, with `hasMore` and `total` set when the list was cut.
+ *
+ * @example
+ * ```ts
+ * import { complete } from "./completion.ts";
+ * const completer = (value: string) => ["paris", "park", "rome"].filter((c) => c.startsWith(value));
+ * // inside a handler: await complete(completer, "par", { arguments: {}, request: ctx })
+ * //   → { values: ["paris", "park"], total: 2, hasMore: false }
+ * ```
+ */
+export async function complete(completer: Completer | undefined, value: string, context: CompletionContext): Promise<Completion> {
+  if (!completer) return { values: [], total: 0, hasMore: false };
+  const answer = await completer(value, context);
+  const full: Completion = Array.isArray(answer) ? { values: answer } : answer;
+  const values = full.values.map(String);
+  const total = full.total ?? values.length;
+  const cut = values.length > MAX_COMPLETION_VALUES;
+  return {
+    values: cut ? values.slice(0, MAX_COMPLETION_VALUES) : values,
+    total,
+    hasMore: cut || (full.hasMore ?? false),
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * Era classification on the MCP endpoint: is this request a 2026 (sessionless, enveloped)
+ * request or 2024/2025 traffic? The body decides; the `MCP-Protocol-Version` header only
+ * cross-checks it. The classifier is pure: it reads a parsed body and two headers, never a
+ * session, and returns a route or the exact rejection to send.
+ *
+ * @module
+ */
+import { ErrorCode, type JsonRpcNotification, type JsonRpcRequest, parseMessage, type RequestId } from "./jsonrpc.ts";
+import { type Envelope, hasEnvelopeClaim, metaOf, PROTOCOL_VERSION_KEY, readEnvelope } from "./envelope.ts";
+import { isModernVersion } from "./versions.ts";
+
+/** What the endpoint serves. */
+export interface ServedEras {
+  /** Versions served through the envelope (2026 clients); empty when modern serving is off. */
+  modernVersions: readonly string[];
+  /** Versions served through `initialize` (2025 sessions); empty when legacy serving is off. */
+  legacyVersions: readonly string[];
+}
+
+/** The request as the classifier sees it: read once by the endpoint. */
+export interface EraInput {
+  /** `POST`, `GET`, `DELETE`, … */
+  httpMethod: string;
+  /** The request headers (only `MCP-Protocol-Version` is read). */
+  headers: Headers;
+  /** The parsed JSON body (absent for body-less methods). */
+  body?: unknown;
+}
+
+/** Legacy traffic: hand it to the 2024/2025 transports unchanged. */
+export interface LegacyRoute {
+  kind: "legacy";
+  /** Why it is legacy. */
+  reason: "http-method" | "initialize" | "no-claim" | "batch" | "response" | "invalid";
+}
+
+/** A 2026 request or notification, with its validated envelope. */
+export type ModernRoute =
+  | { kind: "modern"; messageKind: "request"; message: JsonRpcRequest; envelope: Envelope }
+  | { kind: "modern"; messageKind: "notification"; message: JsonRpcNotification; envelope?: Envelope };
+
+/** A request answered before any transport sees it. */
+export interface EraRejection {
+  kind: "reject";
+  /** HTTP status. */
+  status: number;
+  /** JSON-RPC error code. */
+  code: number;
+  /** JSON-RPC error message. */
+  message: string;
+  /** JSON-RPC error data. */
+  data?: unknown;
+  /** The request id when the body had one, else `null`. */
+  id: RequestId | null;
+  /** Extra response headers (e.g. `Allow` on 405). */
+  headers?: Record<string, string>;
+}
+
+/** The classifier's outcome. */
+export type EraOutcome = LegacyRoute | ModernRoute | EraRejection;
+
+function idOf(body: unknown): RequestId | null {
+  if (typeof body !== "object" || body === null) return null;
+  const id = (body as Record<string, unknown>).id;
+  return typeof id === "string" || typeof id === "number" ? id : null;
+}
+
+function reject(status: number, code: number, message: string, id: RequestId | null, data?: unknown): EraRejection {
+  return data === undefined ? { kind: "reject", status, code, message, id } : { kind: "reject", status, code, message, id, data };
+}
+
+function unsupported(requested: string, supported: readonly string[], id: RequestId | null): EraRejection {
+  return reject(400, ErrorCode.UnsupportedProtocolVersion, `Unsupported protocol version: ${requested}`, id, {
+    supported: [...supported],
+    requested,
+  });
+}
+
+/** The versions to name in `-32022`: the modern ones, or the legacy ones when only those are served. */
+function supportedOf(served: ServedEras): readonly string[] {
+  return served.modernVersions.length > 0 ? served.modernVersions : served.legacyVersions;
+}
+
+/** Legacy traffic at an endpoint that serves no legacy: the spec's answers for a modern-only server. */
+function legacyRefused(input: EraInput, served: ServedEras, reason: LegacyRoute["reason"]): EraRejection {
+  if (input.httpMethod !== "POST") {
+    return { ...reject(405, ErrorCode.InvalidRequest, "Method Not Allowed: this endpoint serves only POST", null), headers: { allow: "POST" } };
+  }
+  const body = input.body as Record<string, unknown> | undefined;
+  const params = body?.params as Record<string, unknown> | undefined;
+  const fromBody = reason === "initialize" && typeof params?.protocolVersion === "string" ? params.protocolVersion : undefined;
+  const requested = fromBody ?? input.headers.get("mcp-protocol-version") ?? "none";
+  return unsupported(requested, served.modernVersions, idOf(input.body));
+}
+
+/**
+ * Classifies one request on the MCP endpoint (fact sheet §7): non-POST, posted responses and
+ * batches are legacy; a body whose `params._meta` names a protocol version is modern (bad
+ * envelope → 400/-32602, header disagreeing → 400/-32020, version not served → 400/-32022);
+ * `initialize` without that key is legacy, with it is modern (and then unknown there: 404);
+ * no key but a 2026 header → 400/-32602; otherwise legacy. Eras the endpoint does not serve
+ * get the spec's answers instead of a route.
+ *
+ * @example
+ * ```ts
+ * import { classifyEra } from "./era.ts";
+ * const outcome = classifyEra({
+ *   httpMethod: "POST",
+ *   headers: new Headers({ "mcp-protocol-version": "2026-07-28" }),
+ *   body: { jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: {
+ *     "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+ *     "io.modelcontextprotocol/clientCapabilities": {},
+ *   } } },
+ * }, { modernVersions: ["2026-07-28"], legacyVersions: ["2025-11-25"] });
+ * outcome.kind; // "modern"
+ * ```
+ */
+export function classifyEra(input: EraInput, served: ServedEras): EraOutcome {
+  const legacy = (reason: LegacyRoute["reason"]): EraOutcome =>
+    served.legacyVersions.length > 0 ? { kind: "legacy", reason } : legacyRefused(input, served, reason);
+
+  if (input.httpMethod !== "POST") return legacy("http-method");
+  const body = input.body;
+  if (Array.isArray(body)) {
+    // Batches do not exist in 2026; one carrying a claim is an error, never silently legacy.
+    if (body.some(hasEnvelopeClaim)) {
+      return reject(400, ErrorCode.InvalidRequest, "Invalid Request: batches are not allowed with the _meta envelope", null);
+    }
+    return legacy("batch");
+  }
+  const id = idOf(body);
+  const header = input.headers.get("mcp-protocol-version") ?? undefined;
+  const headerIsModern = header !== undefined && isModernVersion(header);
+
+  if (hasEnvelopeClaim(body)) {
+    const meta = metaOf(body)!;
+    const version = meta[PROTOCOL_VERSION_KEY];
+    if (typeof version !== "string" || version === "") {
+      return reject(400, ErrorCode.InvalidParams, `Invalid params: _meta["${PROTOCOL_VERSION_KEY}"] must be a non-empty string`, id);
+    }
+    const message = parseMessage(body);
+    if (message === undefined || !("method" in message)) {
+      return reject(400, ErrorCode.InvalidRequest, "Invalid Request: not a JSON-RPC 2.0 request or notification", id);
+    }
+    // A claim naming a 2025 revision on `initialize` is still the 2025 handshake.
+    if (message.method === "initialize" && !isModernVersion(version)) return legacy("initialize");
+    if (header !== undefined && header !== version) {
+      return reject(
+        400,
+        ErrorCode.HeaderMismatch,
+        `Header mismatch: MCP-Protocol-Version header '${header}' does not match _meta protocol version '${version}'`,
+        id,
+      );
+    }
+    if (!served.modernVersions.includes(version)) return unsupported(version, supportedOf(served), id);
+    const envelope = readEnvelope(meta);
+    if (!envelope.ok) return reject(400, ErrorCode.InvalidParams, envelope.message, id);
+    return "id" in message
+      ? { kind: "modern", messageKind: "request", message, envelope: envelope.envelope }
+      : { kind: "modern", messageKind: "notification", message, envelope: envelope.envelope };
+  }
+
+  const message = parseMessage(body);
+  if (message === undefined) return legacy("invalid");
+  if (!("method" in message)) return legacy("response");
+  if (message.method === "initialize") return legacy("initialize");
+  if (headerIsModern) {
+    if (!("id" in message)) {
+      // Notifications carry no envelope of their own; the 2026 header decides for them.
+      if (!served.modernVersions.includes(header)) return unsupported(header, supportedOf(served), null);
+      return { kind: "modern", messageKind: "notification", message };
+    }
+    return reject(
+      400,
+      ErrorCode.InvalidParams,
+      `Invalid params: MCP-Protocol-Version ${header} requires the params._meta envelope (${PROTOCOL_VERSION_KEY} is missing)`,
+      id,
+    );
+  }
+  return legacy("no-claim");
+}

@@ -1,0 +1,132 @@
+/**
+ * Resumability for Streamable HTTP: an {@link EventStore} keeps the messages sent on a
+ * session's SSE streams so that a client that lost its connection can reconnect with
+ * `Last-Event-ID` and receive what it missed on that stream only.
+ *
+ * @module
+ */
+import type { JsonRpcMessage } from "./jsonrpc.ts";
+
+/** One stored event, as replayed. */
+export interface StoredEvent {
+  /** The SSE event id. */
+  id: string;
+  /** The message; `null` for a priming event (an id with empty data). */
+  message: JsonRpcMessage | null;
+}
+
+/** What {@link EventStore.replayAfter} finds for a `Last-Event-ID`. */
+export interface Replay {
+  /** The stream the event id belongs to. */
+  streamId: string;
+  /** The events stored on that stream after the given id, oldest first. */
+  events: StoredEvent[];
+}
+
+/**
+ * Where the messages of a session's SSE streams are kept for resumption.
+ *
+ * The methods are synchronous on purpose: an event's id must be known before the event is
+ * written, and events must be written in order. A store backed by a database keeps a write
+ * buffer of its own. A store that throws degrades to events without ids (no resumption).
+ *
+ * @example
+ * ```ts
+ * import type { EventStore } from "./event_store.ts";
+ * // A store that keeps nothing: events get ids, but nothing can be replayed.
+ * let n = 0;
+ * const forgetful: EventStore = {
+ *   append: (_session, stream) => `${stream}_${++n}`,
+ *   replayAfter: () => undefined,
+ *   dropSession: () => {},
+ * };
+ * ```
+ */
+export interface EventStore {
+  /**
+   * Stores one event of `streamId` in session `sessionId` and returns its id. Ids are unique
+   * within the session, visible ASCII without spaces, and encode the stream they belong to.
+   */
+  append(sessionId: string, streamId: string, message: JsonRpcMessage | null): string;
+  /** The events after `lastEventId` on its stream; `undefined` when the id is unknown or evicted. */
+  replayAfter(sessionId: string, lastEventId: string): Replay | undefined;
+  /** Forgets everything of a session; called once, when the session closes. */
+  dropSession(sessionId: string): void;
+}
+
+/** Options of a {@link MemoryEventStore}. */
+export interface MemoryEventStoreOptions {
+  /** Events kept per session; the oldest are evicted first. Default 1,000. */
+  maxEventsPerSession?: number;
+}
+
+interface SessionEvents {
+  next: number;
+  events: Array<{ seq: number; streamId: string; message: JsonRpcMessage | null }>;
+}
+
+/**
+ * The default store: bounded, in memory, per session; a session's events go when it closes.
+ * Event ids are `<streamId>_<n>` with `n` counting up per session.
+ *
+ * @example
+ * ```ts
+ * import { MemoryEventStore } from "./event_store.ts";
+ * const store = new MemoryEventStore({ maxEventsPerSession: 100 });
+ * const first = store.append("s1", "p1", null); // "p1_1": a priming event
+ * store.append("s1", "p1", { jsonrpc: "2.0", id: 1, result: {} });
+ * store.replayAfter("s1", first); // { streamId: "p1", events: [{ id: "p1_2", message: {...} }] }
+ * store.dropSession("s1");
+ * ```
+ */
+export class MemoryEventStore implements EventStore {
+  readonly #sessions = new Map<string, SessionEvents>();
+  readonly #max: number;
+
+  constructor(options: MemoryEventStoreOptions = {}) {
+    this.#max = Math.max(1, options.maxEventsPerSession ?? 1000);
+  }
+
+  /** Number of sessions with stored events. */
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  /** Number of events stored for a session. */
+  eventCount(sessionId: string): number {
+    return this.#sessions.get(sessionId)?.events.length ?? 0;
+  }
+
+  append(sessionId: string, streamId: string, message: JsonRpcMessage | null): string {
+    let entry = this.#sessions.get(sessionId);
+    if (!entry) {
+      entry = { next: 1, events: [] };
+      this.#sessions.set(sessionId, entry);
+    }
+    const seq = entry.next++;
+    entry.events.push({ seq, streamId, message });
+    if (entry.events.length > this.#max) entry.events.splice(0, entry.events.length - this.#max);
+    return `${streamId}_${seq}`;
+  }
+
+  replayAfter(sessionId: string, lastEventId: string): Replay | undefined {
+    const match = /^(.+)_(\d+)$/.exec(lastEventId);
+    const entry = this.#sessions.get(sessionId);
+    if (!match || !entry) return undefined;
+    const streamId = match[1];
+    const seq = Number(match[2]);
+    // The id must still be stored: after eviction we cannot know what the client missed.
+    const index = entry.events.findIndex((e) => e.seq === seq && e.streamId === streamId);
+    if (index < 0) return undefined;
+    const events: StoredEvent[] = [];
+    for (let i = index + 1; i < entry.events.length; i++) {
+      const e = entry.events[i];
+      if (e.streamId === streamId) events.push({ id: `${e.streamId}_${e.seq}`, message: e.message });
+    }
+    return { streamId, events };
+  }
+
+  dropSession(sessionId: string): void {
+    this.#sessions.delete(sessionId);
+  }
+}

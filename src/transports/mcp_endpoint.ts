@@ -1,0 +1,112 @@
+/**
+ * The MCP endpoint (`<basePath><mcpPath>`): method routing and the checks every POST passes
+ * whatever the client's generation — content type (415), body size counted while reading
+ * (413), JSON syntax (400/-32700) — before the parsed body is handed to the protocol era that
+ * serves it: the body's era (see {@link classifyEra}) picks 2026-07-28 (sessionless) or 2025
+ * Streamable HTTP; a GET for an event stream without a session id is a 2024-11-05 client.
+ *
+ * @module
+ */
+import { ErrorCode } from "../jsonrpc.ts";
+import { accepts, isJsonContentType, jsonRpcErrorResponse, readBody, tooLargeResponse } from "../http.ts";
+import type { PlatformArg, TransportContext } from "./context.ts";
+import { deleteStreamable, getStreamable, postStreamable } from "./streamable.ts";
+import { openLegacySession } from "./legacy_sse.ts";
+import { serveModern } from "./modern.ts";
+import { classifyEra, type EraRejection, type ServedEras } from "../era.ts";
+import { MODERN_VERSIONS, SESSION_VERSIONS } from "../versions.ts";
+import type { ResolvedOptions } from "../options.ts";
+
+/** A POST whose body passed the common checks. */
+export interface ParsedPost {
+  /** The request (its body has been consumed). */
+  request: Request;
+  /** The body's text, as read. */
+  text: string;
+  /** The body parsed as JSON. */
+  body: unknown;
+}
+
+/**
+ * Reads and parses a POST body once, with the checks every generation shares. Returns the
+ * parsed body, or the error response to send.
+ *
+ * @example
+ * ```ts ignore
+ * const parsed = await readJsonPost(ctx, request);
+ * if (parsed instanceof Response) return parsed;
+ * ```
+ */
+export async function readJsonPost(ctx: TransportContext, request: Request): Promise<ParsedPost | Response> {
+  if (!isJsonContentType(request.headers)) {
+    await request.body?.cancel().catch(() => {});
+    return jsonRpcErrorResponse(415, ErrorCode.InvalidRequest, "Unsupported Media Type: Content-Type must be application/json");
+  }
+  const read = await readBody(request, ctx.options.maxBodyBytes);
+  if (!read.ok) {
+    return read.reason === "too-large"
+      ? tooLargeResponse(ctx.options.maxBodyBytes)
+      : jsonRpcErrorResponse(400, ErrorCode.ParseError, "Parse error: the body could not be read as UTF-8");
+  }
+  try {
+    return { request, text: read.text, body: JSON.parse(read.text) };
+  } catch {
+    return jsonRpcErrorResponse(400, ErrorCode.ParseError, "Parse error: invalid JSON");
+  }
+}
+
+/**
+ * Answers any request to the MCP endpoint.
+ *
+ * @example
+ * ```ts ignore
+ * if (pathname === mcpPath) return await handleMcpEndpoint(ctx, request, platform);
+ * ```
+ */
+export async function handleMcpEndpoint(ctx: TransportContext, request: Request, platform: PlatformArg, messagesPath?: string): Promise<Response> {
+  const served = servedEras(ctx.options);
+  switch (request.method) {
+    case "POST": {
+      const parsed = await readJsonPost(ctx, request);
+      if (parsed instanceof Response) return parsed;
+      const outcome = classifyEra({ httpMethod: "POST", headers: request.headers, body: parsed.body }, served);
+      if (outcome.kind === "reject") return rejection(outcome);
+      if (outcome.kind === "modern") return await serveModern(ctx, request, outcome, platform);
+      return await postStreamable(ctx, request, platform, parsed.body);
+    }
+    case "GET":
+    case "DELETE": {
+      // One URL for every client: a GET for an event stream that names no session is a
+      // 2024-11-05 client looking for its `endpoint` event.
+      if (request.method === "GET" && messagesPath !== undefined && isLegacySseOpen(ctx, request)) {
+        return openLegacySession(ctx, request, platform, messagesPath);
+      }
+      if (served.legacyVersions.length === 0) {
+        return rejection(classifyEra({ httpMethod: request.method, headers: request.headers }, served) as EraRejection);
+      }
+      return request.method === "GET" ? getStreamable(ctx, request, platform) : deleteStreamable(ctx, request);
+    }
+    default: {
+      const allow = ctx.options.stateless || served.legacyVersions.length === 0 ? "POST" : "GET, POST, DELETE";
+      return jsonRpcErrorResponse(405, ErrorCode.InvalidRequest, "Method Not Allowed", { headers: { allow } });
+    }
+  }
+}
+
+/** The eras the endpoint serves, from the `generations` option. */
+function servedEras(options: ResolvedOptions): ServedEras {
+  return {
+    modernVersions: options.generations.includes("modern") ? MODERN_VERSIONS : [],
+    legacyVersions: options.generations.includes("streamable") ? SESSION_VERSIONS : [],
+  };
+}
+
+/** A GET that explicitly accepts an event stream and names no session, where 2024-11-05 is served. */
+function isLegacySseOpen(ctx: TransportContext, request: Request): boolean {
+  return ctx.options.generations.includes("sse") && !ctx.options.stateless && !request.headers.has("mcp-session-id") &&
+    accepts(request.headers, "text/event-stream", false);
+}
+
+function rejection(outcome: EraRejection): Response {
+  return jsonRpcErrorResponse(outcome.status, outcome.code, outcome.message, { id: outcome.id, data: outcome.data, headers: outcome.headers });
+}

@@ -1,0 +1,295 @@
+/**
+ * The logical SSE streams of a Streamable HTTP session: one per POST that carries requests
+ * (`p<n>`) and the standalone stream of GET (`g`). A logical stream may lose its HTTP
+ * connection and get another (resumption with `Last-Event-ID`); only the end of its requests,
+ * or the session's close, ends it.
+ *
+ * @module
+ */
+import { ErrorCode, errorResponse, isResponse, type JsonRpcMessage } from "../jsonrpc.ts";
+import { encodeEvent, SSE_HEADERS, SseStream } from "../sse.ts";
+import type { EventStore, Replay } from "../event_store.ts";
+import type { MessageSink, Session } from "../session.ts";
+import { keepOpen, type PlatformArg, type TransportContext } from "./context.ts";
+
+/** The id of the standalone (GET) stream. */
+const STANDALONE_STREAM = "g";
+
+/**
+ * A message as JSON text, for writing once. A result that cannot be serialised (a handler returned a BigInt or a
+ * cycle) becomes an internal error, so the request is still answered; other messages: undefined.
+ *
+ * @example
+ * ```ts
+ * import { encode } from "./session_streams.ts";
+ * encode({ jsonrpc: "2.0", id: 1, result: {} }); // '{"jsonrpc":"2.0","id":1,"result":{}}'
+ * ```
+ */
+export function encode(message: JsonRpcMessage): string | undefined {
+  try {
+    return JSON.stringify(message);
+  } catch (error) {
+    if (!isResponse(message)) return undefined;
+    return JSON.stringify(errorResponse(message.id, ErrorCode.InternalError, `Response could not be serialized: ${String(error)}`));
+  }
+}
+
+const registry = new WeakMap<Session, SessionStreams>();
+
+/**
+ * The streams of a Streamable HTTP session; `undefined` for other sessions.
+ *
+ * @example
+ * ```ts ignore
+ * const streams = streamsOf(session);
+ * ```
+ */
+export function streamsOf(session: Session): SessionStreams | undefined {
+  return registry.get(session);
+}
+
+/** What stays of a Streamable HTTP session's streams, for tests and metrics. */
+export interface StreamableStats {
+  /** POST streams alive (the standalone stream lives as long as the session and is not counted). */
+  postStreams: number;
+  /** Open HTTP connections carrying them. */
+  connections: number;
+}
+
+/**
+ * The streams a Streamable HTTP session holds now; `undefined` for other sessions.
+ * Tests use it to show that nothing per request stays behind.
+ *
+ * @example
+ * ```ts ignore
+ * streamableStats(handler.sessions.get(id)!); // { postStreams: 0, connections: 0 }
+ * ```
+ */
+export function streamableStats(session: Session): StreamableStats | undefined {
+  const streams = registry.get(session);
+  if (!streams) return undefined;
+  let connections = 0;
+  for (const channel of streams.channels.values()) if (channel.connected) connections++;
+  const postStreams = streams.channels.size - (streams.channels.has(STANDALONE_STREAM) ? 1 : 0);
+  return { postStreams, connections };
+}
+
+/**
+ * Closes every SSE connection of a Streamable HTTP session without ending its streams or the
+ * session (2025-11-25 polling, or draining a server before a restart): clients reconnect with
+ * `Last-Event-ID` and receive what was sent meanwhile. Returns how many connections closed.
+ *
+ * @example
+ * ```ts ignore
+ * import { closeSseConnections } from "./session_streams.ts";
+ * for (const id of handler.sessions.ids()) closeSseConnections(handler.sessions.get(id)!);
+ * ```
+ */
+export function closeSseConnections(session: Session): number {
+  const streams = registry.get(session);
+  if (!streams) return 0;
+  let closed = 0;
+  for (const channel of [...streams.channels.values()]) if (channel.dropConnection()) closed++;
+  return closed;
+}
+
+/** One HTTP connection carrying an SSE stream; ends on cancel, abort, failed write or close. */
+class Connection {
+  readonly sse: SseStream;
+  constructor(ctx: TransportContext, request: Request, platform: PlatformArg, onClosed: () => void) {
+    const onAbort = () => this.sse.close();
+    this.sse = new SseStream({
+      keepAliveMs: ctx.options.keepAliveMs,
+      maxBufferedBytes: ctx.options.maxBufferedBytes,
+      onClose: () => {
+        request.signal.removeEventListener("abort", onAbort);
+        onClosed();
+      },
+    });
+    request.signal.addEventListener("abort", onAbort, { once: true });
+    if (request.signal.aborted) this.sse.close();
+    keepOpen(request, platform);
+  }
+}
+
+/**
+ * One logical SSE stream of a session; as a sink, it is the session's `defaultSink` (GET).
+ *
+ * @example
+ * ```ts ignore
+ * const channel = streams.openPostStream();
+ * const response = channel.connect(request, platform, { prime: true });
+ * channel.send({ jsonrpc: "2.0", id: 1, result: {} });
+ * channel.finish();
+ * ```
+ */
+export class EventChannel implements MessageSink {
+  readonly id: string;
+  readonly #owner: SessionStreams;
+  #connection: Connection | undefined;
+  #everConnected = false;
+  #finished = false;
+
+  constructor(owner: SessionStreams, id: string) {
+    this.#owner = owner;
+    this.id = id;
+  }
+
+  get connected(): boolean {
+    return this.#connection !== undefined;
+  }
+
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /**
+   * Gives the stream a new HTTP connection (replacing one still open) and answers with it.
+   * The first chunk goes out at once (Bun sends no headers before it): replayed events, a
+   * priming event for 2025-11-25 clients, or a comment.
+   */
+  connect(request: Request, platform: PlatformArg, init: { headers?: HeadersInit; prime: boolean; replay?: Replay }): Response {
+    this.#connection?.sse.close();
+    const session = this.#owner.session;
+    const release = session.hold();
+    const connection: Connection = new Connection(this.#owner.ctx, request, platform, () => {
+      release();
+      if (this.#connection === connection) this.#connection = undefined;
+    });
+    const headers = new Headers(init.headers);
+    for (const [k, v] of Object.entries(SSE_HEADERS)) headers.set(k, v);
+    const response = new Response(connection.sse.readable, { headers });
+    if (connection.sse.closed) return response;
+    this.#connection = connection;
+    this.#everConnected = true;
+    const store = this.#owner.store;
+    let wrote = false;
+    if (init.replay) {
+      for (const event of init.replay.events) {
+        const data = event.message === null ? undefined : encode(event.message);
+        if (data !== undefined) wrote = connection.sse.send({ event: "message", id: event.id, data }) || wrote;
+      }
+    } else if (init.prime && store) {
+      const retry = this.#owner.ctx.options.sseRetryMs;
+      const id = this.#owner.append(this.id, null);
+      if (id !== undefined) wrote = connection.sse.send(retry > 0 ? { id, data: "", retry } : { id, data: "" });
+    }
+    if (!wrote) connection.sse.comment("stream open");
+    return response;
+  }
+
+  /**
+   * Sends a message on the stream: stored for resumption (when a store is configured) and
+   * written to the connection if there is one. True when the client has it or can resume it.
+   */
+  send(message: JsonRpcMessage): boolean {
+    return this.sendEncoded(message, encode(message));
+  }
+
+  /** {@link EventChannel.send} with the message's JSON text already made. */
+  sendEncoded(message: JsonRpcMessage, text: string | undefined): boolean {
+    if (this.#finished || !this.#everConnected || text === undefined) return false;
+    const id = this.#owner.append(this.id, message);
+    const connection = this.#connection;
+    if (connection && connection.sse.send({ event: "message", id, data: text })) return true;
+    return id !== undefined;
+  }
+
+  /** Closes the current connection, not the stream (polling); false when there is none. */
+  dropConnection(): boolean {
+    const connection = this.#connection;
+    if (!connection) return false;
+    connection.sse.close();
+    return true;
+  }
+
+  /** Ends the stream and its connection. Idempotent. */
+  finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#connection?.sse.close();
+    this.#owner.forget(this);
+  }
+}
+
+/**
+ * The logical streams of one session; created with the session, ended by its close.
+ *
+ * @example
+ * ```ts ignore
+ * const streams = new SessionStreams(session, ctx, new MemoryEventStore());
+ * session.defaultSink = streams.standalone();
+ * ```
+ */
+export class SessionStreams {
+  readonly session: Session;
+  readonly ctx: TransportContext;
+  readonly store: EventStore | undefined;
+  readonly channels = new Map<string, EventChannel>();
+  #nextStream = 0;
+
+  constructor(session: Session, ctx: TransportContext, store: EventStore | undefined) {
+    this.session = session;
+    this.ctx = ctx;
+    this.store = store;
+    registry.set(session, this);
+    session.own(() => {
+      for (const channel of [...this.channels.values()]) channel.finish();
+      this.store?.dropSession(session.id);
+    });
+  }
+
+  /** The standalone stream (GET), created on first use; it lives as long as the session. */
+  standalone(): EventChannel {
+    let channel = this.channels.get(STANDALONE_STREAM);
+    if (!channel) {
+      channel = new EventChannel(this, STANDALONE_STREAM);
+      this.channels.set(channel.id, channel);
+    }
+    return channel;
+  }
+
+  /** A new stream for one POST; it ends after the POST's last response. */
+  openPostStream(): EventChannel {
+    const channel = new EventChannel(this, `p${++this.#nextStream}`);
+    this.channels.set(channel.id, channel);
+    return channel;
+  }
+
+  /** Stores an event; undefined without a store or when the store fails (the event then has no id). */
+  append(streamId: string, message: JsonRpcMessage | null): string | undefined {
+    if (!this.store) return undefined;
+    try {
+      return this.store.append(this.session.id, streamId, message);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Answers a GET with `Last-Event-ID`: replays what followed that event on its stream, then
+   * continues live (the stream is still going) or ends (it is over). `undefined` when the id is
+   * unknown or evicted.
+   */
+  resume(request: Request, platform: PlatformArg, lastEventId: string, prime: boolean): Response | undefined {
+    let replay: Replay | undefined;
+    try {
+      replay = this.store?.replayAfter(this.session.id, lastEventId);
+    } catch {
+      replay = undefined;
+    }
+    if (!replay) return undefined;
+    const channel = this.channels.get(replay.streamId);
+    if (channel && !channel.finished) return channel.connect(request, platform, { prime, replay });
+    let text = "";
+    for (const event of replay.events) {
+      const data = event.message === null ? undefined : encode(event.message);
+      if (data !== undefined) text += encodeEvent({ event: "message", id: event.id, data });
+    }
+    return new Response(text || ": stream over\n\n", { headers: SSE_HEADERS });
+  }
+
+  forget(channel: EventChannel): void {
+    if (this.channels.get(channel.id) === channel) this.channels.delete(channel.id);
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * Streamable HTTP for 2025 clients (2025-03-26 → 2025-11-25), on the shared session core.
+ *
+ * Sessions by `Mcp-Session-Id`, the header rules, and the answers to POST, GET and DELETE.
+ * A session's messages travel on the logical streams of `session_streams.ts`; each POST with
+ * requests is a `PostExchange`. The session ends only through `Session.close()`: DELETE, the
+ * idle timeout, shutdown; never because a stream dropped.
+ *
+ * @module
+ */
+import { ErrorCode, errorResponse, isRequest, type JsonRpcMessage, type JsonRpcRequest, parseMessage, type RequestId } from "../jsonrpc.ts";
+import { accepts, jsonRpcErrorResponse } from "../http.ts";
+import type { MessageSink, Session } from "../session.ts";
+import { principalOf } from "../request_principal.ts";
+import { DEFAULT_HEADER_VERSION, isSessionVersion, negotiateVersion } from "../versions.ts";
+import { keepOpen, type PlatformArg, type TransportContext } from "./context.ts";
+import { SessionStreams, streamsOf } from "./session_streams.ts";
+import { PostExchange } from "./post_exchange.ts";
+
+
+/** Most messages one batch may carry (2025-03-26 clients only). */
+export const MAX_BATCH_MESSAGES = 100;
+
+/** Seconds a client is asked to wait when the session cap is reached. */
+const RETRY_AFTER_SECONDS = 10;
+
+/** The first version whose clients get priming events and may be polled. */
+const PRIMING_VERSION = "2025-11-25";
+
+/** The last version that allows JSON-RPC batches. */
+const LAST_BATCH_VERSION = "2025-03-26";
+
+const NO_SINK: MessageSink = { send: () => false };
+
+function sessionNotFound(message = "Session not found"): Response {
+  return jsonRpcErrorResponse(404, ErrorCode.SessionNotFound, message);
+}
+
+function badRequest(message: string, id?: RequestId | null): Response {
+  return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, `Bad Request: ${message}`, { id });
+}
+
+/** 405 for GET and DELETE where there are no sessions. */
+function statelessMethodNotAllowed(): Response {
+  return jsonRpcErrorResponse(405, ErrorCode.InvalidRequest, "Method Not Allowed: this server is stateless", {
+    headers: { allow: "POST" },
+  });
+}
+
+/** The session named by `Mcp-Session-Id`, or the error response (400 without it, 404 unknown). */
+function lookupSession(ctx: TransportContext, request: Request): Session | Response {
+  const id = request.headers.get("mcp-session-id");
+  if (id === null || id === "") return badRequest("Mcp-Session-Id header is required");
+  const session = ctx.registry.get(id);
+  if (!session || session.closed || session.transport !== "streamable" || !streamsOf(session)) {
+    return sessionNotFound();
+  }
+  return session;
+}
+
+/**
+ * Checks `MCP-Protocol-Version`: absent means 2025-03-26 and is accepted; a value Tether does
+ * not serve on sessions is a 400. A supported value other than the negotiated one is accepted
+ * (the spec asks only that clients SHOULD send the negotiated one): what a request may do —
+ * batches, priming events — always follows the session's negotiated version, never the header.
+ */
+function checkProtocolVersion(request: Request): Response | undefined {
+  const version = request.headers.get("mcp-protocol-version");
+  if (version === null || isSessionVersion(version)) return undefined;
+  return badRequest(`Unsupported MCP-Protocol-Version: ${JSON.stringify(version)}`);
+}
+
+/**
+ * Answers a POST to the MCP endpoint from a 2025 client. The body has been read and parsed
+ * by the endpoint (`body` is the parsed JSON).
+ *
+ * @example
+ * ```ts ignore
+ * const response = await postStreamable(ctx, request, platform, JSON.parse(text));
+ * ```
+ */
+export function postStreamable(ctx: TransportContext, request: Request, platform: PlatformArg, body: unknown): Response | Promise<Response> {
+  const headers = request.headers;
+  if (!accepts(headers, "application/json", false) || !accepts(headers, "text/event-stream", false)) {
+    return jsonRpcErrorResponse(406, ErrorCode.InvalidRequest, "Not Acceptable: the client must accept both application/json and text/event-stream");
+  }
+  const batch = Array.isArray(body);
+  const raw: unknown[] = batch ? body as unknown[] : [body];
+  if (raw.length === 0) return badRequest("an empty batch");
+  if (raw.length > MAX_BATCH_MESSAGES) return badRequest(`a batch may carry at most ${MAX_BATCH_MESSAGES} messages`);
+  const messages: JsonRpcMessage[] = [];
+  for (const value of raw) {
+    const message = parseMessage(value);
+    if (!message) {
+      const id = (value as { id?: unknown } | null)?.id;
+      return badRequest("not a JSON-RPC 2.0 message", typeof id === "string" || typeof id === "number" ? id : null);
+    }
+    messages.push(message);
+  }
+  const requests = messages.filter(isRequest);
+  if (new Set(requests.map((r) => r.id)).size !== requests.length) return badRequest("request ids in a batch must be unique");
+  const initialize = requests.find((r) => r.method === "initialize");
+  if (initialize && batch) return badRequest("initialize must not be sent in a batch");
+  const versionError = checkProtocolVersion(request);
+  if (versionError) return versionError;
+
+  if (ctx.options.stateless) return postStateless(ctx, request, platform, messages, batch, initialize);
+  if (initialize) return initializeSession(ctx, request, platform, initialize);
+
+  const found = lookupSession(ctx, request);
+  if (found instanceof Response) return found;
+  const session = found;
+  if (batch && session.protocolVersion !== undefined && session.protocolVersion > LAST_BATCH_VERSION) {
+    return badRequest(`batches are not allowed in protocol version ${session.protocolVersion}`);
+  }
+  return dispatch(streamsOf(session)!, messages, batch, request, platform, () => ({}));
+}
+
+function initializeSession(ctx: TransportContext, request: Request, platform: PlatformArg, initialize: JsonRpcRequest): Response | Promise<Response> {
+  if (ctx.registry.full) {
+    return jsonRpcErrorResponse(503, ErrorCode.InternalError, "Service Unavailable: too many sessions, try again later", {
+      id: initialize.id,
+      headers: { "retry-after": String(RETRY_AFTER_SECONDS) },
+    });
+  }
+  const session = ctx.registry.create("streamable", { principal: principalOf(request) });
+  const streams = new SessionStreams(session, ctx, ctx.options.eventStore || undefined);
+  session.defaultSink = streams.standalone();
+  const version = negotiateVersion(initialize.params?.protocolVersion);
+  // A failed initialize closes its session: a JSON response then names none. (An SSE
+  // response is made before the outcome is known; the id it names answers 404 afterwards.)
+  const sseFirst = ctx.options.responseMode === "sse";
+  const headers = (): HeadersInit =>
+    session.closed || (!sseFirst && session.protocolVersion === undefined) ? {} : { "mcp-session-id": session.id };
+  // Once the initialize response is out: a session that did not initialize goes.
+  const closeIfFailed = () => {
+    if (session.protocolVersion === undefined) session.close("closed");
+  };
+  return dispatch(streams, [initialize], false, request, platform, headers, version, closeIfFailed);
+}
+
+function postStateless(
+  ctx: TransportContext,
+  request: Request,
+  platform: PlatformArg,
+  messages: JsonRpcMessage[],
+  batch: boolean,
+  initialize: JsonRpcRequest | undefined,
+): Response | Promise<Response> {
+  const headerVersion = request.headers.get("mcp-protocol-version") ?? DEFAULT_HEADER_VERSION;
+  if (batch && headerVersion > LAST_BATCH_VERSION) return badRequest(`batches are not allowed in protocol version ${headerVersion}`);
+  // Each POST gets a session of its own that closes when the POST is answered.
+  const session = ctx.registry.create("streamable", { idleTimeoutMs: 0, principal: principalOf(request) });
+  const streams = new SessionStreams(session, ctx, undefined);
+  if (!initialize) {
+    session.protocolVersion = headerVersion;
+    session.initialized = true;
+  }
+  const response = dispatch(streams, messages, batch, request, platform, () => ({}), undefined, () => session.close("closed"));
+  if (response instanceof Response) session.close("closed");
+  return response;
+}
+
+/** Hands the messages of one POST to the session and answers: 202, JSON or SSE. */
+function dispatch(
+  streams: SessionStreams,
+  messages: JsonRpcMessage[],
+  batch: boolean,
+  request: Request,
+  platform: PlatformArg,
+  headers: () => HeadersInit,
+  primingVersion?: string,
+  onDone?: () => void,
+): Promise<Response> | Response {
+  const session = streams.session;
+  const requestIds = messages.filter(isRequest).map((r) => r.id);
+  if (requestIds.length === 0) {
+    for (const message of messages) void session.receive(message, session.defaultSink ?? NO_SINK);
+    return new Response(null, { status: 202 });
+  }
+  // A long request must not be cut by the runtime's idle limit while the response is pending.
+  keepOpen(request, platform);
+  const version = primingVersion ?? session.protocolVersion ?? DEFAULT_HEADER_VERSION;
+  const exchange = new PostExchange({
+    streams,
+    mode: streams.ctx.options.responseMode,
+    requestIds,
+    batch,
+    request,
+    platform,
+    prime: version >= PRIMING_VERSION,
+    headers,
+    onDone,
+  });
+  for (const message of messages) {
+    if (!isRequest(message)) {
+      void session.receive(message, session.defaultSink ?? NO_SINK);
+      continue;
+    }
+    // receive() does not reject; should it ever, the request is still answered.
+    session.receive(message, exchange).catch((error) => {
+      exchange.send(errorResponse(message.id, ErrorCode.InternalError, `Internal error: ${String(error)}`));
+    });
+  }
+  return exchange.response;
+}
+
+/**
+ * Answers a GET to the MCP endpoint: the standalone stream, or the resumption of a stream
+ * after `Last-Event-ID`.
+ *
+ * @example
+ * ```ts ignore
+ * const response = getStreamable(ctx, request, platform);
+ * ```
+ */
+export function getStreamable(ctx: TransportContext, request: Request, platform: PlatformArg): Response {
+  if (ctx.options.stateless) return statelessMethodNotAllowed();
+  if (!accepts(request.headers, "text/event-stream", false)) {
+    return jsonRpcErrorResponse(406, ErrorCode.InvalidRequest, "Not Acceptable: the client must accept text/event-stream");
+  }
+  const found = lookupSession(ctx, request);
+  if (found instanceof Response) return found;
+  const session = found;
+  const versionError = checkProtocolVersion(request);
+  if (versionError) return versionError;
+  session.touch();
+  const streams = streamsOf(session)!;
+  const prime = (session.protocolVersion ?? DEFAULT_HEADER_VERSION) >= PRIMING_VERSION;
+  const lastEventId = request.headers.get("last-event-id");
+  if (lastEventId !== null && streams.store) {
+    return streams.resume(request, platform, lastEventId, prime) ?? badRequest("unknown or expired Last-Event-ID");
+  }
+  const standalone = streams.standalone();
+  if (standalone.connected) {
+    return jsonRpcErrorResponse(409, ErrorCode.InvalidRequest, "Conflict: only one standalone SSE stream is allowed per session");
+  }
+  return standalone.connect(request, platform, { prime });
+}
+
+/**
+ * Answers a DELETE to the MCP endpoint: the session closes (200); afterwards its id gets 404.
+ *
+ * @example
+ * ```ts ignore
+ * const response = deleteStreamable(ctx, request);
+ * ```
+ */
+export function deleteStreamable(ctx: TransportContext, request: Request): Response {
+  if (ctx.options.stateless) return statelessMethodNotAllowed();
+  const found = lookupSession(ctx, request);
+  if (found instanceof Response) return found;
+  const versionError = checkProtocolVersion(request);
+  if (versionError) return versionError;
+  found.close("deleted");
+  return new Response(null, { status: 200 });
+}

@@ -1,0 +1,43 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { MemoryEventStore } from "../mod.ts";
+
+const msg = (id: number) => ({ jsonrpc: "2.0" as const, id, result: {} });
+
+describe("MemoryEventStore", () => {
+  test("ids are unique per session and name their stream; replay returns only that stream, after the id", () => {
+    const store = new MemoryEventStore();
+    const a1 = store.append("s", "p1", null);
+    const b1 = store.append("s", "g", msg(1));
+    const a2 = store.append("s", "p1", msg(2));
+    const a3 = store.append("s", "p1", msg(3));
+    assert.equal(new Set([a1, b1, a2, a3]).size, 4);
+    assert.ok(a1.startsWith("p1") && b1.startsWith("g"));
+    assert.deepEqual(store.replayAfter("s", a1), { streamId: "p1", events: [{ id: a2, message: msg(2) }, { id: a3, message: msg(3) }] });
+    assert.deepEqual(store.replayAfter("s", a3), { streamId: "p1", events: [] });
+    assert.deepEqual(store.replayAfter("s", b1), { streamId: "g", events: [] });
+  });
+
+  test("unknown ids, other sessions' ids and evicted ids replay nothing (undefined)", () => {
+    const store = new MemoryEventStore({ maxEventsPerSession: 2 });
+    const first = store.append("s", "p1", msg(1));
+    store.append("s", "p1", msg(2));
+    const third = store.append("s", "p1", msg(3));
+    assert.equal(store.eventCount("s"), 2, "bounded");
+    assert.equal(store.replayAfter("s", first), undefined, "evicted");
+    assert.equal(store.replayAfter("other", third), undefined, "another session's id");
+    assert.equal(store.replayAfter("s", "nonsense"), undefined);
+    assert.equal(store.replayAfter("s", "p1_999"), undefined);
+  });
+
+  test("dropSession forgets everything of that session only", () => {
+    const store = new MemoryEventStore();
+    store.append("s", "p1", msg(1));
+    const kept = store.append("t", "p1", null);
+    store.append("t", "p1", msg(2));
+    store.dropSession("s");
+    assert.equal(store.sessionCount, 1);
+    assert.equal(store.eventCount("s"), 0);
+    assert.equal(store.replayAfter("t", kept)?.events.length, 1);
+  });
+});

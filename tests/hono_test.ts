@@ -1,0 +1,155 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Hono } from "hono";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { McpServer as SdkMcpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpServer } from "../mod.ts";
+import { tether } from "../adapters/hono.ts";
+import { createSdkHandler } from "../adapters/sdk.ts";
+import { testServer } from "./_fixtures.ts";
+import { serveFetch, waitFor } from "./_serve.ts";
+
+type AppEnv = { Variables: { user: { name: string } } };
+
+/** A Hono app with a bearer-token auth middleware in front of Tether under /api. */
+function appWith(server: McpServer) {
+  const app = new Hono<AppEnv>();
+  app.get("/health", (c) => c.text("ok"));
+  app.use("/api/*", async (c, next) => {
+    const auth = c.req.header("authorization");
+    if (auth === "Bearer good") c.set("user", { name: "ada" });
+    await next();
+  });
+  const mcp = tether<AppEnv>(server, {
+    basePath: "/api",
+    principal: (c) => c.get("user") ?? c.json({ error: "unauthorized" }, 401),
+  });
+  app.use("/api/*", mcp);
+  app.get("/api/other", (c) => c.text("other route"));
+  return { app, mcp };
+}
+
+function sseClientTransport(url: string, token = "good") {
+  const headers = { authorization: `Bearer ${token}` };
+  return new SSEClientTransport(new URL(`${url}/api/sse`), {
+    eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
+    requestInit: { headers },
+  });
+}
+
+test("Hono: SDK client over legacy SSE under /api; the Hono user becomes the session principal", async () => {
+  const { app, mcp } = appWith(testServer());
+  const served = await serveFetch(app.fetch);
+  try {
+    const client = new Client({ name: "t", version: "1" });
+    await client.connect(sseClientTransport(served.url));
+    const result = await client.callTool({ name: "echo", arguments: { text: "via hono" } });
+    assert.deepEqual(result.content, [{ type: "text", text: "via hono" }]);
+    assert.equal(mcp.handler.sessions.size, 1);
+    const session = mcp.handler.sessions.get(mcp.handler.sessions.ids()[0]);
+    assert.deepEqual(session?.principal, { name: "ada" });
+    await client.close();
+    await waitFor(() => mcp.handler.sessions.size === 0, 5000, "session to close");
+  } finally {
+    await mcp.handler.close();
+    await served.close();
+  }
+});
+
+test("Hono: tool handlers see the principal the Hono middleware set", async () => {
+  const server = new McpServer({ name: "p", version: "1" });
+  server.tool("whoami", { description: "The principal's name" }, (_args, ctx) => ({
+    content: [{ type: "text", text: (ctx.principal as { name: string }).name }],
+  }));
+  const { app, mcp } = appWith(server);
+  const served = await serveFetch(app.fetch);
+  try {
+    const client = new Client({ name: "t", version: "1" });
+    await client.connect(sseClientTransport(served.url));
+    const result = await client.callTool({ name: "whoami", arguments: {} });
+    assert.deepEqual(result.content, [{ type: "text", text: "ada" }]);
+    await client.close();
+  } finally {
+    await mcp.handler.close();
+    await served.close();
+  }
+});
+
+test("Hono: a Response from `principal` (401) answers the request and creates no session", async () => {
+  const { app, mcp } = appWith(testServer());
+  const served = await serveFetch(app.fetch);
+  try {
+    const res = await fetch(`${served.url}/api/sse`, { headers: { accept: "text/event-stream", authorization: "Bearer bad" } });
+    assert.equal(res.status, 401);
+    assert.deepEqual(await res.json(), { error: "unauthorized" });
+    assert.equal(mcp.handler.sessions.size, 0);
+  } finally {
+    await mcp.handler.close();
+    await served.close();
+  }
+});
+
+test("Hono: other routes pass through the middleware; Tether's paths only exist under basePath", async () => {
+  const { app, mcp } = appWith(testServer());
+  const served = await serveFetch(app.fetch);
+  try {
+    const health = await fetch(`${served.url}/health`);
+    assert.equal(await health.text(), "ok");
+    const other = await fetch(`${served.url}/api/other`, { headers: { authorization: "Bearer good" } });
+    assert.equal(await other.text(), "other route");
+    const rootSse = await fetch(`${served.url}/sse`, { headers: { accept: "text/event-stream" } });
+    assert.equal(rootSse.status, 404);
+    await rootSse.body?.cancel();
+    assert.equal(mcp.handler.sessions.size, 0);
+  } finally {
+    await mcp.handler.close();
+    await served.close();
+  }
+});
+
+test("Hono: disconnect regression — POST to the old session id → 404 and 0 sessions", async () => {
+  const { app, mcp } = appWith(testServer());
+  const served = await serveFetch(app.fetch);
+  try {
+    const client = new Client({ name: "t", version: "1" });
+    await client.connect(sseClientTransport(served.url));
+    const id = mcp.handler.sessions.ids()[0];
+    await client.close();
+    await waitFor(() => mcp.handler.sessions.size === 0, 5000, "session to close");
+    const res = await fetch(`${served.url}/api/messages?sessionId=${id}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer good" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+    });
+    assert.equal(res.status, 404);
+    assert.equal((await res.json()).error.code, -32001);
+  } finally {
+    await mcp.handler.close();
+    await served.close();
+  }
+});
+
+test("Hono + SDK bridge: an AuthInfo-shaped principal reaches SDK tools as extra.authInfo", async () => {
+  const sdk = createSdkHandler(() => {
+    const server = new SdkMcpServer({ name: "sdk", version: "1" });
+    server.registerTool("client", { description: "The token's client id" }, (extra) => ({
+      content: [{ type: "text", text: String(extra.authInfo?.clientId) }],
+    }));
+    return server;
+  }, { basePath: "/api" });
+  const app = new Hono();
+  app.use("/api/*", tether(sdk, { basePath: "/api", principal: () => ({ token: "t", clientId: "cli-7", scopes: ["mcp"] }) }));
+  const served = await serveFetch(app.fetch);
+  try {
+    const client = new Client({ name: "t", version: "1" });
+    await client.connect(new SSEClientTransport(new URL(`${served.url}/api/sse`)));
+    const result = await client.callTool({ name: "client", arguments: {} });
+    assert.deepEqual(result.content, [{ type: "text", text: "cli-7" }]);
+    await client.close();
+    await waitFor(() => sdk.sessions.size === 0, 5000, "session to close");
+  } finally {
+    await sdk.close();
+    await served.close();
+  }
+});

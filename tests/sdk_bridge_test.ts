@@ -1,0 +1,177 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { z } from "zod";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { McpServer as SdkMcpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { createSdkHandler, type SdkServerFactory } from "../adapters/sdk.ts";
+import { serveHandler, waitFor } from "./_serve.ts";
+
+/** An SDK server factory that records what happens to the servers it made. */
+function recordingFactory() {
+  const made: { sessionId: string; closes: number; aborted: boolean }[] = [];
+  let releaseSlow: (() => void) | undefined;
+  const slowStarted = Promise.withResolvers<void>();
+  const factory: SdkServerFactory = (session) => {
+    const record = { sessionId: session.id, closes: 0, aborted: false };
+    made.push(record);
+    const server = new SdkMcpServer({ name: "sdk-over-tether", version: "1.0.0" });
+    server.registerTool("echo", { description: "Echoes", inputSchema: { text: z.string() } }, ({ text }) => ({
+      content: [{ type: "text", text }],
+    }));
+    server.registerTool("whoami", { description: "The session id the SDK sees" }, (extra) => ({
+      content: [{ type: "text", text: String(extra.sessionId) }],
+    }));
+    server.registerTool("slow", { description: "Waits until aborted" }, (extra) =>
+      new Promise((_resolve, reject) => {
+        slowStarted.resolve();
+        releaseSlow = () => reject(new Error("released"));
+        extra.signal.addEventListener("abort", () => {
+          record.aborted = true;
+          reject(new Error("aborted"));
+        }, { once: true });
+      }));
+    server.server.onclose = () => record.closes++;
+    return server;
+  };
+  return { factory, made, slowStarted: slowStarted.promise, releaseSlow: () => releaseSlow?.() };
+}
+
+async function connectSse(url: string): Promise<Client> {
+  const client = new Client({ name: "t", version: "1" });
+  await client.connect(new SSEClientTransport(new URL(`${url}/sse`)));
+  return client;
+}
+
+function postMessage(url: string, id: string, body: unknown): Promise<Response> {
+  return fetch(`${url}/messages?sessionId=${id}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+test("SDK bridge: the SDK client lists and calls the SDK server's tools; the SDK sees Tether's session id", async () => {
+  const { factory, made } = recordingFactory();
+  const handler = createSdkHandler(factory);
+  const served = await serveHandler(handler);
+  try {
+    const client = await connectSse(served.url);
+    const tools = await client.listTools();
+    assert.deepEqual(tools.tools.map((t) => t.name).sort(), ["echo", "slow", "whoami"]);
+    const echoed = await client.callTool({ name: "echo", arguments: { text: "hi" } });
+    assert.deepEqual(echoed.content, [{ type: "text", text: "hi" }]);
+    const whoami = await client.callTool({ name: "whoami", arguments: {} });
+    assert.deepEqual(whoami.content, [{ type: "text", text: handler.sessions.ids()[0] }]);
+    assert.equal(made.length, 1);
+    assert.equal(typeof handler.sessions.get(made[0].sessionId)?.protocolVersion, "string");
+    await client.close();
+  } finally {
+    await served.close();
+  }
+});
+
+test("SDK bridge: one SDK server per session: two clients get two servers", async () => {
+  const { factory, made } = recordingFactory();
+  const handler = createSdkHandler(factory);
+  const served = await serveHandler(handler);
+  try {
+    const a = await connectSse(served.url);
+    const b = await connectSse(served.url);
+    assert.equal(made.length, 2);
+    assert.notEqual(made[0].sessionId, made[1].sessionId);
+    assert.equal(handler.sessions.size, 2);
+    await a.close();
+    await b.close();
+    await waitFor(() => handler.sessions.size === 0, 5000, "sessions to close");
+  } finally {
+    await served.close();
+  }
+});
+
+test("SDK bridge: disconnect regression: after the client goes, POST to the old id → 404, 0 sessions, SDK onclose once", async () => {
+  const { factory, made } = recordingFactory();
+  const handler = createSdkHandler(factory);
+  const served = await serveHandler(handler);
+  try {
+    const client = await connectSse(served.url);
+    await client.callTool({ name: "echo", arguments: { text: "x" } });
+    const id = handler.sessions.ids()[0];
+    await client.close();
+    await waitFor(() => handler.sessions.size === 0, 5000, "session to close");
+    const res = await postMessage(served.url, id, { jsonrpc: "2.0", id: 9, method: "tools/list" });
+    assert.equal(res.status, 404);
+    assert.equal((await res.json()).error.code, -32001);
+    await waitFor(() => made[0].closes > 0, 5000, "SDK onclose");
+    assert.equal(made[0].closes, 1);
+  } finally {
+    await served.close();
+  }
+});
+
+test("SDK bridge: a disconnect aborts the SDK tool handler in flight, and onclose still fires once", async () => {
+  const { factory, made, slowStarted } = recordingFactory();
+  const handler = createSdkHandler(factory);
+  const served = await serveHandler(handler);
+  try {
+    const client = await connectSse(served.url);
+    const call = client.callTool({ name: "slow", arguments: {} }).catch((e) => e);
+    await slowStarted;
+    assert.equal(handler.sessions.get(made[0].sessionId)?.inFlightCount, 0, "bridged requests are the SDK's, not the core's");
+    await client.close();
+    await call;
+    await waitFor(() => handler.sessions.size === 0 && made[0].aborted, 5000, "session close and abort");
+    assert.equal(made[0].closes, 1);
+  } finally {
+    await served.close();
+  }
+});
+
+test("SDK bridge: handler.close() (shutdown) closes every SDK server once", async () => {
+  const { factory, made } = recordingFactory();
+  const handler = createSdkHandler(factory);
+  const served = await serveHandler(handler);
+  try {
+    await connectSse(served.url);
+    await connectSse(served.url);
+    await handler.close();
+    assert.equal(handler.sessions.size, 0);
+    assert.deepEqual(made.map((m) => m.closes), [1, 1]);
+  } finally {
+    await served.close();
+  }
+});
+
+test("SDK bridge: the SDK server's close() closes the Tether session: its id answers 404", async () => {
+  const servers: SdkMcpServer[] = [];
+  const handler = createSdkHandler(() => {
+    const server = new SdkMcpServer({ name: "s", version: "1" });
+    servers.push(server);
+    return server;
+  });
+  const served = await serveHandler(handler);
+  try {
+    await connectSse(served.url);
+    const id = handler.sessions.ids()[0];
+    await servers[0].close();
+    assert.equal(handler.sessions.size, 0);
+    const res = await postMessage(served.url, id, { jsonrpc: "2.0", id: 1, method: "ping" });
+    assert.equal(res.status, 404);
+  } finally {
+    await served.close();
+  }
+});
+
+test("SDK bridge: a factory that throws closes the session instead of leaking it", async () => {
+  const handler = createSdkHandler(() => {
+    throw new Error("no server today");
+  });
+  const served = await serveHandler(handler);
+  try {
+    const res = await fetch(`${served.url}/sse`, { headers: { accept: "text/event-stream" } });
+    await res.body?.cancel();
+    await waitFor(() => handler.sessions.size === 0, 5000, "session to close");
+  } finally {
+    await served.close();
+  }
+});
