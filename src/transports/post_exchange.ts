@@ -94,8 +94,17 @@ export class PostExchange implements MessageSink {
   }
 
   #jsonAnswer(): Response {
-    const headers = new Headers(this.#init.headers());
-    headers.set("content-type", "application/json");
+    const init = this.#init.headers();
+    // Plain objects (what the transports pass) are extended as they are, without a Headers round trip.
+    let headers: HeadersInit;
+    if (typeof init === "object" && init !== null && Object.getPrototypeOf(init) === Object.prototype &&
+      !Object.keys(init).some((name) => name.toLowerCase() === "content-type")) {
+      headers = { ...init as Record<string, string>, "content-type": "application/json" };
+    } else {
+      const merged = new Headers(init);
+      merged.set("content-type", "application/json");
+      headers = merged;
+    }
     const texts = this.#responses.map((r) => r.text);
     const body = this.#init.batch ? `[${texts.join(",")}]` : texts[0];
     return new Response(body, { headers });
