@@ -5,7 +5,7 @@
 //   node bench/run.mjs            full run (about 15 minutes), writes bench/RESULTS.md
 //   node bench/run.mjs --smoke    seconds; checks the harness end to end, asserts no timings
 //   options: --out DIR  --only tether,sdk  --runtimes deno,bun  --workloads a,b,c,d,e,f,g
-//            --note "text for RESULTS.md"
+//            --note "text for RESULTS.md"  --runs N --seconds S --warm S --eN N --fN N (overrides)
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -24,11 +24,12 @@ const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "tether-bench-"));
 const P = SMOKE
   ? { warm: 0, runs: 1, seconds: 1, sessions: 4, cycleConc: 2, dWindows: 1, dSeconds: 1, gChunks: 2, gCycles: 40, gSeconds: 2, gConc: 2, eN: 50, eWarm: 0, eSettleMs: 100, fN: 5, cConc: 4, cWindows: [0.3], cLatency: 10 }
   : { warm: 2, runs: 3, seconds: 5, sessions: 64, cycleConc: 16, dWindows: 3, dSeconds: 3, gChunks: 4, gCycles: 100_000, gSeconds: 40, gConc: 16, eN: 10_000, eWarm: 50, eSettleMs: 1500, fN: 300, cConc: 64, cWindows: [4, 4, 4], cLatency: 500 };
+for (const key of ["runs", "seconds", "warm", "eN", "fN", "gCycles", "gSeconds"]) if (args[key] !== undefined) P[key] = Number(args[key]);
 
 const ACCEPT_BOTH = "application/json, text/event-stream";
 /** Servers under test. `accept` is per response mode: mcp-lite picks its mode from Accept. */
 const SERVERS = [
-  { id: "tether", label: "Tether", file: "bench/servers/tether.ts", runtimes: ["deno", "bun"], streamable: true, legacy: true },
+  { id: "tether", label: "Tether", file: "bench/servers/tether.ts", runtimes: ["deno", "bun"], streamable: true, legacy: true, jsonMode: "auto" },
   { id: "sdk", label: "SDK WebStandardStreamableHTTPServerTransport", file: "bench/servers/sdk_web.ts", runtimes: ["deno", "bun"], streamable: true },
   { id: "hono", label: "@hono/mcp", file: "bench/servers/hono_mcp.ts", runtimes: ["deno", "bun"], streamable: true },
   { id: "mcp-lite", label: "mcp-lite", file: "bench/servers/mcp_lite.ts", runtimes: ["deno", "bun"], streamable: true, accept: { json: "application/json", sse: ACCEPT_BOTH } },
@@ -222,7 +223,7 @@ const summary = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.m
 
 /** True when this Tether build serves Streamable HTTP at /mcp. */
 async function tetherHasStreamable(runtime) {
-  const served = await startServer(SERVERS[0], runtime, { MODE: "json" });
+  const served = await startServer(SERVERS[0], runtime, { MODE: "auto" });
   try {
     const r = await fetch(`http://127.0.0.1:${served.port}/mcp`, { method: "POST", headers: { "content-type": "application/json", accept: ACCEPT_BOTH }, body: INIT_BODY });
     await r.text();
@@ -331,7 +332,7 @@ async function leakWorkload(served, server, runtime, kind) {
 
 /** (e): RSS per idle session with `n` open SSE streams; the process is fresh. */
 async function memoryWorkload(server, runtime, kind) {
-  const served = await startServer(server, runtime, { MODE: "json" });
+  const served = await startServer(server, runtime, { MODE: server.jsonMode ?? "json" });
   try {
     const accept = acceptFor(server, "json");
     // Warm-up: a few sessions opened and dropped, so code paths are compiled before the baseline.
@@ -382,7 +383,7 @@ async function memoryWorkload(server, runtime, kind) {
 
 /** (c) and (f) on the legacy transport, then (g) for it. */
 async function legacyGroup(server, runtime) {
-  const served = await startServer(server, runtime, { MODE: "json" });
+  const served = await startServer(server, runtime, { MODE: server.jsonMode ?? "json" });
   try {
     if (workloads.has("c")) {
       log(`  (c) legacy POST→event ${server.id}/${runtime}`);
@@ -423,7 +424,7 @@ async function legacyGroup(server, runtime) {
 /** (a), (d), (g) in one JSON-mode process; (b) in an SSE-mode one; (e) in a fresh one. */
 async function streamableGroup(server, runtime) {
   if (workloads.has("a") || workloads.has("d") || workloads.has("g")) {
-    const served = await startServer(server, runtime, { MODE: "json" });
+    const served = await startServer(server, runtime, { MODE: server.jsonMode ?? "json" });
     try {
       if (workloads.has("a")) {
         log(`  (a) tools/call JSON ${server.id}/${runtime}`);

@@ -124,7 +124,7 @@ export function renderResults(results) {
   if (results.a.length || results.b.length) {
     out.push("## (a) and (b): tools/call round trips on established sessions");
     out.push("");
-    out.push(`${P.sessions} sessions, ${P.sessions} keep-alive connections, wrk closed loop; every answer checked for status 200 and the echoed text. Median of ${P.runs} runs of ${P.seconds} s after a ${P.warm} s warm-up; ± is half the min–max spread. (a) asks for JSON responses (Tether \`responseMode: "json"\`, SDK and @hono/mcp \`enableJsonResponse: true\`, mcp-lite \`Accept: application/json\`), (b) for SSE responses.`);
+    out.push(`${P.sessions} sessions, ${P.sessions} keep-alive connections, wrk closed loop; every answer checked for status 200 and the echoed text. Median of ${P.runs} runs of ${P.seconds} s after a ${P.warm} s warm-up; ± is half the min–max spread. (a) asks for JSON responses (Tether in its default \`responseMode: "auto"\`, which answers JSON when the response is the first message, SDK and @hono/mcp \`enableJsonResponse: true\`, mcp-lite \`Accept: application/json\`), (b) for SSE responses.`);
     out.push("");
     out.push("![requests per second](chart.svg)");
     out.push("");
