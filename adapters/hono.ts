@@ -29,6 +29,9 @@ import { type HandlerOptions, resolveOptions } from "../src/options.ts";
 import { attachPrincipal } from "../src/request_principal.ts";
 import type { McpServer } from "../src/server.ts";
 
+// Re-exported so that this entry's documentation links every type its signatures use.
+export type { HandlerOptions, McpServer, TetherHandler };
+
 /**
  * Options of {@link tether}: the handler's options (paths relative to `basePath`, limits,
  * timeouts) and how to find the request's principal in the Hono context.

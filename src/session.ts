@@ -243,7 +243,11 @@ export class Session {
   async receive(message: JsonRpcMessage, sink: MessageSink): Promise<void> {
     if (this.closed) return;
     this.touch();
-    if (this.#delegate) return this.#delegate.receive(message, sink);
+    if (this.#delegate) {
+      await this.#delegate.receive(message, sink);
+      if (isRequest(message)) sink.done?.(message.id);
+      return;
+    }
     if (isRequest(message)) {
       const response = await this.#handleRequest(message, sink);
       if (response && !this.closed) sink.send(response);

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { McpServer as SdkMcpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { McpServer } from "../mod.ts";
 import { tether } from "../adapters/hono.ts";
@@ -150,6 +151,51 @@ test("Hono + SDK bridge: an AuthInfo-shaped principal reaches SDK tools as extra
     await waitFor(() => sdk.sessions.size === 0, 5000, "session to close");
   } finally {
     await sdk.close();
+    await served.close();
+  }
+});
+
+test("Hono: SDK client over Streamable HTTP at /api/mcp; principal reaches the session; DELETE → 404 and 0 sessions", async () => {
+  const { app, mcp } = appWith(testServer());
+  const served = await serveFetch(app.fetch);
+  try {
+    const transport = new StreamableHTTPClientTransport(new URL(`${served.url}/api/mcp`), {
+      requestInit: { headers: { authorization: "Bearer good" } },
+    });
+    const client = new Client({ name: "t", version: "1" });
+    await client.connect(transport);
+    const result = await client.callTool({ name: "echo", arguments: { text: "streamable via hono" } });
+    assert.deepEqual(result.content, [{ type: "text", text: "streamable via hono" }]);
+    const id = transport.sessionId!;
+    assert.deepEqual(mcp.handler.sessions.get(id)?.principal, { name: "ada" });
+    await transport.terminateSession();
+    await client.close();
+    assert.equal(mcp.handler.sessions.size, 0);
+    const res = await fetch(`${served.url}/api/mcp`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", authorization: "Bearer good", "mcp-session-id": id },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+    });
+    assert.equal(res.status, 404);
+  } finally {
+    await mcp.handler.close();
+    await served.close();
+  }
+});
+
+test("Hono: without credentials the Streamable HTTP initialize gets the app's 401 and no session exists", async () => {
+  const { app, mcp } = appWith(testServer());
+  const served = await serveFetch(app.fetch);
+  try {
+    const res = await fetch(`${served.url}/api/mcp`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "x", version: "1" } } }),
+    });
+    assert.equal(res.status, 401);
+    assert.equal(mcp.handler.sessions.size, 0);
+  } finally {
+    await mcp.handler.close();
     await served.close();
   }
 });
