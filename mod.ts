@@ -90,3 +90,23 @@ export {
 } from "./src/jsonrpc.ts";
 export { type CloseReason, type MessageSink, Session, SessionClosedError, type SessionTransport } from "./src/session.ts";
 export { LATEST_SESSION_VERSION, MODERN_VERSION, MODERN_VERSIONS, SESSION_VERSIONS } from "./src/versions.ts";
+export {
+  type Answer,
+  type Answers,
+  type AskOptions,
+  elicitation,
+  type ElicitAnswer,
+  type ElicitValue,
+  type InputApi,
+  type InputMethod,
+  type InputOptions,
+  type Question,
+  roots,
+  type RoundOptions,
+  sampling,
+  type SamplingAnswer,
+  type SamplingParams,
+} from "./src/input.ts";
+export { INPUT_REQUIRED_METHODS } from "./src/input_required.ts";
+export { defaultPrincipalId, type RequestStateOptions, RequestStateSealer, type StateBinding } from "./src/request_state.ts";
+export { elicitationSchemaProblem, toElicitationSchema } from "./src/elicitation_schema.ts";

@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { createHandler, createMessage, elicit, listRoots, McpServer, pingClient } from "../mod.ts";
+import { addInputRequiredFixtures } from "./input_required_fixtures.ts";
 import type { RequestContext } from "../mod.ts";
 import { addModernFixtures } from "./modern_fixtures.ts";
 
@@ -335,6 +336,8 @@ export function everythingServer(): Everything {
 
   // ---- the 2026-07-28 diagnostic tools ----
   addModernFixtures(server);
+  // ---- 2026-07-28 input-required results (also work for 2025 sessions) ----
+  addInputRequiredFixtures(server);
 
   return {
     server,
@@ -347,7 +350,8 @@ export function everythingServer(): Everything {
 
 if (import.meta.main) {
   const { server, touchWatchedResource } = everythingServer();
-  const handler = createHandler(server);
+  // `retry:` on priming events tells polling clients (SEP-1699) how soon to reconnect.
+  const handler = createHandler(server, { sseRetryMs: 500 });
   // The watched resource changes every 3 s, as the conformance reference server's does.
   setInterval(touchWatchedResource, 3_000);
   const g = globalThis as Record<string, any>;

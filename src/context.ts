@@ -9,6 +9,7 @@
  * @module
  */
 import type { JsonRpcMessage, RequestId } from "./jsonrpc.ts";
+import { type Asker, INPUT_DEFAULTS, inputApi, type InputApi, requestAsker } from "./input.ts";
 
 /** `clientInfo` / `serverInfo`: an implementation's name and version. */
 export interface Implementation {
@@ -83,8 +84,12 @@ export interface RequestChannel {
   closeConnection?(): boolean;
 }
 
-/** The context handed to every tool, resource and prompt handler. */
-export interface RequestContext {
+/**
+ * The context handed to every tool, resource and prompt handler. Its input methods
+ * (`elicit`, `sample`, `roots`, `ask`, `canAsk`) work for every client generation: see
+ * `input.ts` and, for how a 2026-07-28 handler resumes, `input_required.ts`.
+ */
+export interface RequestContext extends InputApi {
   /** The JSON-RPC id of the request being handled. */
   readonly requestId: RequestId;
   /** The request's method, e.g. `tools/call`. */
@@ -176,7 +181,14 @@ export function createContext(
     if (done) return;
     channel.send(params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params });
   };
+  const request_ = (method: string, params?: Record<string, unknown>, options?: ClientRequestOptions) => {
+    if (!channel.request) {
+      return Promise.reject(new Error(`This client cannot be sent requests on this transport (${method})`));
+    }
+    return channel.request(method, params, { signal, ...options });
+  };
   const context: RequestContext = {
+    ...inputApi(requestAsker({ request: request_, capabilities: channel.clientCapabilities, signal, ...INPUT_DEFAULTS }), channel.clientCapabilities),
     requestId: request.id,
     method: request.method,
     protocolVersion: channel.protocolVersion,
@@ -204,15 +216,41 @@ export function createContext(
       if (message !== undefined) params.message = message;
       notify("notifications/progress", params);
     },
-    request(method, params, options) {
-      if (!channel.request) {
-        return Promise.reject(new Error(`This client cannot be sent requests on this transport (${method})`));
-      }
-      return channel.request(method, params, { signal, ...options });
-    },
+    request: request_,
     closeConnection() {
       return channel.closeConnection?.() ?? false;
     },
   };
   return { context, finish: () => (done = true) };
+}
+
+/**
+ * A view of `context` whose input methods go through `asker` and whose `signal` is `signal`;
+ * everything else is the original context. The server core uses it to give handlers the
+ * asking behaviour of the request's era and the server's limits.
+ *
+ * @example
+ * ```ts
+ * import { createContext, withAsker } from "./context.ts";
+ * const { context } = createContext(
+ *   { protocolVersion: "2026-07-28", clientCapabilities: {}, send() {} },
+ *   { id: 1, method: "tools/call" },
+ *   new AbortController().signal,
+ * );
+ * const view = withAsker(context, () => Promise.reject(new Error("no input here")), context.signal);
+ * view.method; // "tools/call"
+ * ```
+ */
+export function withAsker(context: RequestContext, asker: Asker, signal: AbortSignal): RequestContext {
+  const api = inputApi(asker, context.clientCapabilities);
+  const view = Object.create(context) as RequestContext;
+  Object.defineProperties(view, {
+    signal: { value: signal, enumerable: true },
+    ask: { value: api.ask, enumerable: true },
+    elicit: { value: api.elicit, enumerable: true },
+    sample: { value: api.sample, enumerable: true },
+    roots: { value: api.roots, enumerable: true },
+    canAsk: { value: api.canAsk, enumerable: true },
+  });
+  return view;
 }

@@ -14,9 +14,12 @@ import {
   type JsonRpcResponse,
   McpError,
 } from "./jsonrpc.ts";
-import type { Implementation, RequestContext } from "./context.ts";
+import { type Implementation, type RequestContext, withAsker } from "./context.ts";
+import { INPUT_DEFAULTS, type InputOptions, requestAsker } from "./input.ts";
+import { INPUT_REQUIRED_METHODS, InputRound } from "./input_required.ts";
+import { RequestStateSealer } from "./request_state.ts";
 import { defineTool, type RegisteredTool, type ToolDefinition, type ToolHandler, type ToolSchema } from "./tools.ts";
-import { MODERN_VERSIONS, negotiateVersion } from "./versions.ts";
+import { isModernVersion, MODERN_VERSIONS, negotiateVersion } from "./versions.ts";
 import { type CacheHint, combineHints, DEFAULT_DISCOVER_TTL_MS, DEFAULT_TTL_MS, type ResolvedCacheHint, resolveHint } from "./caching.ts";
 import { paginate } from "./pagination.ts";
 import {
@@ -43,6 +46,12 @@ export interface McpServerOptions {
   instructions?: string;
   /** Extra capabilities to advertise, merged over the ones derived from registrations. */
   capabilities?: Record<string, unknown>;
+  /**
+   * Asking the client for input: the `requestState` key (random per process by default, so
+   * 2026 retries must reach the same process; set a shared key to span instances and
+   * restarts), its lifetime (default 10 min), and bounds on rounds and sizes.
+   */
+  input?: InputOptions;
   /** Items per page of `tools/list`, `resources/list`, `resources/templates/list`, `prompts/list`. Default 100. */
   pageSize?: number;
   /** 2026 caching hint for list results and `resources/read` (default `ttlMs: 0`). */
@@ -108,10 +117,17 @@ export class McpServer {
   readonly #methods = new Map<string, MethodHandler>();
   readonly #listeners = new Set<ChangeListener>();
   readonly #cacheHints = new Map<string, CacheHintProvider>();
+  readonly #sealer: RequestStateSealer;
+  readonly #limits: { maxRounds: number; maxInputBytes: number };
 
   constructor(info: Implementation, options: McpServerOptions = {}) {
     this.info = info;
     this.options = options;
+    this.#sealer = new RequestStateSealer(options.input);
+    this.#limits = {
+      maxRounds: options.input?.maxRounds ?? INPUT_DEFAULTS.maxRounds,
+      maxInputBytes: options.input?.maxInputBytes ?? INPUT_DEFAULTS.maxInputBytes,
+    };
     const pageSize = options.pageSize ?? 100;
     const page = (key: string, items: readonly unknown[], cursor: unknown) => {
       const { page, nextCursor } = paginate(items, cursor, pageSize);
@@ -472,7 +488,7 @@ export class McpServer {
     const method = this.#methods.get(request.method);
     if (!method) return errorResponse(request.id, ErrorCode.MethodNotFound, `Method not found: ${request.method}`);
     try {
-      const result = await method(request.params ?? {}, ctx);
+      const result = await this.#run(method, request.method, request.params ?? {}, ctx);
       return { jsonrpc: "2.0", id: request.id, result };
     } catch (error) {
       if (error instanceof McpError) return errorResponse(request.id, error.code, error.message, error.data);
@@ -528,6 +544,39 @@ export class McpServer {
         // One failing audience must not stop the others.
       }
     }
+  }
+
+  /**
+   * Runs a method handler with the input behaviour of the request's era: server→client
+   * requests for sessions, `input_required` rounds for 2026-07-28 `tools/call`,
+   * `prompts/get` and `resources/read` (see `input_required.ts`).
+   */
+  async #run(method: MethodHandler, name: string, params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> {
+    if (!isModernVersion(ctx.protocolVersion)) {
+      const asker = requestAsker({ request: ctx.request, capabilities: ctx.clientCapabilities, signal: ctx.signal, ...this.#limits });
+      return await method(params, withAsker(ctx, asker, ctx.signal));
+    }
+    if (!INPUT_REQUIRED_METHODS.includes(name)) {
+      const refuse = () => Promise.reject(new McpError(ErrorCode.InternalError, `Input can only be asked for while handling ${INPUT_REQUIRED_METHODS.join(", ")}`));
+      return await method(params, withAsker(ctx, refuse, ctx.signal));
+    }
+    const target = typeof params.name === "string" ? params.name : typeof params.uri === "string" ? params.uri : "";
+    // State is valid only for the same request: method, target, arguments and principal.
+    const binding = { method: name, name: target, principal: ctx.principal, salient: params.arguments ?? null };
+    // Bad state or malformed answers end here, before any handler runs.
+    const round = await InputRound.open(params, binding, ctx.clientCapabilities, this.#sealer, this.#limits);
+    const { inputResponses: _responses, requestState: _state, ...handlerParams } = params;
+    const view = withAsker(ctx, round.ask, AbortSignal.any([ctx.signal, round.signal]));
+    type Finished = { kind: "complete"; result: Record<string, unknown> } | { kind: "error"; error: unknown };
+    const finished: Promise<Finished> = Promise.resolve()
+      .then(() => method(handlerParams, view))
+      .then((result) => ({ kind: "complete" as const, result }), (error) => ({ kind: "error" as const, error }));
+    const first = await Promise.race([finished, round.stopped]);
+    round.close();
+    // A round that ended wins over whatever the abandoned handler did afterwards.
+    const outcome = round.outcome ?? first;
+    if (outcome.kind === "error") throw outcome.error;
+    return outcome.result;
   }
 
   #subscriptionsOf(ctx: RequestContext, method: string) {

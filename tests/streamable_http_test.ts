@@ -537,6 +537,32 @@ describe("Streamable HTTP: stateless mode", () => {
   });
 });
 
+describe("Streamable HTTP: stateless mode, client gone", () => {
+  for (const responseMode of ["json", "sse"] as const) {
+    test(`a client that goes mid-request ends the request's transient session (${responseMode} mode)`, async () => {
+      await withServer({ stateless: true, responseMode }, async (url, handler) => {
+        const ac = new AbortController();
+        const pending = fetch(url, {
+          method: "POST",
+          headers: postHeaders(),
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "slow", arguments: { ms: 60_000 } } }),
+          signal: ac.signal,
+        });
+        await waitFor(() => handler.sessions.size === 1 && handler.sessions.get(handler.sessions.ids()[0])!.inFlightCount === 1, 5000, "the call to start");
+        if (responseMode === "sse") {
+          const reader = (await pending).body!.getReader();
+          await reader.read(); // the first chunk (a comment: no store, no priming)
+          await reader.cancel();
+        } else {
+          ac.abort();
+          await pending.catch(() => {});
+        }
+        await waitFor(() => handler.sessions.size === 0, 5000, "the transient session to close");
+      });
+    });
+  }
+});
+
 describe("Streamable HTTP: nothing outlives its use", () => {
   test("1,000 sessions abandoned without DELETE are all closed by the idle timeout", async () => {
     await withServer({ idleTimeoutMs: 300 }, async (url, handler) => {

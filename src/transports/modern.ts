@@ -16,6 +16,7 @@ import { honouredFilter, parseListenFilter } from "../listen.ts";
 import { CACHEABLE_METHODS } from "../caching.ts";
 import { SSE_HEADERS, SseStream } from "../sse.ts";
 import type { ModernRoute } from "../era.ts";
+import { principalOf } from "../request_principal.ts";
 import type { McpServer } from "../server.ts";
 import { keepOpen, type PlatformArg, type TransportContext } from "./context.ts";
 
@@ -189,7 +190,9 @@ function runRequest(ctx: TransportContext, request: Request, route: ModernRoute 
   };
   if (mode === "sse") openStream();
 
-  const { context, finish } = createContext(envelopeChannel(route.envelope, sendOnStream), message, controller.signal);
+  // The principal a host framework authenticated for this request (2026 has no session to keep it).
+  const channel = envelopeChannel(route.envelope, sendOnStream, principalOf(request));
+  const { context, finish } = createContext(channel, message, controller.signal);
   if (request.signal.aborted) end("cancelled");
   void (async () => {
     const response = ended ? undefined : await ctx.server.handle(message, context);

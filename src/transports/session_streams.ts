@@ -155,6 +155,7 @@ export class EventChannel implements MessageSink {
     const connection: Connection = new Connection(this.#owner.ctx, request, platform, () => {
       release();
       if (this.#connection === connection) this.#connection = undefined;
+      if (!this.#finished) this.#owner.onConnectionLost?.(this);
     });
     const headers = new Headers(init.headers);
     for (const [k, v] of Object.entries(SSE_HEADERS)) headers.set(k, v);
@@ -228,10 +229,14 @@ export class SessionStreams {
   readonly channels = new Map<string, EventChannel>();
   #nextStream = 0;
 
-  constructor(session: Session, ctx: TransportContext, store: EventStore | undefined) {
+  /** Called when a stream loses its connection while it goes on (stateless mode ends its session). */
+  readonly onConnectionLost?: (channel: EventChannel) => void;
+
+  constructor(session: Session, ctx: TransportContext, store: EventStore | undefined, onConnectionLost?: (channel: EventChannel) => void) {
     this.session = session;
     this.ctx = ctx;
     this.store = store;
+    this.onConnectionLost = onConnectionLost;
     registry.set(session, this);
     session.own(() => {
       for (const channel of [...this.channels.values()]) channel.finish();

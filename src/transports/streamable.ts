@@ -149,9 +149,13 @@ function postStateless(
 ): Response | Promise<Response> {
   const headerVersion = request.headers.get("mcp-protocol-version") ?? DEFAULT_HEADER_VERSION;
   if (batch && headerVersion > LAST_BATCH_VERSION) return badRequest(`batches are not allowed in protocol version ${headerVersion}`);
-  // Each POST gets a session of its own that closes when the POST is answered.
+  // Each POST gets a session of its own that closes when the POST is answered, or when its
+  // client goes (abort or a dropped stream): without a session nobody could resume the answer.
   const session = ctx.registry.create("streamable", { idleTimeoutMs: 0, principal: principalOf(request) });
-  const streams = new SessionStreams(session, ctx, undefined);
+  const streams = new SessionStreams(session, ctx, undefined, () => session.close("client-gone"));
+  const onAbort = () => session.close("client-gone");
+  request.signal.addEventListener("abort", onAbort, { once: true });
+  session.own(() => request.signal.removeEventListener("abort", onAbort));
   if (!initialize) {
     session.protocolVersion = headerVersion;
     session.initialized = true;
