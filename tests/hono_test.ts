@@ -10,6 +10,7 @@ import { tether } from "../adapters/hono.ts";
 import { createSdkHandler } from "../adapters/sdk.ts";
 import { testServer } from "./_fixtures.ts";
 import { serveFetch, waitFor } from "./_serve.ts";
+import { post as modernPost, request as modernRequest } from "./_modern.ts";
 
 type AppEnv = { Variables: { user: { id: string; name: string } } };
 
@@ -223,6 +224,29 @@ test("Hono: `principal` returning undefined answers 401 (JSON-RPC body); a strin
     const result = await client.callTool({ name: "whoami", arguments: {} });
     assert.deepEqual(result.content, [{ type: "text", text: JSON.stringify({ id: "grace" }) }]);
     await client.close();
+  } finally {
+    await mcp.handler.close();
+    await served.close();
+  }
+});
+
+test("Hono: a 2026-07-28 (sessionless) request through the middleware carries the principal to ctx.principal", async () => {
+  const server = new McpServer({ name: "p", version: "1" });
+  server.tool("whoami", { description: "The principal's id" }, (_args, ctx) => ({
+    content: [{ type: "text", text: String((ctx.principal as { id?: string } | undefined)?.id) }],
+  }));
+  const app = new Hono();
+  const mcp = tether(server, { principal: (c) => c.req.header("x-user") });
+  app.use(mcp);
+  const served = await serveFetch(app.fetch);
+  try {
+    const call = modernRequest(1, "tools/call", { name: "whoami", arguments: {} });
+    const res = await modernPost(served.url, call, { "x-user": "lin", accept: "application/json" });
+    assert.equal(res.status, 200);
+    assert.deepEqual((await res.json()).result.content, [{ type: "text", text: "lin" }]);
+    const anonymous = await modernPost(served.url, call, { accept: "application/json" });
+    assert.equal(anonymous.status, 401);
+    assert.equal(mcp.handler.sessions.size, 0);
   } finally {
     await mcp.handler.close();
     await served.close();
