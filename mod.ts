@@ -102,6 +102,7 @@ export {
   type InputOptions,
   type Question,
   roots,
+  type RoundOptions,
   sampling,
   type SamplingAnswer,
   type SamplingParams,

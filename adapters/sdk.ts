@@ -31,6 +31,11 @@ import type { Session } from "../src/session.ts";
 import { SessionTransport } from "./sdk_transport.ts";
 
 export { type SdkAuthInfo, type SdkMessageExtraInfo, type SdkSendOptions, SessionTransport } from "./sdk_transport.ts";
+// Re-exported so that this entry's documentation links every type its signatures use.
+export type { HandlerOptions, MessageHandlerFactory, Session, TetherHandler };
+export type { MessageHandler } from "../src/message_handler.ts";
+export type { MessageSink } from "../src/session.ts";
+export type { JsonRpcMessage, RequestId } from "../src/jsonrpc.ts";
 
 /**
  * What the factory returns: anything that connects to an SDK `Transport` — the SDK's `McpServer`
@@ -94,7 +99,9 @@ export function sdkMessageHandler(factory: SdkServerFactory): MessageHandlerFact
 
 /**
  * Creates a Tether fetch handler whose sessions are answered by SDK servers from `factory`.
- * Options are those of `createHandler` (paths, limits, timeouts).
+ * Options are those of `createHandler` (paths, limits, timeouts). It serves the session
+ * generations — Streamable HTTP (2025) and HTTP+SSE (2024-11-05) — and not the sessionless
+ * 2026-07-28 one, which the SDK v1 does not speak.
  *
  * @example
  * ```ts ignore
@@ -107,5 +114,8 @@ export function sdkMessageHandler(factory: SdkServerFactory): MessageHandlerFact
 export function createSdkHandler(factory: SdkServerFactory, options: Omit<HandlerOptions, "messageHandler"> = {}): TetherHandler {
   // The Tether server core answers nothing here; the handler needs one for its fan-out only.
   const placeholder = new TetherServer({ name: "tether-sdk-bridge", version: "0" });
-  return createHandler(placeholder, { ...options, messageHandler: sdkMessageHandler(factory) });
+  // 2026-07-28 requests are sessionless and answered by the server core, which has nothing here;
+  // the SDK (v1) speaks the session generations only.
+  const generations = (options.generations ?? ["streamable", "sse"]).filter((g) => g !== "modern");
+  return createHandler(placeholder, { ...options, generations, messageHandler: sdkMessageHandler(factory) });
 }

@@ -10,11 +10,20 @@
  *
  * @module
  */
-import { isNotification, isRequest, type JsonRpcMessage, type RequestId } from "../src/jsonrpc.ts";
+import { isNotification, isRequest, type JsonRpcMessage, type JsonRpcResponse, type RequestId } from "../src/jsonrpc.ts";
 import { type MessageSink, type Session, SessionClosedError } from "../src/session.ts";
 import type { MessageHandler } from "../src/message_handler.ts";
 
-/** The SDK's `AuthInfo`: what its tools see as `extra.authInfo`. */
+/**
+ * The SDK's `AuthInfo`: what its tools see as `extra.authInfo`. A session principal of this shape
+ * (e.g. from the Hono entry's `principal`) is passed on with every message.
+ *
+ * @example
+ * ```ts
+ * import type { SdkAuthInfo } from "./sdk_transport.ts";
+ * const principal: SdkAuthInfo = { token: "opaque", clientId: "cli-7", scopes: ["mcp"] };
+ * ```
+ */
 export interface SdkAuthInfo {
   /** The access token. */
   token: string;
@@ -28,13 +37,29 @@ export interface SdkAuthInfo {
   extra?: Record<string, unknown>;
 }
 
-/** The SDK's `MessageExtraInfo`: what arrives with an inbound message. */
+/**
+ * The SDK's `MessageExtraInfo`: what arrives with an inbound message.
+ *
+ * @example
+ * ```ts
+ * import type { SdkMessageExtraInfo } from "./sdk_transport.ts";
+ * const extra: SdkMessageExtraInfo = { authInfo: { token: "t", clientId: "c", scopes: [] } };
+ * ```
+ */
 export interface SdkMessageExtraInfo {
   /** Set when the session's principal is shaped like the SDK's `AuthInfo`. */
   authInfo?: SdkAuthInfo;
 }
 
-/** The SDK's `TransportSendOptions` (the part Tether uses). */
+/**
+ * The SDK's `TransportSendOptions` (the part Tether uses).
+ *
+ * @example
+ * ```ts
+ * import type { SdkSendOptions } from "./sdk_transport.ts";
+ * const options: SdkSendOptions = { relatedRequestId: 7 }; // travels on request 7's stream
+ * ```
+ */
 export interface SdkSendOptions {
   /** The inbound request this message belongs to: it travels on that request's stream. */
   relatedRequestId?: RequestId;
@@ -85,6 +110,7 @@ export class SessionTransport implements MessageHandler {
   /** Messages that arrived before `start()`: delivered in order once it runs. */
   #early: Array<() => void> = [];
 
+  /** Makes the transport of `session`; it registers its `onclose` with the session's close. */
   constructor(session: Session) {
     this.#session = session;
     this.sessionId = session.id;
@@ -179,20 +205,29 @@ export class SessionTransport implements MessageHandler {
   /** Keeps the session's protocol state current, for transports that consult it. */
   #observeInbound(message: JsonRpcMessage): void {
     const session = this.#session;
-    if (isRequest(message) && message.method === "initialize") {
-      this.#initializeId ??= message.id;
+    if (isRequest(message) && message.method === "initialize" && this.#initializeId === undefined) {
+      this.#initializeId = message.id;
       const params = message.params ?? {};
       session.clientInfo = params.clientInfo as Session["clientInfo"];
       session.clientCapabilities = (params.capabilities as Record<string, unknown> | undefined) ?? {};
+      // Transports judge an initialize by the session's version as soon as it is handed over
+      // (Tether's core negotiates synchronously); the SDK answers later. Take the requested
+      // version now and the SDK's choice when its answer goes out.
+      if (typeof params.protocolVersion === "string") session.protocolVersion ??= params.protocolVersion;
     } else if (isNotification(message) && message.method === "notifications/initialized" && session.protocolVersion !== undefined) {
       session.initialized = true;
     }
   }
 
-  #observeResponse(message: JsonRpcMessage): void {
-    if (!("result" in message) || message.id !== this.#initializeId) return;
-    const version = message.result?.protocolVersion;
-    if (typeof version === "string") this.#session.protocolVersion ??= version;
+  #observeResponse(message: JsonRpcResponse): void {
+    if (this.#initializeId === undefined || message.id !== this.#initializeId) return;
+    const version = "result" in message ? message.result?.protocolVersion : undefined;
+    if (typeof version === "string") this.#session.protocolVersion = version;
+    // A failed initialize leaves no session behind (as with Tether's core), once its answer is out.
+    else {
+      this.#session.protocolVersion = undefined;
+      queueMicrotask(() => this.#session.close("closed"));
+    }
   }
 
   #sessionClosed(): void {

@@ -350,7 +350,8 @@ export function everythingServer(): Everything {
 
 if (import.meta.main) {
   const { server, touchWatchedResource } = everythingServer();
-  const handler = createHandler(server);
+  // `retry:` on priming events tells polling clients (SEP-1699) how soon to reconnect.
+  const handler = createHandler(server, { sseRetryMs: 500 });
   // The watched resource changes every 3 s, as the conformance reference server's does.
   setInterval(touchWatchedResource, 3_000);
   const g = globalThis as Record<string, any>;

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { type McpServer, type RequestContext, requireClientCapabilities } from "../mod.ts";
+import { z } from "zod";
+import { elicitation, type McpServer, type RequestContext, requireClientCapabilities } from "../mod.ts";
 
 const text = (value: string) => ({ content: [{ type: "text" as const, text: value }] });
 
@@ -40,21 +41,12 @@ export function addModernFixtures(server: McpServer): McpServer {
     ctx.progress(1, 2, "preparing the question");
     await new Promise((resolve) => setTimeout(resolve, 5));
     ctx.progress(2, 2, "asking");
-    if (ctx.protocolVersion < "2026-07-28") return text("Input-required results need 2026-07-28");
-    // An InputRequiredResult: the client answers the elicitation and retries.
-    return {
-      resultType: "input_required",
-      inputRequests: {
-        confirm: {
-          method: "elicitation/create",
-          params: {
-            mode: "form",
-            message: "Continue?",
-            requestedSchema: { type: "object", properties: { ok: { type: "boolean" } }, required: ["ok"] },
-          },
-        },
-      },
-    } as unknown as ReturnType<typeof text>;
+    // 2026: the request ends here with an input_required result (sealed requestState), and the
+    // client's retry completes it; 2025 sessions get an elicitation request on the stream instead.
+    const { confirm } = await ctx.ask({
+      confirm: elicitation("Continue?", z.object({ ok: z.boolean() })),
+    });
+    return text(confirm.action === "accept" && confirm.content.ok ? "Continued" : "Stopped");
   });
 
   let toolToggle = false;

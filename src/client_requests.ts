@@ -1,13 +1,16 @@
 /**
- * Typed helpers for the requests a handler sends to its client through `ctx.request`:
- * sampling, elicitation, roots and ping. Each checks the client's answer with zod.
- * Capability checks, timeouts and rejection on session close happen in the session.
+ * Typed helpers for asking the client: sampling, elicitation, roots (through `ctx.ask`, so they
+ * work for 2025 sessions and 2026-07-28 input-required rounds alike) and ping (sessions only,
+ * through `ctx.request`). Each checks the client's answer with zod. For sessions, timeouts and
+ * rejection on session close happen in the session.
  *
  * @module
  */
 import { z } from "zod";
 import { ErrorCode, McpError } from "./jsonrpc.ts";
 import type { ClientRequestOptions, RequestContext } from "./context.ts";
+import type { Question } from "./input.ts";
+import { elicitationSchemaProblem } from "./elicitation_schema.ts";
 import type { ContentBlock, JsonSchema } from "./tools.ts";
 
 /** One message of a sampling conversation. */
@@ -78,7 +81,7 @@ const ListRootsResultSchema = z.object({
   roots: z.array(z.object({ uri: z.string(), name: z.string().optional() }).loose()),
 }).loose();
 
-function checked<T>(schema: z.ZodType, method: string, result: Record<string, unknown>): T {
+function checked<T>(schema: z.ZodType, method: string, result: unknown): T {
   const parsed = schema.safeParse(result);
   if (!parsed.success) {
     const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
@@ -100,9 +103,13 @@ function checked<T>(schema: z.ZodType, method: string, result: Record<string, un
  * reply.content; // { type: "text", text: "Teal" }
  * ```
  */
-export async function createMessage(ctx: RequestContext, params: CreateMessageParams, options?: ClientRequestOptions): Promise<CreateMessageResult> {
-  const result = await ctx.request("sampling/createMessage", params, options);
-  return checked<CreateMessageResult>(CreateMessageResultSchema, "sampling/createMessage", result);
+export function createMessage(ctx: RequestContext, params: CreateMessageParams, options?: ClientRequestOptions): Promise<CreateMessageResult> {
+  const question: Question<CreateMessageResult> = {
+    method: "sampling/createMessage",
+    params,
+    parse: (result) => checked<CreateMessageResult>(CreateMessageResultSchema, "sampling/createMessage", result),
+  };
+  return ctx.ask(question, options);
 }
 
 /**
@@ -118,9 +125,15 @@ export async function createMessage(ctx: RequestContext, params: CreateMessagePa
  * if (answer.action === "accept") console.log(answer.content?.city);
  * ```
  */
-export async function elicit(ctx: RequestContext, params: ElicitParams, options?: ClientRequestOptions): Promise<ElicitResult> {
-  const result = await ctx.request("elicitation/create", params, options);
-  return checked<ElicitResult>(ElicitResultSchema, "elicitation/create", result);
+export function elicit(ctx: RequestContext, params: ElicitParams, options?: ClientRequestOptions): Promise<ElicitResult> {
+  const problem = elicitationSchemaProblem(params.requestedSchema);
+  if (problem) return Promise.reject(new TypeError(`Elicitation schema not allowed: ${problem}`));
+  const question: Question<ElicitResult> = {
+    method: "elicitation/create",
+    params,
+    parse: (result) => checked<ElicitResult>(ElicitResultSchema, "elicitation/create", result),
+  };
+  return ctx.ask(question, options);
 }
 
 /**
@@ -131,9 +144,13 @@ export async function elicit(ctx: RequestContext, params: ElicitParams, options?
  * const roots = await listRoots(ctx); // [{ uri: "file:///home/me/project", name: "project" }]
  * ```
  */
-export async function listRoots(ctx: RequestContext, options?: ClientRequestOptions): Promise<Root[]> {
-  const result = await ctx.request("roots/list", undefined, options);
-  return checked<{ roots: Root[] }>(ListRootsResultSchema, "roots/list", result).roots;
+export function listRoots(ctx: RequestContext, options?: ClientRequestOptions): Promise<Root[]> {
+  const question: Question<Root[]> = {
+    method: "roots/list",
+    params: {},
+    parse: (result) => checked<{ roots: Root[] }>(ListRootsResultSchema, "roots/list", result).roots,
+  };
+  return ctx.ask(question, options);
 }
 
 /**

@@ -152,7 +152,8 @@ export function envelopeChannel(envelope: Envelope, send: (message: JsonRpcMessa
  * @example
  * ```ts
  * import { missingCapabilityError } from "./envelope.ts";
- * throw missingCapabilityError({ elicitation: {} });
+ * const error = missingCapabilityError({ elicitation: {} });
+ * error.code; // -32021; a handler throws it
  * ```
  */
 export function missingCapabilityError(required: Record<string, unknown>): McpError {

@@ -70,7 +70,12 @@ export interface AskOptions {
   key?: string;
   /** 2025 sessions: give up after this many ms (default: the handler's `requestTimeoutMs`). */
   timeoutMs?: number;
+  /** 2025 sessions: stop waiting when this aborts (the request's own signal always applies). */
+  signal?: AbortSignal;
 }
+
+/** Options of a round of several questions. */
+export type RoundOptions = Omit<AskOptions, "key">;
 
 /** Bounds and state options for asking, set on the server (`new McpServer(info, { input })`). */
 export interface InputOptions extends RequestStateOptions {
@@ -83,7 +88,9 @@ export interface InputOptions extends RequestStateOptions {
 /** The input methods every {@link RequestContext} has. */
 export interface InputApi {
   /** Asks several questions in one round; resolves with every answer, by key. */
-  ask<Q extends Record<string, Question<unknown>>>(questions: Q, options?: { timeoutMs?: number }): Promise<Answers<Q>>;
+  ask<Q extends Record<string, Question<unknown>>>(questions: Q, options?: RoundOptions): Promise<Answers<Q>>;
+  /** Asks one prebuilt question (see {@link elicitation}, {@link sampling}, {@link roots}). */
+  ask<T>(question: Question<T>, options?: AskOptions): Promise<T>;
   /** Asks the user to fill a form (form-mode elicitation); the zod schema types the content. */
   elicit<S extends z.ZodObject>(message: string, schema: S, options?: AskOptions): Promise<ElicitAnswer<z.output<S>>>;
   /** Asks the user to fill a form described by a JSON Schema of the elicitation subset. */
@@ -97,7 +104,7 @@ export interface InputApi {
 }
 
 /** Runs one round of questions: the era-specific part behind {@link InputApi}. */
-export type Asker = (questions: Record<string, Question<unknown>>, timeoutMs?: number) => Promise<Record<string, unknown>>;
+export type Asker = (questions: Record<string, Question<unknown>>, options?: RoundOptions) => Promise<Record<string, unknown>>;
 
 /** Defaults of {@link InputOptions} bounds. */
 export const INPUT_DEFAULTS = { maxRounds: 10, maxInputBytes: 256 * 1024 } as const;
@@ -260,7 +267,16 @@ export function checkQuestionSize(questions: Record<string, Question<unknown>>, 
   }
 }
 
-/** Parses one answer, turning a bad one into `-32602` naming the key. */
+/**
+ * Parses one answer, turning a bad one into `-32602` naming the key.
+ *
+ * @example
+ * ```ts
+ * import { parseAnswer, roots } from "./input.ts";
+ * parseAnswer("r", roots(), { roots: [{ uri: "file:///repo" }] }); // [{ uri: "file:///repo" }]
+ * parseAnswer("r", roots(), { nope: 1 }); // throws McpError -32602 'Invalid answer to "r" (roots/list): …'
+ * ```
+ */
 export function parseAnswer(key: string, question: Question<unknown>, result: unknown): unknown {
   try {
     return question.parse(result);
@@ -272,7 +288,7 @@ export function parseAnswer(key: string, question: Question<unknown>, result: un
 /** What {@link requestAsker} needs from the request. */
 export interface RequestAskerInit {
   /** Sends a server→client request (the context's `request`). */
-  request(method: string, params: Record<string, unknown>, options: { timeoutMs?: number; signal?: AbortSignal }): Promise<Record<string, unknown>>;
+  request(method: string, params: Record<string, unknown>, options: RoundOptions): Promise<Record<string, unknown>>;
   /** The client's declared capabilities. */
   capabilities: Record<string, unknown>;
   /** Aborted when the request ends. */
@@ -283,8 +299,8 @@ export interface RequestAskerInit {
 
 /**
  * The 2024/2025 asker: each round sends its questions as server→client requests at once and
- * waits for every answer. The first failure (timeout, session closed, bad answer) rejects the
- * round and cancels the questions still open.
+ * waits for every answer. The first failure (timeout, session closed, bad or oversized answer)
+ * rejects the round and cancels the questions still open.
  *
  * @example
  * ```ts
@@ -298,18 +314,22 @@ export interface RequestAskerInit {
  */
 export function requestAsker(init: RequestAskerInit): Asker {
   let rounds = 0;
-  return async (questions, timeoutMs) => {
+  return async (questions, options = {}) => {
     checkCapabilities(init.capabilities, questions);
     checkQuestionSize(questions, init.maxInputBytes);
     if (++rounds > init.maxRounds) {
       throw new McpError(ErrorCode.InternalError, `This request asked for input more than ${init.maxRounds} times`);
     }
     const round = new AbortController();
-    const signal = AbortSignal.any([init.signal, round.signal]);
+    const signal = AbortSignal.any([init.signal, round.signal, ...(options.signal ? [options.signal] : [])]);
     try {
       const entries = await Promise.all(Object.entries(questions).map(async ([key, question]) => {
         try {
-          const result = await init.request(question.method, question.params, { timeoutMs, signal });
+          const result = await init.request(question.method, question.params, { timeoutMs: options.timeoutMs, signal });
+          const size = JSON.stringify(result).length;
+          if (size > init.maxInputBytes) {
+            throw new McpError(ErrorCode.InvalidParams, `The answer to "${key}" is ${size} bytes, over the ${init.maxInputBytes}-byte input limit`);
+          }
           return [key, parseAnswer(key, question, result)] as const;
         } catch (error) {
           round.abort(error);
@@ -321,6 +341,13 @@ export function requestAsker(init: RequestAskerInit): Asker {
       round.abort();
     }
   };
+}
+
+const KIND: Record<InputMethod, string> = { "elicitation/create": "elicitation", "sampling/createMessage": "sampling", "roots/list": "roots" };
+
+/** A single question, as opposed to a record of them (whose values are questions, never functions). */
+function isQuestion(value: unknown): value is Question<unknown> {
+  return typeof (value as { parse?: unknown }).parse === "function" && typeof (value as { method?: unknown }).method === "string";
 }
 
 /**
@@ -337,20 +364,23 @@ export function requestAsker(init: RequestAskerInit): Asker {
 export function inputApi(asker: Asker, capabilities: Record<string, unknown>): InputApi {
   let counter = 0;
   // An asker may throw synchronously (a missing capability); handlers always see a rejection.
-  const ask: Asker = (questions, timeoutMs) => {
+  const ask: Asker = (questions, options) => {
     try {
-      return asker(questions, timeoutMs);
+      return asker(questions, options);
     } catch (error) {
       return Promise.reject(error);
     }
   };
   const one = async <T>(question: Question<T>, options: AskOptions | undefined, kind: string): Promise<T> => {
     const key = options?.key ?? `${kind}-${++counter}`;
-    const answers = await ask({ [key]: question }, options?.timeoutMs);
+    const answers = await ask({ [key]: question }, { timeoutMs: options?.timeoutMs, signal: options?.signal });
     return answers[key] as T;
   };
   return {
-    ask: ((questions: Record<string, Question<unknown>>, options?: { timeoutMs?: number }) => ask(questions, options?.timeoutMs)) as InputApi["ask"],
+    ask: ((questions: Record<string, Question<unknown>> | Question<unknown>, options?: AskOptions) =>
+      isQuestion(questions)
+        ? one(questions, options, KIND[questions.method])
+        : ask(questions, { timeoutMs: options?.timeoutMs, signal: options?.signal })) as InputApi["ask"],
     elicit: ((message: string, schema: z.ZodObject | JsonSchemaObject, options?: AskOptions) =>
       one(elicitation(message, schema as JsonSchemaObject), options, "elicitation")) as InputApi["elicit"],
     sample: (params, options) => one(sampling(params), options, "sampling"),

@@ -192,7 +192,13 @@ export class Listen {
   }
 
   #send(message: JsonRpcNotification): boolean {
-    return this.#stream.send({ event: "message", data: JSON.stringify(message) });
+    let data: string;
+    try {
+      data = JSON.stringify(message);
+    } catch {
+      return false; // An unserialisable notification is dropped; the listen stays healthy.
+    }
+    return this.#stream.send({ event: "message", data });
   }
 }
 

@@ -26,7 +26,8 @@ import type { MessageSink, Session } from "./session.ts";
 export interface MessageHandler {
   /**
    * Handles one inbound message. A request's response (and anything tied to it) goes to `sink`;
-   * the promise settles once that is done (or the session closed). Must not reject.
+   * the promise settles once the request is over — answered, cancelled, or its session closed —
+   * after which the session calls `sink.done(id)`. Must not reject.
    */
   receive(message: JsonRpcMessage, sink: MessageSink): Promise<void>;
 }

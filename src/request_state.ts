@@ -3,7 +3,7 @@
  *
  * The state travels through the client, so it is untrusted input. It is signed (HMAC-SHA-256,
  * WebCrypto) and bound to what it was minted for: the method, the tool/prompt name or resource
- * URI, the authenticated principal, and an expiry. The binding is part of the signed bytes but
+ * URI, the request's arguments, the authenticated principal, and an expiry. The binding is part of the signed bytes but
  * not of the token, so presenting a state on another method, name or principal fails exactly
  * like tampering does (no oracle telling which). The payload is signed, not encrypted: the
  * client can read it (it only holds the client's own earlier answers).
@@ -22,6 +22,8 @@ export interface StateBinding {
   name: string;
   /** The authenticated principal, when authentication is on. */
   principal?: unknown;
+  /** The request's salient parameters (tool or prompt arguments): state is only valid for the same ones. */
+  salient?: unknown;
 }
 
 /** Options of a {@link RequestStateSealer}. */
@@ -138,7 +140,13 @@ export class RequestStateSealer {
   }
 
   #signedBytes(payload: string, binding: StateBinding): Uint8Array {
-    const bound = JSON.stringify(["tether.requestState.v1", binding.method, binding.name, this.#principalId(binding.principal)]);
+    const bound = JSON.stringify([
+      "tether.requestState.v1",
+      binding.method,
+      binding.name,
+      this.#principalId(binding.principal),
+      stableJson(binding.salient ?? null),
+    ]);
     return encoder.encode(`${bound}\n${payload}`);
   }
 

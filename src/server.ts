@@ -12,6 +12,7 @@ import {
   type JsonRpcNotification,
   type JsonRpcRequest,
   type JsonRpcResponse,
+  isPlainRecord,
   McpError,
 } from "./jsonrpc.ts";
 import { type Implementation, type RequestContext, withAsker } from "./context.ts";
@@ -19,7 +20,7 @@ import { INPUT_DEFAULTS, type InputOptions, requestAsker } from "./input.ts";
 import { INPUT_REQUIRED_METHODS, InputRound } from "./input_required.ts";
 import { RequestStateSealer } from "./request_state.ts";
 import { defineTool, type RegisteredTool, type ToolDefinition, type ToolHandler, type ToolSchema } from "./tools.ts";
-import { MODERN_VERSION, MODERN_VERSIONS, negotiateVersion } from "./versions.ts";
+import { isModernVersion, MODERN_VERSIONS, negotiateVersion } from "./versions.ts";
 import { type CacheHint, combineHints, DEFAULT_DISCOVER_TTL_MS, DEFAULT_TTL_MS, type ResolvedCacheHint, resolveHint } from "./caching.ts";
 import { paginate } from "./pagination.ts";
 import {
@@ -552,7 +553,7 @@ export class McpServer {
    * `prompts/get` and `resources/read` (see `input_required.ts`).
    */
   async #run(method: MethodHandler, name: string, params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> {
-    if (ctx.protocolVersion < MODERN_VERSION) {
+    if (!isModernVersion(ctx.protocolVersion)) {
       const asker = requestAsker({ request: ctx.request, capabilities: ctx.clientCapabilities, signal: ctx.signal, ...this.#limits });
       return await method(params, withAsker(ctx, asker, ctx.signal));
     }
@@ -561,7 +562,8 @@ export class McpServer {
       return await method(params, withAsker(ctx, refuse, ctx.signal));
     }
     const target = typeof params.name === "string" ? params.name : typeof params.uri === "string" ? params.uri : "";
-    const binding = { method: name, name: target, principal: ctx.principal };
+    // State is valid only for the same request: method, target, arguments and principal.
+    const binding = { method: name, name: target, principal: ctx.principal, salient: params.arguments ?? null };
     // Bad state or malformed answers end here, before any handler runs.
     const round = await InputRound.open(params, binding, ctx.clientCapabilities, this.#sealer, this.#limits);
     const { inputResponses: _responses, requestState: _state, ...handlerParams } = params;
@@ -604,11 +606,21 @@ export class McpServer {
   }
 
   async #callTool(params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> {
-    const parsed = CallToolParamsSchema.safeParse(params);
-    if (!parsed.success) throw new McpError(ErrorCode.InvalidParams, "Invalid tools/call params: name is required");
-    const tool = this.#tools.get(parsed.data.name);
-    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${parsed.data.name}`);
-    return await tool.call(parsed.data.arguments ?? {}, ctx);
+    let name: string;
+    let args: Record<string, unknown> | undefined;
+    if (typeof params.name === "string" && (params.arguments === undefined || isPlainRecord(params.arguments))) {
+      // Hot path: what the schema would accept unchanged, without zod.
+      name = params.name;
+      args = params.arguments;
+    } else {
+      const parsed = CallToolParamsSchema.safeParse(params);
+      if (!parsed.success) throw new McpError(ErrorCode.InvalidParams, "Invalid tools/call params: name is required");
+      name = parsed.data.name;
+      args = parsed.data.arguments;
+    }
+    const tool = this.#tools.get(name);
+    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    return await tool.call(args ?? {}, ctx);
   }
 }
 

@@ -5,7 +5,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { ErrorCode, type JsonRpcResponse, McpServer } from "../mod.ts";
+import { createMessage, elicit, ErrorCode, type JsonRpcResponse, listRoots, McpServer } from "../mod.ts";
 import { createContext } from "../src/context.ts";
 import { answer, inputServer, TRIP_RESULT, type TripCounters } from "./_input_fixtures.ts";
 
@@ -150,6 +150,20 @@ describe("2026-07-28 input-required rounds", () => {
     assert.equal(ok.resultType, "input_required");
   });
 
+  test("state replayed with other arguments is rejected", async () => {
+    const server = new McpServer({ name: "t", version: "1" });
+    server.tool("delete", { inputSchema: z.object({ path: z.string() }) }, async ({ path }, ctx) => {
+      const ok = await ctx.elicit("Sure?", z.object({ ok: z.boolean() }));
+      return { content: [{ type: "text", text: ok.action === "accept" && ok.content.ok ? `deleted ${path}` : "kept" }] };
+    });
+    const first = result(await send(server, { params: { name: "delete", arguments: { path: "/tmp/x" } } }));
+    const inputResponses = { "elicitation-1": { action: "accept", content: { ok: true } } };
+    const replay = errorOf(await send(server, { params: { name: "delete", arguments: { path: "/" }, inputResponses, requestState: first.requestState } }));
+    assert.match(replay.message, /Invalid requestState/);
+    const genuine = result(await send(server, { params: { name: "delete", arguments: { path: "/tmp/x" }, inputResponses, requestState: first.requestState } }));
+    assert.equal(text(genuine), "deleted /tmp/x");
+  });
+
   test("state replayed into prompts/get is rejected there", async () => {
     const server = inputServer();
     server.method("prompts/get", async (_params, ctx) => {
@@ -245,6 +259,36 @@ describe("2026-07-28 input-required rounds", () => {
     assert.match(errorOf(r).message, /Input can only be asked for while handling/);
     const list = result(await send(server, { method: "tools/list", params: {} }));
     assert.notEqual(list.resultType, "input_required");
+  });
+
+  test("the typed helpers (createMessage, elicit, listRoots) ask through the same rounds", async () => {
+    const server = new McpServer({ name: "t", version: "1" });
+    server.tool("helpers", {}, async (_args, ctx) => {
+      const roots = await listRoots(ctx);
+      const form = await elicit(ctx, { message: "Name?", requestedSchema: { type: "object", properties: { name: { type: "string" } } } });
+      const reply = await createMessage(ctx, { messages: [{ role: "user", content: { type: "text", text: "?" } }], maxTokens: 5 });
+      return { content: [{ type: "text", text: `${roots[0].uri} ${form.action} ${reply.model}` }] };
+    });
+    const { result: final, rounds } = await fulfil(server, { params: { name: "helpers", arguments: {} } });
+    assert.equal(rounds, 3);
+    assert.equal(text(final), "file:///repo accept test-model");
+  });
+
+  test("resources/read asks too, and its state is bound to the URI", async () => {
+    const server = new McpServer({ name: "t", version: "1" });
+    for (const uri of ["secret://a", "secret://b"]) {
+      server.resource(uri, { name: uri }, async (u, ctx) => {
+        const ok = await ctx.elicit(`Reveal ${u}?`, z.object({ ok: z.boolean() }), { key: "reveal" });
+        return { contents: [{ uri: u, text: ok.action === "accept" && ok.content.ok ? "revealed" : "hidden" }] };
+      });
+    }
+    const first = result(await send(server, { method: "resources/read", params: { uri: "secret://a" } }));
+    assert.deepEqual(Object.keys(first.inputRequests as object), ["reveal"]);
+    const inputResponses = { reveal: { action: "accept", content: { ok: true } } };
+    const other = errorOf(await send(server, { method: "resources/read", params: { uri: "secret://b", inputResponses, requestState: first.requestState } }));
+    assert.match(other.message, /Invalid requestState/);
+    const done = result(await send(server, { method: "resources/read", params: { uri: "secret://a", inputResponses, requestState: first.requestState } }));
+    assert.deepEqual(done.contents, [{ uri: "secret://a", text: "revealed" }]);
   });
 
   test("the round's signal aborts work the handler started in parallel", async () => {

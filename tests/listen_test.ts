@@ -176,6 +176,20 @@ describe("Listen: one idempotent close", () => {
     assert.equal(text.includes("list_changed"), false);
   });
 
+  test("an unserialisable notification is dropped without closing the listen or stopping the others", async () => {
+    const listens = new ListenRegistry({ keepAliveMs: 0 });
+    const a = listens.open({ jsonrpc: "2.0", id: 1, method: "subscriptions/listen" }, { resourceSubscriptions: ["x"] });
+    const b = listens.open({ jsonrpc: "2.0", id: 2, method: "subscriptions/listen" }, { toolsListChanged: true });
+    listens.publish({ jsonrpc: "2.0", method: "notifications/resources/updated", params: { uri: "x", n: 1n } });
+    listens.publish({ jsonrpc: "2.0", method: "notifications/tools/list_changed" });
+    assert.equal(listens.size, 2);
+    listens.closeAll("ended");
+    assert.ok(a.ok && b.ok);
+    if (!a.ok || !b.ok) return;
+    assert.equal((await a.response.text()).includes("resources/updated"), false);
+    assert.ok((await b.response.text()).includes("tools/list_changed"));
+  });
+
   test("an already-aborted signal closes the listen at once", () => {
     const listens = new ListenRegistry({ keepAliveMs: 0 });
     const controller = new AbortController();

@@ -165,4 +165,19 @@ describe("one URL for every client", () => {
       await served.close();
     }
   });
+
+  test("an SDK v2 client in auto mode against a server without 2026 falls back to a 2025 session", async () => {
+    const handler = createHandler(modernServer(), { keepAliveMs: 0, generations: ["streamable", "sse"] });
+    const served = await serveHandler(handler);
+    const client = new Client({ name: "v2-auto", version: "1" }, { versionNegotiation: { mode: "auto" } });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${served.url}/mcp`)));
+      assert.equal(handler.sessions.size, 1, "the -32022 naming only 2025 versions sent it to initialize");
+      const result = await client.callTool({ name: "echo", arguments: { text: "fallback" } });
+      assert.deepEqual(result.content, [{ type: "text", text: "fallback" }]);
+    } finally {
+      await client.close();
+      await served.close();
+    }
+  });
 });

@@ -47,6 +47,13 @@ describe("requestState sealing", () => {
     await rejects(sealer.open(token, { method: "tools/call", name: "deploy" }), /integrity/);
   });
 
+  test("state minted for some arguments is rejected for others; key order does not matter", async () => {
+    const sealer = new RequestStateSealer();
+    const token = await sealer.seal({}, { ...binding, salient: { path: "/tmp/a", force: false } });
+    assert.deepEqual(await sealer.open(token, { ...binding, salient: { force: false, path: "/tmp/a" } }), {});
+    await rejects(sealer.open(token, { ...binding, salient: { path: "/etc", force: false } }), /integrity/);
+  });
+
   test("expired state is rejected", async () => {
     let now = 1_000_000;
     const sealer = new RequestStateSealer({ ttlMs: 1000, now: () => now });

@@ -27,8 +27,12 @@ export interface AuthInfo {
   readonly resourceMetadataUrl?: string;
 }
 
-/** Returns the request's principal, or the `Response` to refuse it with. */
-export type Authenticate = (request: Request, info: AuthInfo) => Principal | Response | Promise<Principal | Response>;
+/**
+ * Returns the request's principal, or the `Response` to refuse it with. A principal is any value
+ * but `undefined`/`null`; a {@link Principal} (`{ id, scopes? }`) is recommended, and sessions are
+ * bound to its `id` (other values: to their stable JSON).
+ */
+export type Authenticate = (request: Request, info: AuthInfo) => unknown;
 
 /** RFC 9728 protected resource metadata (`resource` defaults to the MCP endpoint's URL). */
 export interface ProtectedResourceMetadata {
@@ -257,7 +261,7 @@ export function isResourceMetadataPath(pathname: string, resource: string): bool
 
 /**
  * Runs the hook; returns the principal, or the `Response` to answer with. A hook that throws or
- * returns something else is a server fault (500), never a pass.
+ * returns nothing is a server fault (500), never a pass.
  *
  * @example
  * ```ts ignore
@@ -265,7 +269,7 @@ export function isResourceMetadataPath(pathname: string, resource: string): bool
  * if (outcome instanceof Response) return outcome;
  * ```
  */
-export async function authenticateRequest(request: Request, auth: AuthOptions, resource: string): Promise<Principal | Response> {
+export async function authenticateRequest(request: Request, auth: AuthOptions, resource: string): Promise<unknown> {
   const info: AuthInfo = auth.resourceMetadata === undefined
     ? { resource }
     : { resource, resourceMetadataUrl: resourceMetadataUrl(resource) };
@@ -276,6 +280,6 @@ export async function authenticateRequest(request: Request, auth: AuthOptions, r
     return jsonRpcErrorResponse(500, ErrorCode.InternalError, `Internal error: authentication failed (${error instanceof Error ? error.message : String(error)})`);
   }
   if (outcome instanceof Response) return outcome;
-  if (isPrincipal(outcome)) return outcome;
-  return jsonRpcErrorResponse(500, ErrorCode.InternalError, "Internal error: authenticate returned neither a Response nor a principal with an id");
+  if (outcome !== undefined && outcome !== null) return outcome;
+  return jsonRpcErrorResponse(500, ErrorCode.InternalError, "Internal error: authenticate returned neither a Response nor a principal");
 }

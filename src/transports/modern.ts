@@ -8,7 +8,6 @@
  * @module
  */
 import { startDeadline } from "../security/limits.ts";
-import { principalOf } from "../request_principal.ts";
 import { ErrorCode, errorResponse, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from "../jsonrpc.ts";
 import { accepts, jsonResponse, jsonRpcErrorResponse } from "../http.ts";
 import { createContext, type RequestContext } from "../context.ts";
@@ -18,6 +17,7 @@ import { honouredFilter, parseListenFilter } from "../listen.ts";
 import { CACHEABLE_METHODS } from "../caching.ts";
 import { SSE_HEADERS, SseStream } from "../sse.ts";
 import type { ModernRoute } from "../era.ts";
+import { principalOf } from "../request_principal.ts";
 import type { McpServer } from "../server.ts";
 import { keepOpen, type PlatformArg, type TransportContext } from "./context.ts";
 
@@ -194,7 +194,9 @@ function runRequest(ctx: TransportContext, request: Request, route: ModernRoute 
   };
   if (mode === "sse") openStream();
 
-  const { context, finish } = createContext(envelopeChannel(route.envelope, sendOnStream, ctx.principal ?? principalOf(request)), message, controller.signal);
+  // The request's principal: from the auth hook, or one a host framework attached (2026 has no session to keep it).
+  const channel = envelopeChannel(route.envelope, sendOnStream, ctx.principal ?? principalOf(request));
+  const { context, finish } = createContext(channel, message, controller.signal);
   if (request.signal.aborted) end("cancelled");
   void (async () => {
     const timedOut = deadline.expired.then(() =>

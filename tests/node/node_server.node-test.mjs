@@ -6,6 +6,7 @@ import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { McpServer as SdkMcpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { createHandler, McpServer } from "../../dist/mod.js";
 import { tether } from "../../dist/adapters/hono.js";
@@ -116,6 +117,38 @@ test("Node: Hono middleware + SDK bridge on @hono/node-server; disconnect → 40
     await waitFor(() => sdk.sessions.size === 0, "session to close");
     assert.equal(sdkCloses, 1);
     const res = await postPing(served.url, "/mcp-api/messages", id);
+    assert.equal(res.status, 404);
+  } finally {
+    await sdk.close();
+    await served.close();
+  }
+});
+
+test("Node: SDK bridge over Streamable HTTP on @hono/node-server; DELETE → SDK onclose once, 404, 0 sessions", async () => {
+  let sdkCloses = 0;
+  const sdk = createSdkHandler(() => {
+    const server = new SdkMcpServer({ name: "sdk-on-node", version: "1" });
+    server.registerTool("ping", { description: "pong" }, () => ({ content: [{ type: "text", text: "pong" }] }));
+    server.server.onclose = () => sdkCloses++;
+    return server;
+  });
+  const served = await serveNode(sdk.fetch);
+  try {
+    const transport = new StreamableHTTPClientTransport(new URL(`${served.url}/mcp`));
+    const client = new Client({ name: "t", version: "1" });
+    await client.connect(transport);
+    const result = await client.callTool({ name: "ping", arguments: {} });
+    assert.deepEqual(result.content, [{ type: "text", text: "pong" }]);
+    const id = transport.sessionId;
+    await transport.terminateSession();
+    await client.close();
+    assert.equal(sdk.sessions.size, 0);
+    assert.equal(sdkCloses, 1);
+    const res = await fetch(`${served.url}/mcp`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-session-id": id, "mcp-protocol-version": "2025-11-25" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+    });
     assert.equal(res.status, 404);
   } finally {
     await sdk.close();
