@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { attachPrincipal, bearerAuth, createHandler, type HandlerOptions, type Principal } from "../mod.ts";
 import { testServer } from "./_fixtures.ts";
 import { initializeLegacy, openLegacy } from "./_legacy.ts";
+import { MCP_HEADERS, MCP_URL, mcpInitialize, mcpMessages, mcpPost } from "./_mcp_inproc.ts";
 
 const TOKENS: Record<string, Principal> = {
   "alice-token": { id: "alice", scopes: ["mcp"] },
@@ -205,6 +206,41 @@ describe("principals attached by a host framework", () => {
       assert.equal((await as(undefined, ping())).status, 404, "nor can a request without a principal");
       assert.equal((await as({ user: "ada" }, ping())).status, 202);
       await open.body!.cancel();
+    } finally {
+      await handler.close();
+    }
+  });
+});
+
+describe("session binding on Streamable HTTP", () => {
+  test("POST, GET and DELETE with another principal's Mcp-Session-Id answer exactly like an unknown id", async () => {
+    const handler = createHandler(whoamiServer(), authOptions());
+    try {
+      const aliceId = (await mcpInitialize(handler, {}, bearer("alice-token")))!;
+      assert.ok(aliceId);
+      const unknownId = "0123456789abcdef0123456789abcdef";
+      const attempt = async (method: string, id: string) => {
+        const init: RequestInit = {
+          method,
+          headers: { ...MCP_HEADERS, "mcp-session-id": id, "mcp-protocol-version": "2025-06-18", ...bearer("bob-token") },
+        };
+        if (method === "POST") init.body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "whoami" } });
+        const response = await handler.fetch(new Request(MCP_URL, init));
+        return { status: response.status, headers: [...response.headers.entries()].sort(), body: await response.text() };
+      };
+      for (const method of ["POST", "GET", "DELETE"]) {
+        const foreign = await attempt(method, aliceId);
+        assert.equal(foreign.status, 404, method);
+        assert.deepEqual(foreign, await attempt(method, unknownId), `${method}: foreign and unknown ids differ`);
+      }
+      assert.ok(handler.sessions.get(aliceId), "Alice's session survived Bob's DELETE");
+      const mine = await mcpPost(handler, { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "whoami" } }, {
+        "mcp-session-id": aliceId,
+        "mcp-protocol-version": "2025-06-18",
+        ...bearer("alice-token"),
+      });
+      const [result] = await mcpMessages(mine);
+      assert.deepEqual(result.result.content, [{ type: "text", text: "alice" }]);
     } finally {
       await handler.close();
     }
