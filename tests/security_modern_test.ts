@@ -7,6 +7,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { bearerAuth, createHandler, McpServer, type Principal } from "../mod.ts";
 import { modernHeaders, request } from "./_modern.ts";
+import { waitFor } from "./_serve.ts";
 
 function server(): { server: McpServer; probe: { aborted: number } } {
   const probe = { aborted: 0 };
@@ -16,7 +17,7 @@ function server(): { server: McpServer; probe: { aborted: number } } {
     new Promise(() => {
       ctx.signal.addEventListener("abort", () => probe.aborted++, { once: true });
     }));
-  server.tool("brief", {}, () => new Promise((resolve) => setTimeout(() => resolve({ content: [{ type: "text", text: "finished" }] }), 60)));
+  server.tool("brief", {}, () => new Promise((resolve) => setTimeout(() => resolve({ content: [{ type: "text", text: "finished" }] }), 200)));
   return { server, probe };
 }
 
@@ -78,8 +79,7 @@ describe("security on 2026 requests", () => {
   test("close() lets a 2026 request in flight finish within the grace period", async () => {
     const handler = createHandler(server().server);
     const pending = handler.fetch(call("brief"));
-    await new Promise((r) => setTimeout(r, 5));
-    assert.equal(handler.modernInFlight, 1);
+    await waitFor(() => handler.modernInFlight === 1, 5000, "the request to start");
     await handler.close();
     const response = await pending;
     assert.equal(response.status, 200);

@@ -12,8 +12,7 @@ describe("graceful shutdown", () => {
     await initializeLegacy(client);
     const idle = await openLegacy(handler);
     const session = handler.sessions.get(client.sessionId)!;
-    assert.equal((await client.post({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "slow", arguments: { ms: 80 } } })).status, 202);
-    await new Promise((r) => setTimeout(r, 5));
+    assert.equal((await client.post({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "slow", arguments: { ms: 300 } } })).status, 202);
     assert.equal(session.inFlightCount, 1);
     const closing = handler.close();
     assert.equal(handler.close(), closing, "close() is idempotent");
@@ -44,7 +43,6 @@ describe("graceful shutdown", () => {
     await initializeLegacy(client);
     const session = handler.sessions.get(client.sessionId)!;
     await client.post({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "slow", arguments: { ms: 60_000 } } });
-    await new Promise((r) => setTimeout(r, 5));
     assert.equal(session.inFlightCount, 1);
     await handler.close({ graceMs: 20 });
     assert.equal(session.closed, true);
