@@ -15,9 +15,9 @@ export interface TransportContext {
   readonly registry: SessionRegistry;
   readonly options: ResolvedOptions;
   /**
-   * The authenticated principal of the request being served, when `auth` is configured (the
-   * handler sets it per request; `registry` is then already that principal's view). Sessionless
-   * transports pass it on in their `RequestChannel`.
+   * The principal of the request being served: from the `auth` hook, or attached by a host
+   * framework; absent for anonymous requests. The handler sets it per request, and `registry` is
+   * then already that principal's view. Sessionless transports pass it on in their `RequestChannel`.
    */
   readonly principal?: unknown;
   /** Open 2026 `subscriptions/listen` streams. */
