@@ -175,10 +175,11 @@ export function createContext(
   const token = meta.progressToken;
   const progressToken = typeof token === "string" || typeof token === "number" ? token : undefined;
   let lastProgress = -Infinity;
-  let done = false;
-  signal.addEventListener("abort", () => (done = true), { once: true });
+  let finished = false;
+  // Over once finished or aborted; read on use instead of listening for abort (no listener per request).
+  const over = () => finished || signal.aborted;
   const notify = (method: string, params?: Record<string, unknown>) => {
-    if (done) return;
+    if (over()) return;
     channel.send(params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params });
   };
   const request_ = (method: string, params?: Record<string, unknown>, options?: ClientRequestOptions) => {
@@ -209,7 +210,7 @@ export function createContext(
       notify("notifications/message", logger === undefined ? { level, data } : { level, data, logger });
     },
     progress(progress, total, message) {
-      if (progressToken === undefined || done || !(progress > lastProgress)) return;
+      if (progressToken === undefined || over() || !(progress > lastProgress)) return;
       lastProgress = progress;
       const params: Record<string, unknown> = { progressToken, progress };
       if (total !== undefined) params.total = total;
@@ -221,7 +222,7 @@ export function createContext(
       return channel.closeConnection?.() ?? false;
     },
   };
-  return { context, finish: () => (done = true) };
+  return { context, finish: () => (finished = true) };
 }
 
 /**

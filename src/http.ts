@@ -56,12 +56,26 @@ export type BodyResult = { ok: true; text: string } | { ok: false; reason: "too-
  * ```
  */
 export async function readBody(request: Request, limit: number): Promise<BodyResult> {
-  const declared = Number(request.headers.get("content-length"));
+  const length = request.headers.get("content-length");
+  const declared = Number(length);
   if (Number.isFinite(declared) && declared > limit) {
     await request.body?.cancel().catch(() => {});
     return { ok: false, reason: "too-large" };
   }
   if (!request.body) return { ok: true, text: "" };
+  // Hot path: with a declared length within the limit and no transfer coding, HTTP framing
+  // already bounds the body, so it is read in one go (much cheaper than a stream reader on
+  // Deno). The limit is checked again on what arrived.
+  if (length !== null && /^\d+$/.test(length) && !request.headers.has("transfer-encoding")) {
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await request.arrayBuffer());
+    } catch {
+      return { ok: false, reason: "unreadable" };
+    }
+    if (bytes.byteLength > limit) return { ok: false, reason: "too-large" };
+    return decodeUtf8(bytes);
+  }
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -79,9 +93,15 @@ export async function readBody(request: Request, limit: number): Promise<BodyRes
   } catch {
     return { ok: false, reason: "unreadable" };
   }
-  const bytes = chunks.length === 1 ? chunks[0] : concat(chunks, size);
+  return decodeUtf8(chunks.length === 1 ? chunks[0] : concat(chunks, size));
+}
+
+/** Strict UTF-8 (malformed input is an error, never U+FFFD); stateless, so one serves all. */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function decodeUtf8(bytes: Uint8Array): BodyResult {
   try {
-    return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+    return { ok: true, text: utf8.decode(bytes) };
   } catch {
     return { ok: false, reason: "unreadable" };
   }
@@ -124,6 +144,22 @@ export function isJsonContentType(headers: Headers): boolean {
 export function accepts(headers: Headers, mediaType: string, missingMeansAll = true): boolean {
   const accept = headers.get("accept");
   if (!accept) return missingMeansAll;
+  // Clients send the same few Accept values again and again: answers are remembered.
+  if (accept.length > 256) return acceptsUncached(accept, mediaType);
+  const key = `${mediaType}\n${accept}`;
+  const known = acceptCache.get(key);
+  if (known !== undefined) return known;
+  const answer = acceptsUncached(accept, mediaType);
+  if (acceptCache.size >= ACCEPT_CACHE_SIZE) acceptCache.clear();
+  acceptCache.set(key, answer);
+  return answer;
+}
+
+/** Bounded, so that clients sending ever-new Accept values cannot grow it. */
+const ACCEPT_CACHE_SIZE = 64;
+const acceptCache = new Map<string, boolean>();
+
+function acceptsUncached(accept: string, mediaType: string): boolean {
   const [type] = mediaType.split("/");
   for (const part of accept.split(",")) {
     const [range, ...params] = part.trim().toLowerCase().split(";");

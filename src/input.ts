@@ -267,7 +267,16 @@ export function checkQuestionSize(questions: Record<string, Question<unknown>>, 
   }
 }
 
-/** Parses one answer, turning a bad one into `-32602` naming the key. */
+/**
+ * Parses one answer, turning a bad one into `-32602` naming the key.
+ *
+ * @example
+ * ```ts
+ * import { parseAnswer, roots } from "./input.ts";
+ * parseAnswer("r", roots(), { roots: [{ uri: "file:///repo" }] }); // [{ uri: "file:///repo" }]
+ * parseAnswer("r", roots(), { nope: 1 }); // throws McpError -32602 'Invalid answer to "r" (roots/list): …'
+ * ```
+ */
 export function parseAnswer(key: string, question: Question<unknown>, result: unknown): unknown {
   try {
     return question.parse(result);
@@ -290,8 +299,8 @@ export interface RequestAskerInit {
 
 /**
  * The 2024/2025 asker: each round sends its questions as server→client requests at once and
- * waits for every answer. The first failure (timeout, session closed, bad answer) rejects the
- * round and cancels the questions still open.
+ * waits for every answer. The first failure (timeout, session closed, bad or oversized answer)
+ * rejects the round and cancels the questions still open.
  *
  * @example
  * ```ts
@@ -317,6 +326,10 @@ export function requestAsker(init: RequestAskerInit): Asker {
       const entries = await Promise.all(Object.entries(questions).map(async ([key, question]) => {
         try {
           const result = await init.request(question.method, question.params, { timeoutMs: options.timeoutMs, signal });
+          const size = JSON.stringify(result).length;
+          if (size > init.maxInputBytes) {
+            throw new McpError(ErrorCode.InvalidParams, `The answer to "${key}" is ${size} bytes, over the ${init.maxInputBytes}-byte input limit`);
+          }
           return [key, parseAnswer(key, question, result)] as const;
         } catch (error) {
           round.abort(error);

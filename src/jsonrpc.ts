@@ -129,12 +129,63 @@ export const JsonRpcErrorSchema: z.ZodType<JsonRpcError> = z.object({
 export function parseMessage(value: unknown): JsonRpcMessage | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
   const v = value as Record<string, unknown>;
+  // Hot path: a well-formed request, notification or result is recognised without zod. It
+  // accepts only what the schemas accept; anything else goes to zod, which decides.
+  if (isWellFormed(v)) return v as unknown as JsonRpcMessage;
   // Cheap dispatch on shape first; zod only checks the one candidate schema.
   const schema = "method" in v
     ? ("id" in v ? JsonRpcRequestSchema : JsonRpcNotificationSchema)
     : ("error" in v ? JsonRpcErrorSchema : JsonRpcResultSchema);
   const parsed = schema.safeParse(v);
   return parsed.success ? parsed.data as JsonRpcMessage : undefined;
+}
+
+/** Own keys each message shape may have (the schemas are strict). */
+const REQUEST_KEYS = new Set(["jsonrpc", "id", "method", "params"]);
+const NOTIFICATION_KEYS = new Set(["jsonrpc", "method", "params"]);
+const RESULT_KEYS = new Set(["jsonrpc", "id", "result"]);
+
+/**
+ * True for a JSON object as `JSON.parse` makes it: plain, and without an own `__proto__` key.
+ * Hot paths use it to skip zod where zod would certainly accept the value unchanged.
+ *
+ * @example
+ * ```ts
+ * import { isPlainRecord } from "./jsonrpc.ts";
+ * isPlainRecord({ a: 1 }); // true
+ * isPlainRecord([1]); // false
+ * isPlainRecord(JSON.parse('{"__proto__":{}}')); // false
+ * ```
+ */
+export function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && !Object.hasOwn(value, "__proto__");
+}
+
+/**
+ * True when `v` is a request, notification or result the zod schemas certainly accept, with
+ * the same content they would return. False means "let zod decide", not "invalid".
+ */
+function isWellFormed(v: Record<string, unknown>): boolean {
+  if (v.jsonrpc !== "2.0" || !isPlainRecord(v)) return false;
+  let allowed: Set<string>;
+  if ("method" in v) {
+    if (typeof v.method !== "string") return false;
+    if (v.params !== undefined && !isPlainRecord(v.params)) return false;
+    allowed = "id" in v ? REQUEST_KEYS : NOTIFICATION_KEYS;
+  } else if ("result" in v && !("error" in v)) {
+    if (!isPlainRecord(v.result)) return false;
+    allowed = RESULT_KEYS;
+  } else {
+    return false;
+  }
+  if (allowed !== NOTIFICATION_KEYS) {
+    const id = v.id;
+    if (typeof id !== "string" && !Number.isSafeInteger(id)) return false;
+  }
+  for (const key in v) if (!allowed.has(key)) return false;
+  return true;
 }
 
 /**

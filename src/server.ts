@@ -12,6 +12,7 @@ import {
   type JsonRpcNotification,
   type JsonRpcRequest,
   type JsonRpcResponse,
+  isPlainRecord,
   McpError,
 } from "./jsonrpc.ts";
 import { type Implementation, type RequestContext, withAsker } from "./context.ts";
@@ -605,11 +606,21 @@ export class McpServer {
   }
 
   async #callTool(params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> {
-    const parsed = CallToolParamsSchema.safeParse(params);
-    if (!parsed.success) throw new McpError(ErrorCode.InvalidParams, "Invalid tools/call params: name is required");
-    const tool = this.#tools.get(parsed.data.name);
-    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${parsed.data.name}`);
-    return await tool.call(parsed.data.arguments ?? {}, ctx);
+    let name: string;
+    let args: Record<string, unknown> | undefined;
+    if (typeof params.name === "string" && (params.arguments === undefined || isPlainRecord(params.arguments))) {
+      // Hot path: what the schema would accept unchanged, without zod.
+      name = params.name;
+      args = params.arguments;
+    } else {
+      const parsed = CallToolParamsSchema.safeParse(params);
+      if (!parsed.success) throw new McpError(ErrorCode.InvalidParams, "Invalid tools/call params: name is required");
+      name = parsed.data.name;
+      args = parsed.data.arguments;
+    }
+    const tool = this.#tools.get(name);
+    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    return await tool.call(args ?? {}, ctx);
   }
 }
 

@@ -124,6 +124,8 @@ export class Session {
   #nextRequestId = 0;
   #holds = 0;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the session was last active (`Date.now()`); the idle clock runs from here. */
+  #lastActive = Date.now();
   #closeReason: CloseReason | undefined;
   readonly #delegate: MessageHandler | undefined;
 
@@ -186,19 +188,21 @@ export class Session {
    */
   hold(): () => void {
     if (this.closed) return () => {};
+    // The idle timer is left alone: when it fires during a hold it does nothing, and the
+    // release starts the clock again. (No timer churn per request.)
     this.#holds++;
-    this.#clearIdleTimer();
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.#holds--;
-      this.#armIdleTimer();
+      this.touch();
     };
   }
 
   /** Restarts the idle clock (called on every request). */
   touch(): void {
+    this.#lastActive = Date.now();
     this.#armIdleTimer();
   }
 
@@ -429,12 +433,20 @@ export class Session {
     has: (uri: string) => this.#subscriptions.has(uri),
   };
 
-  #armIdleTimer(): void {
-    this.#clearIdleTimer();
-    const ms = this.#init.idleTimeoutMs;
-    if (ms > 0 && this.#holds === 0 && !this.closed) {
-      this.#idleTimer = setTimeout(() => this.close("idle"), ms);
-    }
+  /**
+   * Arms the idle timer unless one is armed: one timer per idle period, not one per request.
+   * When it fires it checks the clock and, if the session was active since, re-arms for the
+   * time that is left.
+   */
+  #armIdleTimer(delay = this.#init.idleTimeoutMs): void {
+    if (this.#idleTimer !== undefined || this.#holds > 0 || this.closed || this.#init.idleTimeoutMs <= 0) return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      if (this.closed || this.#holds > 0) return; // The release re-arms.
+      const left = this.#init.idleTimeoutMs - (Date.now() - this.#lastActive);
+      if (left <= 0) this.close("idle");
+      else this.#armIdleTimer(left);
+    }, delay);
   }
 
   #clearIdleTimer(): void {

@@ -9,6 +9,23 @@ import type { MessageSink } from "../session.ts";
 import type { ResponseMode } from "../options.ts";
 import type { PlatformArg } from "./context.ts";
 import { encode, type EventChannel, type SessionStreams } from "./session_streams.ts";
+import { encodeEvent, SSE_HEADERS } from "../sse.ts";
+
+/**
+ * Response headers: `base` (from the transport) with `extra` set over it. Plain objects are
+ * merged as they are, without a Headers round trip (the common case, on the hot path).
+ */
+function withHeaders(base: HeadersInit, extra: Readonly<Record<string, string>>): HeadersInit {
+  if (typeof base === "object" && base !== null && Object.getPrototypeOf(base) === Object.prototype) {
+    const names = Object.keys(base);
+    if (!names.some((name) => name.toLowerCase() in extra)) return { ...base as Record<string, string>, ...extra };
+  }
+  const merged = new Headers(base);
+  for (const name in extra) merged.set(name, extra[name]);
+  return merged;
+}
+
+const JSON_HEADERS: Readonly<Record<string, string>> = { "content-type": "application/json" };
 
 /** What a {@link PostExchange} needs. */
 export interface ExchangeInit {
@@ -48,13 +65,23 @@ export class PostExchange implements MessageSink {
   #channel: EventChannel | undefined;
   #done = false;
   readonly #disown: () => void;
+  /** SSE mode: opens the stream if the exchange is still undecided after this turn. */
+  #streamTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(init: ExchangeInit) {
     this.#init = init;
     this.#pending = new Set(init.requestIds);
     this.response = new Promise((resolve) => (this.#resolve = resolve));
     this.#disown = init.streams.session.own(() => this.#sessionClosed());
-    if (init.mode === "sse") this.#openStream();
+    if (init.mode === "sse") {
+      // A request answered within this turn (most are) gets its whole SSE body at once, as
+      // one string: the same bytes as a stream, without a stream's cost. Anything slower, or
+      // anything sent before the response, gets the live stream.
+      this.#streamTimer = setTimeout(() => {
+        this.#streamTimer = undefined;
+        if (!this.#done && !this.#channel) this.#openStream();
+      }, 0);
+    }
   }
 
   send(message: JsonRpcMessage): boolean {
@@ -70,7 +97,7 @@ export class PostExchange implements MessageSink {
     if (final) {
       this.#responses.push({ message, text: text! });
       if (this.#pending.size === 0) {
-        this.#resolve(this.#jsonAnswer());
+        this.#resolve(this.#init.mode === "sse" ? this.#sseAnswer() : this.#jsonAnswer());
         this.#finish();
       }
       return true;
@@ -88,14 +115,35 @@ export class PostExchange implements MessageSink {
     // A request that ended without a response (cancelled) is over too.
     if (this.#done || !this.#pending.delete(requestId) || this.#pending.size > 0) return;
     if (!this.#channel) {
-      this.#resolve(this.#responses.length > 0 ? this.#jsonAnswer() : new Response(null, { status: 202, headers: this.#init.headers() }));
+      if (this.#init.mode === "sse") this.#resolve(this.#sseAnswer());
+      else this.#resolve(this.#responses.length > 0 ? this.#jsonAnswer() : new Response(null, { status: 202, headers: this.#init.headers() }));
     }
     this.#finish();
   }
 
+  /**
+   * The whole SSE answer of an exchange over before its stream was needed: what the stream
+   * would have carried (a priming event or a comment, then each response as an event, stored
+   * for resumption under a stream id of its own), as one body.
+   */
+  #sseAnswer(): Response {
+    const { streams, prime } = this.#init;
+    const streamId = streams.nextPostStreamId();
+    let body = "";
+    if (prime && streams.store) {
+      const id = streams.append(streamId, null);
+      const retry = streams.ctx.options.sseRetryMs;
+      if (id !== undefined) body = encodeEvent(retry > 0 ? { id, data: "", retry } : { id, data: "" });
+    }
+    if (body === "") body = ": stream open\n\n";
+    for (const { message, text } of this.#responses) {
+      body += encodeEvent({ event: "message", id: streams.append(streamId, message), data: text });
+    }
+    return new Response(body, { headers: withHeaders(this.#init.headers(), SSE_HEADERS) });
+  }
+
   #jsonAnswer(): Response {
-    const headers = new Headers(this.#init.headers());
-    headers.set("content-type", "application/json");
+    const headers = withHeaders(this.#init.headers(), JSON_HEADERS);
     const texts = this.#responses.map((r) => r.text);
     const body = this.#init.batch ? `[${texts.join(",")}]` : texts[0];
     return new Response(body, { headers });
@@ -122,6 +170,7 @@ export class PostExchange implements MessageSink {
   #finish(): void {
     if (this.#done) return;
     this.#done = true;
+    this.#stopStreamTimer();
     this.#disown();
     this.#channel?.finish();
     this.#channel = undefined;
@@ -129,10 +178,21 @@ export class PostExchange implements MessageSink {
     this.#init.onDone?.();
   }
 
+  #stopStreamTimer(): void {
+    if (this.#streamTimer !== undefined) clearTimeout(this.#streamTimer);
+    this.#streamTimer = undefined;
+  }
+
   #sessionClosed(): void {
     if (this.#done) return;
+    this.#stopStreamTimer();
     // Only matters while no response was chosen yet; an open stream ends with the session.
-    this.#resolve(jsonRpcErrorResponse(404, ErrorCode.SessionNotFound, "Session closed"));
+    // (SSE mode answers with a stream, over at once, as its stream would have been.)
+    this.#resolve(
+      this.#init.mode === "sse" && !this.#channel
+        ? new Response(": stream open\n\n", { headers: withHeaders(this.#init.headers(), SSE_HEADERS) })
+        : jsonRpcErrorResponse(404, ErrorCode.SessionNotFound, "Session closed"),
+    );
     this.#done = true;
     this.#channel = undefined;
     this.#init.onDone?.();

@@ -256,9 +256,17 @@ export class SessionStreams {
 
   /** A new stream for one POST; it ends after the POST's last response. */
   openPostStream(): EventChannel {
-    const channel = new EventChannel(this, `p${++this.#nextStream}`);
+    const channel = new EventChannel(this, this.nextPostStreamId());
     this.channels.set(channel.id, channel);
     return channel;
+  }
+
+  /**
+   * The id of a new POST stream, for one answered whole (all its events known before the
+   * response is made): its events are stored under it, and no channel is kept for it.
+   */
+  nextPostStreamId(): string {
+    return `p${++this.#nextStream}`;
   }
 
   /** Stores an event; undefined without a store or when the store fails (the event then has no id). */

@@ -98,7 +98,7 @@ export function postStreamable(ctx: TransportContext, request: Request, platform
     messages.push(message);
   }
   const requests = messages.filter(isRequest);
-  if (new Set(requests.map((r) => r.id)).size !== requests.length) return badRequest("request ids in a batch must be unique");
+  if (requests.length > 1 && new Set(requests.map((r) => r.id)).size !== requests.length) return badRequest("request ids in a batch must be unique");
   const initialize = requests.find((r) => r.method === "initialize");
   if (initialize && batch) return badRequest("initialize must not be sent in a batch");
   const versionError = checkProtocolVersion(request);

@@ -1,0 +1,250 @@
+// The load-generating process for the workloads wrk cannot drive (they need to read SSE
+// streams or hold thousands of them). Run as `node bench/lib/client.mjs '<json task>'`; prints
+// progress lines and, last, one JSON line with the result. Every loop is bounded by a count or
+// a deadline, and only 127.0.0.1 is contacted.
+import { Connection, EventStream, now, percentile } from "./wire.mjs";
+
+const task = JSON.parse(process.argv[2]);
+const PROTOCOL = "2025-06-18";
+const INIT = (id = 0) =>
+  JSON.stringify({
+    jsonrpc: "2.0",
+    id,
+    method: "initialize",
+    params: { protocolVersion: PROTOCOL, capabilities: {}, clientInfo: { name: "bench", version: "1.0.0" } },
+  });
+const INITIALIZED = JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" });
+const CALL = (id) => JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "echo", arguments: { text: "hello bench" } } });
+const JSON_HEADERS = { "content-type": "application/json" };
+
+function sessionHeaders(accept, sessionId) {
+  return { "content-type": "application/json", accept, "mcp-session-id": sessionId, "mcp-protocol-version": PROTOCOL };
+}
+
+async function control(path) {
+  const response = await fetch(`http://127.0.0.1:${task.controlPort}${path}`);
+  return response.text();
+}
+
+/** A legacy (2024-11-05) session: its stream, its endpoint, and responses matched by id. */
+class LegacySession {
+  waiting = new Map();
+  constructor(port) {
+    this.port = port;
+    let ready, fail;
+    this.ready = new Promise((resolve, reject) => ((ready = resolve), (fail = reject)));
+    this.stream = new EventStream(port, "/sse", {}, ({ event, data }) => {
+      if (event === "endpoint") {
+        this.endpoint = data;
+        this.id = new URL(data, "http://x").searchParams.get("sessionId");
+        ready();
+      } else if (event === "message") {
+        const message = JSON.parse(data);
+        const waiter = this.waiting.get(message.id);
+        if (waiter) {
+          this.waiting.delete(message.id);
+          waiter(message);
+        }
+      }
+    });
+    this.stream.ended.then(() => fail(new Error("stream ended before endpoint")));
+    this.post = new Connection(port);
+  }
+  /** POSTs a request and resolves with its response from the stream. */
+  async call(id, body) {
+    const answered = new Promise((resolve) => this.waiting.set(id, resolve));
+    const accepted = await this.post.request("POST", this.endpoint, JSON_HEADERS, body);
+    if (accepted.status !== 202) {
+      this.waiting.delete(id);
+      throw new Error(`POST answered ${accepted.status}: ${accepted.body.slice(0, 200)}`);
+    }
+    return answered;
+  }
+  async notify(body) {
+    const accepted = await this.post.request("POST", this.endpoint, JSON_HEADERS, body);
+    if (accepted.status !== 202) throw new Error(`notification answered ${accepted.status}`);
+  }
+  async open() {
+    await this.ready;
+    const init = await this.call(0, INIT(0));
+    if (!init.result) throw new Error(`initialize failed: ${JSON.stringify(init)}`);
+    await this.notify(INITIALIZED);
+  }
+  close() {
+    this.stream.close();
+    this.post.close();
+  }
+}
+
+/** (c) legacy: closed-loop tools/call POST → event on `concurrency` sessions. */
+async function legacyLoad() {
+  const sessions = [];
+  for (let i = 0; i < task.concurrency; i++) sessions.push(new LegacySession(task.port));
+  await Promise.all(sessions.map((s) => s.open()));
+  const runs = [];
+  for (const seconds of task.windows) {
+    const latencies = [];
+    let bad = 0;
+    const deadline = now() + seconds * 1000;
+    const started = now();
+    await Promise.all(sessions.map(async (session, index) => {
+      let n = 0;
+      while (now() < deadline) {
+        const id = index * 1e9 + ++n + runs.length * 1e7;
+        const t0 = now();
+        const response = await session.call(id, CALL(id));
+        const t1 = now();
+        if (response.result?.content?.[0]?.text === "hello bench") latencies.push(t1 - t0);
+        else bad++;
+      }
+    }));
+    const elapsed = (now() - started) / 1000;
+    latencies.sort((a, b) => a - b);
+    runs.push({ seconds: elapsed, roundTrips: latencies.length, rps: latencies.length / elapsed, p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99), bad });
+  }
+  for (const s of sessions) s.close();
+  return { runs };
+}
+
+/** (c) latency alone: one session, one request at a time. */
+async function legacyLatency() {
+  const session = new LegacySession(task.port);
+  await session.open();
+  const latencies = [];
+  for (let i = 1; i <= task.count; i++) {
+    const t0 = now();
+    await session.call(i, CALL(i));
+    latencies.push(now() - t0);
+  }
+  session.close();
+  latencies.sort((a, b) => a - b);
+  return { count: latencies.length, p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99) };
+}
+
+/** Opens one Streamable HTTP session on `connection`; returns its id. */
+async function openStreamable(connection, accept) {
+  const init = await connection.request("POST", "/mcp", { "content-type": "application/json", accept }, INIT(1));
+  const sessionId = init.headers["mcp-session-id"];
+  if (init.status !== 200 || !sessionId) throw new Error(`initialize answered ${init.status}: ${init.body.slice(0, 200)}`);
+  const initialized = await connection.request("POST", "/mcp", sessionHeaders(accept, sessionId), INITIALIZED);
+  if (initialized.status !== 202) throw new Error(`initialized answered ${initialized.status}`);
+  return sessionId;
+}
+
+/** Runs `worker(i)` for i in [0, n) with at most `concurrency` at once. */
+async function pool(n, concurrency, worker) {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(n, concurrency) }, async (_, lane) => {
+    while (next < n) await worker(next++, lane);
+  }));
+}
+
+/** (e) idle sessions: opens `n` sessions each with an open SSE stream, holds them until told. */
+async function streams() {
+  const held = [];
+  let failed = 0;
+  const started = now();
+  const lanes = Array.from({ length: 32 }, () => (task.kind === "streamable" ? new Connection(task.port) : undefined));
+  await pool(task.n, 32, async (_, lane) => {
+    try {
+      if (task.kind === "legacy") {
+        const session = new LegacySession(task.port);
+        session.post.close(); // Only the stream is needed.
+        await session.ready;
+        held.push(session.stream);
+      } else {
+        const sessionId = await openStreamable(lanes[lane], task.accept);
+        const stream = new EventStream(task.port, "/mcp", { "mcp-session-id": sessionId, "mcp-protocol-version": PROTOCOL });
+        const head = await stream.opened;
+        if (head.status !== 200) throw new Error(`GET answered ${head.status}`);
+        held.push(stream);
+      }
+    } catch (error) {
+      if (++failed <= 3) console.error(String(error));
+    }
+  });
+  for (const c of lanes) c?.close();
+  console.log(JSON.stringify({ progress: "held", held: held.length, failed, openSeconds: (now() - started) / 1000 }));
+  // Wait for the harness to take its measurement, then drop every stream at once.
+  await new Promise((resolve) => process.stdin.once("data", resolve));
+  for (const s of held) s.close();
+  return { held: held.length, failed };
+}
+
+/** (f) cleanup latency: drop a legacy session's stream; time until the server says it is gone. */
+async function cleanup() {
+  const latencies = [];
+  const controlRtt = [];
+  let timeouts = 0;
+  for (let i = 0; i < task.n; i++) {
+    const session = new LegacySession(task.port);
+    session.post.close();
+    await session.ready;
+    const c0 = now();
+    const watched = await control(`/watch?id=${session.id}`);
+    controlRtt.push(now() - c0);
+    if (watched !== "ok") throw new Error(`watch: ${watched}`);
+    const t0 = now();
+    session.stream.close();
+    const outcome = await control(`/wait?id=${session.id}&ms=${task.timeoutMs}`);
+    const t1 = now();
+    if (outcome === "gone") latencies.push(t1 - t0);
+    else timeouts++;
+  }
+  latencies.sort((a, b) => a - b);
+  controlRtt.sort((a, b) => a - b);
+  return {
+    n: task.n,
+    gone: latencies.length,
+    timeouts,
+    p50_ms: percentile(latencies, 50),
+    p99_ms: percentile(latencies, 99),
+    max_ms: latencies.at(-1),
+    controlRtt_p50_ms: percentile(controlRtt, 50),
+  };
+}
+
+/** (g) leak check: whole request/session cycles, each ending cleanly, for `seconds`. */
+async function churn() {
+  let cycles = 0;
+  let bad = 0;
+  const deadline = now() + task.seconds * 1000;
+  const maxCycles = task.maxCycles ?? Infinity;
+  const started = now();
+  await Promise.all(Array.from({ length: task.concurrency }, async (_, lane) => {
+    const connection = task.kind === "streamable" ? new Connection(task.port) : undefined;
+    let n = 0;
+    while (now() < deadline && cycles < maxCycles) {
+      try {
+        if (task.kind === "legacy") {
+          const session = new LegacySession(task.port);
+          try {
+            await session.open();
+            const response = await session.call(2, CALL(2));
+            if (response.result?.content?.[0]?.text !== "hello bench") bad++;
+          } finally {
+            session.close();
+          }
+        } else {
+          const sessionId = await openStreamable(connection, task.accept);
+          const headers = sessionHeaders(task.accept, sessionId);
+          const call = await connection.request("POST", "/mcp", headers, CALL(++n));
+          if (call.status !== 200 || !call.body.includes("hello bench")) bad++;
+          const deleted = await connection.request("DELETE", "/mcp", { "mcp-session-id": sessionId, "mcp-protocol-version": PROTOCOL });
+          if (deleted.status !== 200 && deleted.status !== 204) bad++;
+        }
+        cycles++;
+      } catch (error) {
+        if (++bad <= 3) console.error(String(error));
+        if (task.kind === "streamable" && connection.closed) return;
+      }
+    }
+    connection?.close();
+  }));
+  return { cycles, bad, seconds: (now() - started) / 1000 };
+}
+
+const workloads = { legacyLoad, legacyLatency, streams, cleanup, churn };
+const result = await workloads[task.workload]();
+console.log(JSON.stringify(result));
+process.exit(0);

@@ -1,0 +1,247 @@
+// Renders bench results (results.json) as RESULTS.md and an SVG chart of the main table.
+
+const LABEL = {
+  tether: "Tether",
+  sdk: "SDK WebStandardStreamableHTTPServerTransport",
+  hono: "@hono/mcp",
+  "mcp-lite": "mcp-lite",
+  "sdk-sse": "SDK SSEServerTransport (node:http)",
+  bare: "bare runtime (limit)",
+};
+const ORDER = ["tether", "sdk", "hono", "mcp-lite", "sdk-sse", "bare"];
+const COLOR = { tether: "#2b6cb0", sdk: "#c05621", hono: "#d69e2e", "mcp-lite": "#2f855a", "sdk-sse": "#9b2c2c", bare: "#718096" };
+const RUNTIMES = ["deno", "bun", "node"];
+const isPeer = (id) => id !== "tether" && id !== "bare";
+
+const int = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "–");
+const ms = (x) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(2) : x.toFixed(1)) : "–");
+const kb = (x) => (Number.isFinite(x) ? (x / 1024).toFixed(1) : "–");
+const mb = (x) => (Number.isFinite(x) ? (x / 2 ** 20).toFixed(1) : "–");
+const ratio = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : "–");
+const pct = (x) => (Number.isFinite(x) ? `${Math.round(x * 100)}%` : "–");
+const spread = (s) => (s && s.median ? `±${Math.round(((s.max - s.min) / 2 / s.median) * 100)}%` : "");
+
+function byOrder(a, b) {
+  return ORDER.indexOf(a.server) - ORDER.indexOf(b.server) || RUNTIMES.indexOf(a.runtime) - RUNTIMES.indexOf(b.runtime);
+}
+
+function find(rows, server, runtime) {
+  return rows.find((r) => r.server === server && r.runtime === runtime);
+}
+
+/** Best peer (not Tether, not the limit) on a runtime by `value`; `higher` says which way is better. */
+function bestPeer(rows, runtime, value, higher = true) {
+  let best;
+  for (const r of rows) {
+    if (r.runtime !== runtime || !isPeer(r.server) || !Number.isFinite(value(r))) continue;
+    if (!best || (higher ? value(r) > value(best) : value(r) < value(best))) best = r;
+  }
+  return best;
+}
+
+/** Headline ratios, computed from one run's rows. */
+export function headlines(results) {
+  const lines = [];
+  for (const runtime of ["deno", "bun"]) {
+    const name = runtime === "deno" ? "Deno" : "Bun";
+    for (const [w, what] of [["a", "tools/call, JSON responses (a)"], ["b", "tools/call, SSE responses (b)"]]) {
+      const t = find(results[w], "tether", runtime);
+      if (!t) continue;
+      const peer = bestPeer(results[w], runtime, (r) => r.rps.median);
+      const bare = find(results[w], "bare", runtime);
+      const parts = [];
+      if (peer) parts.push(`${ratio(t.rps.median / peer.rps.median)} the best peer (${LABEL[peer.server]})`);
+      if (bare) parts.push(`${pct(t.rps.median / bare.rps.median)} of the bare ${name} limit`);
+      lines.push(`${name}, ${what}: Tether ${int(t.rps.median)} req/s = ${parts.join(", ")}`);
+    }
+    const c = find(results.c, "tether", runtime);
+    if (c) {
+      const peer = bestPeer(results.c, runtime, (r) => r.rps.median) ?? bestPeer(results.c, "node", (r) => r.rps.median);
+      if (peer) lines.push(`${name}, legacy HTTP+SSE POST→event (c): Tether ${int(c.rps.median)}/s = ${ratio(c.rps.median / peer.rps.median)} ${LABEL[peer.server]} on ${peer.runtime}`);
+    }
+    const d = find(results.d, "tether", runtime);
+    if (d) {
+      const peer = bestPeer(results.d, runtime, (r) => r.rate.median);
+      if (peer) lines.push(`${name}, session setup + teardown (d): Tether ${int(d.rate.median)} sessions/s = ${ratio(d.rate.median / peer.rate.median)} the best peer (${LABEL[peer.server]})`);
+    }
+    for (const transport of ["streamable", "legacy"]) {
+      const e = results.e.find((r) => r.server === "tether" && r.runtime === runtime && r.transport === transport);
+      if (e) lines.push(`${name}, idle session with an open SSE stream (e, ${transport}): Tether ${kb(e.bytesPerSession)} KB RSS per session`);
+    }
+    const f = find(results.f, "tether", runtime);
+    if (f) lines.push(`${name}, client abort → legacy session gone (f): p50 ${ms(f.p50_ms)} ms, p99 ${ms(f.p99_ms)} ms`);
+  }
+  return lines;
+}
+
+function callTable(results) {
+  const rows = [];
+  rows.push("| server | runtime | (a) JSON req/s | p50 / p99 ms | (b) SSE req/s | p50 / p99 ms | (a) vs limit |");
+  rows.push("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+  const keys = new Map();
+  for (const r of [...results.a, ...results.b]) keys.set(`${r.server}/${r.runtime}`, r);
+  const ordered = [...keys.values()].sort(byOrder);
+  for (const k of ordered) {
+    const a = find(results.a, k.server, k.runtime);
+    const b = find(results.b, k.server, k.runtime);
+    const bare = find(results.a, "bare", k.runtime);
+    const cell = (r) => (r ? `${int(r.rps.median)} ${spread(r.rps)}` : "–");
+    const lat = (r) => (r ? `${ms(r.p50_ms)} / ${ms(r.p99_ms)}` : "–");
+    const bold = k.server === "tether" ? "**" : "";
+    rows.push(`| ${bold}${LABEL[k.server]}${bold} | ${k.runtime} | ${cell(a)} | ${lat(a)} | ${cell(b)} | ${lat(b)} | ${a && bare ? pct(a.rps.median / bare.rps.median) : "–"} |`);
+  }
+  return rows.join("\n");
+}
+
+export function renderResults(results) {
+  const m = results.meta;
+  const out = [];
+  out.push("# Tether benchmarks");
+  out.push("");
+  if (m.smoke) out.push("> **Smoke run**: durations of a fraction of a second; the figures prove only that the harness works.\n");
+  out.push(`Measured ${m.date} with \`${m.command}\` on Tether \`${m.tether}\`${m.durationSeconds ? ` (the run took ${m.durationSeconds} s)` : ""}.`);
+  out.push("");
+  out.push(`- Machine: ${m.machine.cpu}, ${m.machine.cores} cores, ${m.machine.memoryGiB} GiB RAM, ${m.machine.os}, ${m.machine.kernel}; load average at start ${m.machine.loadAverageAtStart.join(" / ")}.`);
+  out.push(`- Pinning: ${m.pinned}.`);
+  out.push(`- Runtimes: ${m.versions.deno}, Bun ${m.versions.bun}, Node ${m.versions.node}. Load generator: ${m.versions.wrk} with the Lua scripts in \`bench/wrk/\`, and \`bench/lib/client.mjs\` (Node, raw sockets) where SSE streams must be read or held.`);
+  out.push(`- Peers: \`@modelcontextprotocol/sdk\` ${m.versions["@modelcontextprotocol/sdk"]}, \`@hono/mcp\` ${m.versions["@hono/mcp"]} (hono ${m.versions.hono}), \`mcp-lite\` ${m.versions["mcp-lite"]}; zod ${m.versions.zod}.`);
+  if (m.note) out.push(`- Note: ${m.note}`);
+  out.push("");
+  const heads = headlines(results);
+  if (heads.length) {
+    out.push("## Headline");
+    out.push("");
+    for (const h of heads) out.push(`- ${h}`);
+    out.push("");
+  }
+  if (results.notes.length) {
+    out.push("## What did not run");
+    out.push("");
+    for (const n of results.notes) out.push(`- ${n}`);
+    out.push("");
+  }
+  const P = m.profile;
+  if (results.a.length || results.b.length) {
+    out.push("## (a) and (b): tools/call round trips on established sessions");
+    out.push("");
+    out.push(`${P.sessions} sessions, ${P.sessions} keep-alive connections, wrk closed loop; every answer checked for status 200 and the echoed text. Median of ${P.runs} runs of ${P.seconds} s after a ${P.warm} s warm-up; ± is half the min–max spread. (a) asks for JSON responses (Tether in its default \`responseMode: "auto"\`, which answers JSON when the response is the first message, SDK and @hono/mcp \`enableJsonResponse: true\`, mcp-lite \`Accept: application/json\`), (b) for SSE responses.`);
+    out.push("");
+    out.push("![requests per second](chart.svg)");
+    out.push("");
+    out.push(callTable(results));
+    out.push("");
+  }
+  if (results.c.length) {
+    out.push("## (c) legacy HTTP+SSE (2024-11-05): POST → response event");
+    out.push("");
+    out.push(`${P.cConc} sessions, each a closed loop of POST /messages (202) then wait for the response on its SSE stream. Round trips per second: median of ${P.cWindows.length} windows of ${P.cWindows[0]} s. Latency under that load, and alone (one session, one request at a time, ${P.cLatency} requests).`);
+    out.push("");
+    out.push("| server | runtime | round trips/s | p50 / p99 ms (loaded) | p50 / p99 ms (alone) |");
+    out.push("| --- | --- | ---: | ---: | ---: |");
+    for (const r of [...results.c].sort(byOrder)) {
+      out.push(`| ${LABEL[r.server]} | ${r.runtime} | ${int(r.rps.median)} ${spread(r.rps)} | ${ms(r.p50_ms)} / ${ms(r.p99_ms)} | ${ms(r.idle_p50_ms)} / ${ms(r.idle_p99_ms)} |`);
+    }
+    out.push("");
+  }
+  if (results.d.length) {
+    out.push("## (d) session setup + teardown");
+    out.push("");
+    out.push(`initialize → notifications/initialized → DELETE, ${P.cycleConc} connections each running that cycle back to back (wrk, one thread per connection). Median of ${P.dWindows} windows of ${P.dSeconds} s.`);
+    out.push("");
+    out.push("| server | runtime | sessions/s | request p50 / p99 ms |");
+    out.push("| --- | --- | ---: | ---: |");
+    for (const r of [...results.d].sort(byOrder)) {
+      out.push(`| ${LABEL[r.server]} | ${r.runtime} | ${int(r.rate.median)} ${spread(r.rate)} | ${ms(median(r.windows.map((w) => w.p50_ms)))} / ${ms(median(r.windows.map((w) => w.p99_ms)))} |`);
+    }
+    out.push("");
+  }
+  if (results.e.length) {
+    out.push("## (e) memory per idle session");
+    out.push("");
+    out.push(`A fresh server process, warmed with ${P.eWarm} sessions; then ${int(P.eN)} sessions, each with an open SSE stream (Streamable HTTP: initialize, initialized, GET /mcp; legacy: GET /sse). RSS and heap after a forced GC, delta divided by the number of streams held. "Live after drop" is the server's session count ${P.eSettleMs / 1000} s after the client dropped every stream without DELETE.`);
+    out.push("");
+    out.push("| server | runtime | transport | streams held | RSS KB / session | heap KB / session | live after drop |");
+    out.push("| --- | --- | --- | ---: | ---: | ---: | ---: |");
+    for (const r of [...results.e].sort(byOrder)) {
+      out.push(`| ${LABEL[r.server]} | ${r.runtime} | ${r.transport} | ${int(r.held)}${r.failed ? ` (${r.failed} failed)` : ""} | ${kb(r.bytesPerSession)} | ${kb(r.heapBytesPerSession)} | ${int(r.liveAfterDrop)} |`);
+    }
+    out.push("");
+  }
+  if (results.f.length) {
+    out.push("## (f) cleanup latency: client abort → session gone");
+    out.push("");
+    out.push(`Legacy transport (where the stream is the session): ${P.fN} sessions one after another; the client drops the stream's TCP connection and asks the server's control port (attached to the session's end beforehand) to answer once the session is gone. The figure is an upper bound: it includes one loopback round trip of that control request (its median is shown). On Streamable HTTP a dropped stream does not end a session by design (the client may resume): Tether ends it after \`idleTimeoutMs\` (default 30 min); the SDK, @hono/mcp and mcp-lite keep it until DELETE (see "live after drop" in (e)).`);
+    out.push("");
+    out.push("| server | runtime | gone | p50 ms | p99 ms | max ms | control RTT p50 ms |");
+    out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+    for (const r of [...results.f].sort(byOrder)) {
+      out.push(`| ${LABEL[r.server]} | ${r.runtime} | ${r.gone}/${r.n}${r.timeouts ? ` (${r.timeouts} > 2 s)` : ""} | ${ms(r.p50_ms)} | ${ms(r.p99_ms)} | ${ms(r.max_ms)} | ${ms(r.controlRtt_p50_ms)} |`);
+    }
+    out.push("");
+  }
+  if (results.g.length) {
+    out.push("## (g) leak check: RSS and live sessions across request/session cycles");
+    out.push("");
+    out.push(`Each cycle is a whole session: Streamable HTTP initialize → initialized → tools/call → DELETE; legacy GET /sse → initialize → initialized → tools/call → drop the stream. ${P.gConc} concurrent clients (bench/lib/client.mjs), up to ${int(P.gCycles)} cycles or ${P.gSeconds} s, whichever comes first; RSS and heap after a forced GC at ${P.gChunks} checkpoints.`);
+    out.push("");
+    out.push("| server | runtime | transport | cycles | cycles/s | live after | RSS MB before → after | heap MB before → after | heap MB at checkpoints |");
+    out.push("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |");
+    for (const r of [...results.g].sort(byOrder)) {
+      out.push(`| ${LABEL[r.server]} | ${r.runtime} | ${r.transport} | ${int(r.cycles)}${r.bad ? ` (${r.bad} bad)` : ""} | ${int(r.cycles / r.seconds)} | ${int(r.liveAfter)} | ${mb(r.rssBefore)} → ${mb(r.rssAfter)} | ${mb(r.heapBefore)} → ${mb(r.heapAfter)} | ${r.checkpoints.map((c) => mb(c.heapUsed)).join(", ")} |`);
+    }
+    out.push("");
+  }
+  out.push("## Method");
+  out.push("");
+  out.push("Every server exposes the same `echo` tool (zod input `{ text: string }`, answers the text back) and is started by `bench/run.mjs` from `bench/servers/`; each is written the way its documentation shows (the SDK and @hono/mcp with one `McpServer` per session, mcp-lite with its `InMemorySessionAdapter`). The limit is a bare `Deno.serve`/`Bun.serve` handler that parses the same JSON-RPC body and answers the same result with no MCP logic. Servers expose memory and session counts on a second, control port so the measured port carries no bench code. Only 127.0.0.1 is used.");
+  out.push("");
+  out.push("Reproduce: `npm run bench` (or `deno task bench`); it installs `wrk` with apt-get when it is missing and it runs as root. `npm run bench:smoke` runs every workload for a fraction of a second.");
+  out.push("");
+  return out.join("\n");
+}
+
+function median(xs) {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function escape(text) {
+  return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;");
+}
+
+/** Grouped horizontal bars: requests per second for (a) and (b), per runtime. */
+export function renderChart(results) {
+  const groups = [];
+  for (const runtime of ["deno", "bun"]) {
+    for (const [w, label] of [["a", "JSON responses (a)"], ["b", "SSE responses (b)"]]) {
+      const rows = results[w].filter((r) => r.runtime === runtime).sort(byOrder);
+      if (rows.length) groups.push({ title: `${runtime === "deno" ? "Deno" : "Bun"}: tools/call, ${label}`, rows });
+    }
+  }
+  const width = 860;
+  const labelWidth = 300;
+  const barArea = width - labelWidth - 90;
+  const barHeight = 16;
+  const max = Math.max(1, ...groups.flatMap((g) => g.rows.map((r) => r.rps.median)));
+  let y = 40;
+  const parts = [];
+  for (const g of groups) {
+    parts.push(`<text x="10" y="${y}" font-weight="bold">${escape(g.title)}</text>`);
+    y += 10;
+    for (const r of g.rows) {
+      const w = Math.max(1, (r.rps.median / max) * barArea);
+      const errMin = labelWidth + (r.rps.min / max) * barArea;
+      const errMax = labelWidth + (r.rps.max / max) * barArea;
+      parts.push(`<text x="${labelWidth - 8}" y="${y + 12}" text-anchor="end">${escape(LABEL[r.server])}</text>`);
+      parts.push(`<rect x="${labelWidth}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${COLOR[r.server]}"/>`);
+      parts.push(`<line x1="${errMin.toFixed(1)}" x2="${errMax.toFixed(1)}" y1="${y + barHeight / 2}" y2="${y + barHeight / 2}" stroke="#000" stroke-width="1"/>`);
+      parts.push(`<text x="${(labelWidth + w + 6).toFixed(1)}" y="${y + 12}">${int(r.rps.median)}</text>`);
+      y += barHeight + 4;
+    }
+    y += 22;
+  }
+  const m = results.meta;
+  const header = `<text x="10" y="20" font-size="14" font-weight="bold">MCP tools/call requests per second (median, whiskers min–max) — ${escape((m.date ?? "").slice(0, 10))}${m.smoke ? " — SMOKE RUN" : ""}</text>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="sans-serif" font-size="12">\n<rect width="100%" height="100%" fill="#fff"/>\n${header}\n${parts.join("\n")}\n</svg>\n`;
+}

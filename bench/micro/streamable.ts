@@ -1,0 +1,61 @@
+/**
+ * In-process microbenchmark of Tether's Streamable HTTP POST path (no sockets): handler.fetch
+ * on a synthetic Request, response body read to the end. For checking hot-path changes fast.
+ * Run: MODE=auto|json|sse N=20000 deno run -A bench/micro/streamable.ts   (or bun run …)
+ */
+import { z } from "zod";
+import process from "node:process";
+import { createHandler, type HandlerOptions, McpServer } from "../../mod.ts";
+
+const g = globalThis as Record<string, any>;
+const env = (k: string, d: string) => (g.Deno ? g.Deno.env.get(k) : g.process?.env?.[k]) ?? d;
+const N = Number(env("N", "20000"));
+const mode = env("MODE", "auto");
+
+const server = new McpServer({ name: "micro", version: "1.0.0" });
+server.tool("echo", { inputSchema: z.object({ text: z.string() }) }, ({ text }) => ({ content: [{ type: "text", text }] }));
+const tether = createHandler(server, { responseMode: mode } as HandlerOptions);
+/** MODE=bare: the same requests against a handler with no MCP logic (the floor). */
+const bare = {
+  async fetch(request: Request): Promise<Response> {
+    const message = JSON.parse(await request.text());
+    if (message.id === undefined) return new Response(null, { status: 202 });
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (message.method === "initialize") headers["mcp-session-id"] = crypto.randomUUID();
+    return new Response(JSON.stringify({ jsonrpc: "2.0", id: message.id, result: { content: [{ type: "text", text: message.params?.arguments?.text }] } }), { headers });
+  },
+  close: () => Promise.resolve(),
+};
+const handler = mode === "bare" ? bare : tether;
+const accept = "application/json, text/event-stream";
+
+const init = await handler.fetch(new Request("http://127.0.0.1/mcp", {
+  method: "POST",
+  headers: { "content-type": "application/json", accept },
+  body: JSON.stringify({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "m", version: "1" } } }),
+}));
+await init.text();
+const sid = init.headers.get("mcp-session-id")!;
+const headers = { "content-type": "application/json", accept, "mcp-session-id": sid, "mcp-protocol-version": "2025-06-18" };
+await (await handler.fetch(new Request("http://127.0.0.1/mcp", { method: "POST", headers, body: '{"jsonrpc":"2.0","method":"notifications/initialized"}' }))).text();
+
+let id = 0;
+async function once(): Promise<void> {
+  const body = `{"jsonrpc":"2.0","id":${++id},"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello bench"}}}`;
+  // As a runtime's server would hand it over: with its Content-Length.
+  const r = await handler.fetch(new Request("http://127.0.0.1/mcp", { method: "POST", headers: { ...headers, "content-length": String(body.length) }, body }));
+  const text = await r.text();
+  if (r.status !== 200 || !text.includes("hello bench")) throw new Error(`${r.status} ${text}`);
+}
+for (let i = 0; i < 3000; i++) await once();
+const rounds: number[] = [];
+for (let round = 0; round < 5; round++) {
+  // CPU time, not wall time: the machine may be shared.
+  const t0 = process.cpuUsage();
+  for (let i = 0; i < N / 5; i++) await once();
+  const used = process.cpuUsage(t0);
+  rounds.push((used.user + used.system) / (N / 5));
+}
+rounds.sort((a, b) => a - b);
+console.log(`${g.Bun ? "bun" : "deno"} ${mode}: ${rounds[2].toFixed(2)} CPU µs/op (min ${rounds[0].toFixed(2)})`);
+await handler.close();

@@ -1,0 +1,566 @@
+// Benchmark harness: starts each server under test on 127.0.0.1 (pinned to one core), drives it
+// from separate processes (wrk, or bench/lib/client.mjs) pinned to another, and writes
+// results.json, RESULTS.md and chart.svg. See bench/README.md.
+//
+//   node bench/run.mjs            full run (about 15 minutes), writes bench/RESULTS.md
+//   node bench/run.mjs --smoke    seconds; checks the harness end to end, asserts no timings
+//   options: --out DIR  --only tether,sdk  --runtimes deno,bun  --workloads a,b,c,d,e,f,g
+//            --note "text for RESULTS.md"  --runs N --seconds S --warm S --eN N --fN N (overrides)
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { renderChart, renderResults } from "./lib/report.mjs";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const BIN = path.join(ROOT, "node_modules/.bin");
+const args = parseArgs(process.argv.slice(2));
+const SMOKE = Boolean(args.smoke);
+const OUT = path.resolve(args.out ?? (SMOKE ? fs.mkdtempSync(path.join(os.tmpdir(), "tether-bench-smoke-")) : path.join(ROOT, "bench")));
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "tether-bench-"));
+
+/** Durations and sizes: the full run, and the smoke run that only proves the harness works. */
+const P = SMOKE
+  ? { warm: 0, runs: 1, seconds: 1, sessions: 4, cycleConc: 2, dWindows: 1, dSeconds: 1, gChunks: 2, gCycles: 40, gSeconds: 2, gConc: 2, eN: 50, eWarm: 0, eSettleMs: 100, fN: 5, cConc: 4, cWindows: [0.3], cLatency: 10 }
+  : { warm: 2, runs: 3, seconds: 5, sessions: 64, cycleConc: 16, dWindows: 3, dSeconds: 3, gChunks: 4, gCycles: 100_000, gSeconds: 40, gConc: 16, eN: 10_000, eWarm: 50, eSettleMs: 1500, fN: 300, cConc: 64, cWindows: [4, 4, 4], cLatency: 500 };
+for (const key of ["runs", "seconds", "warm", "eN", "fN", "gCycles", "gSeconds"]) if (args[key] !== undefined) P[key] = Number(args[key]);
+
+const ACCEPT_BOTH = "application/json, text/event-stream";
+/** Servers under test. `accept` is per response mode: mcp-lite picks its mode from Accept. */
+const SERVERS = [
+  { id: "tether", label: "Tether", file: "bench/servers/tether.ts", runtimes: ["deno", "bun"], streamable: true, legacy: true, jsonMode: "auto" },
+  { id: "sdk", label: "SDK WebStandardStreamableHTTPServerTransport", file: "bench/servers/sdk_web.ts", runtimes: ["deno", "bun"], streamable: true },
+  { id: "hono", label: "@hono/mcp", file: "bench/servers/hono_mcp.ts", runtimes: ["deno", "bun"], streamable: true },
+  { id: "mcp-lite", label: "mcp-lite", file: "bench/servers/mcp_lite.ts", runtimes: ["deno", "bun"], streamable: true, accept: { json: "application/json", sse: ACCEPT_BOTH } },
+  { id: "sdk-sse", label: "SDK SSEServerTransport (node:http)", file: "bench/servers/sdk_legacy_node.mjs", runtimes: ["node", "deno", "bun"], legacy: true },
+  { id: "bare", label: "bare runtime (limit)", file: "bench/servers/bare.ts", runtimes: ["deno", "bun"], streamable: true, legacy: true, limit: true },
+];
+const only = args.only ? new Set(args.only.split(",")) : undefined;
+/** The smoke run starts every server file once (Tether on both runtimes), to stay within seconds. */
+const SMOKE_PAIRS = new Set(["tether/deno", "tether/bun", "sdk/deno", "hono/bun", "mcp-lite/deno", "sdk-sse/node", "bare/bun"]);
+const runtimesWanted = args.runtimes ? new Set(args.runtimes.split(",")) : undefined;
+const workloads = new Set((args.workloads ?? "a,b,c,d,e,f,g").split(","));
+const PIN = canPin();
+
+const results = { meta: {}, notes: [], a: [], b: [], c: [], d: [], e: [], f: [], g: [] };
+/** Every process this harness started, so none outlives it. */
+const children = new Set();
+process.on("exit", () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+});
+function track(child) {
+  children.add(child);
+  child.on("exit", () => children.delete(child));
+  return child;
+}
+
+function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i++) {
+    const key = argv[i].replace(/^--/, "");
+    if (["smoke"].includes(key)) out[key] = true;
+    else out[key] = argv[++i];
+  }
+  return out;
+}
+
+function canPin() {
+  try {
+    execFileSync("taskset", ["-c", "0", "true"]);
+    return os.cpus().length >= 2;
+  } catch {
+    return false;
+  }
+}
+
+function log(...parts) {
+  console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...parts);
+}
+
+function sh(cmd, argv) {
+  try {
+    return execFileSync(cmd, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  } catch (error) {
+    return (error.stdout || error.stderr || String(error)).trim();
+  }
+}
+
+/** The command that runs a server file on a runtime. */
+function serverCommand(runtime, file) {
+  const abs = path.join(ROOT, file);
+  if (runtime === "deno") return [path.join(BIN, "deno"), "run", "-A", "--v8-flags=--expose-gc", abs];
+  if (runtime === "bun") return [path.join(BIN, "bun"), "run", abs];
+  return [process.execPath, "--expose-gc", abs];
+}
+
+/** Starts a server under test on core 1; resolves once it printed READY. */
+function startServer(server, runtime, env = {}) {
+  const [cmd, ...argv] = serverCommand(runtime, server.file);
+  const full = PIN ? ["taskset", "-c", "1", cmd, ...argv] : [cmd, ...argv];
+  const child = track(spawn(full[0], full.slice(1), { cwd: ROOT, env: { ...process.env, ...env, PORT: "0", CONTROL_PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] }));
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${server.id}/${runtime} did not start in 60 s: ${stderr}`));
+    }, 60_000);
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/READY (\d+) (\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout.removeAllListeners("data");
+        child.stdout.resume();
+        resolve({
+          port: Number(m[1]),
+          controlPort: Number(m[2]),
+          pid: child.pid,
+          stderr: () => stderr,
+          stop: () => stopChild(child),
+        });
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${server.id}/${runtime} exited (${code}) before READY: ${stderr}`));
+    });
+  });
+}
+
+function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill("SIGKILL"), 3000);
+    child.once("exit", () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+/** Runs a client process on core 0; resolves with its last JSON line. `onLine` sees the others. */
+function runClient(argv, { input, onLine } = {}) {
+  const full = PIN ? ["taskset", "-c", "0", ...argv] : argv;
+  const child = track(spawn(full[0], full.slice(1), { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] }));
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => {
+    const text = String(d);
+    stdout += text;
+    if (onLine) for (const line of text.split("\n").filter(Boolean)) onLine(line, child);
+  });
+  child.stderr.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
+  if (input !== undefined) child.stdin.end(input);
+  return new Promise((resolve, reject) => {
+    child.on("exit", (code) => {
+      const lines = stdout.trim().split("\n");
+      try {
+        resolve({ result: JSON.parse(lines.at(-1)), stderr });
+      } catch {
+        reject(new Error(`client failed (${code}): ${stderr.slice(-1000)} ${stdout.slice(-500)}`));
+      }
+    });
+  });
+}
+
+function client(task, options) {
+  return runClient([process.execPath, path.join(ROOT, "bench/lib/client.mjs"), JSON.stringify(task)], options);
+}
+
+/** Runs wrk with a Lua script; resolves with the JSON the script's done() wrote. */
+async function wrk(script, port, { threads, connections, seconds, env }) {
+  const resultFile = path.join(TMP, `wrk-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+  // wrk takes whole seconds.
+  const argv = ["wrk", `-t${threads}`, `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, "--timeout", "5s", "-s", path.join(ROOT, "bench/wrk", script), `http://127.0.0.1:${port}/`];
+  const full = PIN ? ["taskset", "-c", "0", ...argv] : argv;
+  const child = track(spawn(full[0], full.slice(1), { env: { ...process.env, ...env, BENCH_RESULT: resultFile }, stdio: ["ignore", "pipe", "pipe"] }));
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr = (stderr + d).slice(-2000)));
+  child.stdout.resume();
+  await new Promise((resolve) => child.on("exit", resolve));
+  if (!fs.existsSync(resultFile)) throw new Error(`wrk wrote no result: ${stderr}`);
+  const result = JSON.parse(fs.readFileSync(resultFile, "utf8"));
+  if (stderr.trim()) result.stderr = stderr.trim().slice(0, 500);
+  return result;
+}
+
+async function stats(served, gc = true) {
+  const response = await fetch(`http://127.0.0.1:${served.controlPort}/stats${gc ? "?gc=1" : ""}`);
+  return response.json();
+}
+
+const INIT_BODY = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "bench", version: "1.0.0" } } });
+
+/** Opens a Streamable HTTP session from the harness (setup, not measured). */
+async function openSession(port, accept) {
+  const init = await fetch(`http://127.0.0.1:${port}/mcp`, { method: "POST", headers: { "content-type": "application/json", accept }, body: INIT_BODY });
+  await init.text();
+  const id = init.headers.get("mcp-session-id");
+  if (init.status !== 200 || !id) throw new Error(`initialize answered ${init.status}`);
+  const done = await fetch(`http://127.0.0.1:${port}/mcp`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept, "mcp-session-id": id, "mcp-protocol-version": "2025-06-18" },
+    body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+  });
+  await done.text();
+  return id;
+}
+
+async function deleteSession(port, id) {
+  const r = await fetch(`http://127.0.0.1:${port}/mcp`, { method: "DELETE", headers: { "mcp-session-id": id, "mcp-protocol-version": "2025-06-18" } });
+  await r.text();
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const summary = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+
+/** True when this Tether build serves Streamable HTTP at /mcp. */
+async function tetherHasStreamable(runtime) {
+  const served = await startServer(SERVERS[0], runtime, { MODE: "auto" });
+  try {
+    const r = await fetch(`http://127.0.0.1:${served.port}/mcp`, { method: "POST", headers: { "content-type": "application/json", accept: ACCEPT_BOTH }, body: INIT_BODY });
+    await r.text();
+    return r.status === 200 && r.headers.get("mcp-session-id") !== null;
+  } finally {
+    await served.stop();
+  }
+}
+
+function acceptFor(server, mode) {
+  return server.accept?.[mode] ?? ACCEPT_BOTH;
+}
+
+/** (a)/(b): tools/call round trips on established sessions; several wrk runs. */
+async function callWorkload(served, server, runtime, mode) {
+  const accept = acceptFor(server, mode);
+  const ids = [];
+  for (let i = 0; i < P.sessions; i++) ids.push(await openSession(served.port, accept));
+  const sessionsFile = path.join(TMP, `sessions-${server.id}-${runtime}-${mode}.txt`);
+  fs.writeFileSync(sessionsFile, ids.join("\n") + "\n");
+  const env = { BENCH_SESSIONS: sessionsFile, BENCH_ACCEPT: accept };
+  const shape = { threads: 1, connections: P.sessions, env };
+  if (P.warm) await wrk("call.lua", served.port, { ...shape, seconds: P.warm });
+  const runs = [];
+  for (let i = 0; i < P.runs; i++) {
+    const r = await wrk("call.lua", served.port, { ...shape, seconds: P.seconds });
+    runs.push({ rps: r.good / (r.duration_us / 1e6), p50_ms: r.p50_us / 1000, p99_ms: r.p99_us / 1000, good: r.good, bad: r.bad + r.errors });
+  }
+  const row = {
+    server: server.id,
+    runtime,
+    mode,
+    sessions: P.sessions,
+    runs,
+    rps: summary(runs.map((r) => r.rps)),
+    p50_ms: median(runs.map((r) => r.p50_ms)),
+    p99_ms: median(runs.map((r) => r.p99_ms)),
+    bad: runs.reduce((n, r) => n + r.bad, 0),
+  };
+  for (const id of ids) await deleteSession(served.port, id).catch(() => {});
+  return row;
+}
+
+/** (d): session setup + teardown rate (initialize, initialized, DELETE). */
+async function setupWorkload(served, server, runtime) {
+  const accept = acceptFor(server, "json");
+  const shape = { threads: P.cycleConc, connections: P.cycleConc, env: { BENCH_ACCEPT: accept } };
+  const leftovers = [];
+  if (P.warm) leftovers.push(...(await wrk("cycle.lua", served.port, { ...shape, seconds: P.warm / 2 })).open);
+  const windows = [];
+  for (let i = 0; i < P.dWindows; i++) {
+    const r = await wrk("cycle.lua", served.port, { ...shape, seconds: P.dSeconds });
+    leftovers.push(...r.open);
+    windows.push({ cyclesPerSecond: r.cycles / (r.duration_us / 1e6), cycles: r.cycles, p50_ms: r.p50_us / 1000, p99_ms: r.p99_us / 1000, bad: r.bad + r.errors });
+  }
+  for (const id of leftovers) await deleteSession(served.port, id).catch(() => {});
+  return {
+    server: server.id,
+    runtime,
+    concurrency: P.cycleConc,
+    windows,
+    rate: summary(windows.map((w) => w.cyclesPerSecond)),
+    bad: windows.reduce((n, w) => n + w.bad, 0),
+  };
+}
+
+/** (g): RSS and live sessions across many complete request/session cycles. */
+async function leakWorkload(served, server, runtime, kind) {
+  const accept = acceptFor(server, "json");
+  const before = await stats(served);
+  const checkpoints = [{ cycles: 0, ...before }];
+  let cycles = 0;
+  let bad = 0;
+  let seconds = 0;
+  for (let i = 0; i < P.gChunks; i++) {
+    const { result } = await client({
+      workload: "churn",
+      kind,
+      port: served.port,
+      accept,
+      concurrency: P.gConc,
+      seconds: P.gSeconds / P.gChunks,
+      maxCycles: P.gCycles / P.gChunks,
+    });
+    cycles += result.cycles;
+    bad += result.bad;
+    seconds += result.seconds;
+    checkpoints.push({ cycles, ...(await stats(served)) });
+  }
+  const after = checkpoints.at(-1);
+  return {
+    server: server.id,
+    runtime,
+    transport: kind,
+    cycles,
+    seconds,
+    bad,
+    liveAfter: after.live,
+    rssBefore: before.rss,
+    rssAfter: after.rss,
+    heapBefore: before.heapUsed,
+    heapAfter: after.heapUsed,
+    checkpoints,
+  };
+}
+
+/** (e): RSS per idle session with `n` open SSE streams; the process is fresh. */
+async function memoryWorkload(server, runtime, kind) {
+  const served = await startServer(server, runtime, { MODE: server.jsonMode ?? "json" });
+  try {
+    const accept = acceptFor(server, "json");
+    // Warm-up: a few sessions opened and dropped, so code paths are compiled before the baseline.
+    if (P.eWarm) {
+      await client({ workload: "streams", kind, port: served.port, accept, n: P.eWarm }, { onLine: (line, child) => line.startsWith('{"progress":"held"') && child.stdin.end("go\n") });
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const before = await stats(served);
+    let held;
+    let during;
+    let measured;
+    const measuredPromise = new Promise((resolve) => (measured = resolve));
+    const run = client({ workload: "streams", kind, port: served.port, accept, n: P.eN }, {
+      onLine: async (line, child) => {
+        if (!line.startsWith('{"progress":"held"')) return;
+        held = JSON.parse(line);
+        await new Promise((r) => setTimeout(r, Math.min(500, P.eSettleMs)));
+        during = await stats(served);
+        measured();
+        child.stdin.end("go\n");
+      },
+    });
+    await measuredPromise;
+    await run;
+    await new Promise((r) => setTimeout(r, P.eSettleMs));
+    const after = await stats(served);
+    return {
+      server: server.id,
+      runtime,
+      transport: kind,
+      n: P.eN,
+      held: held.held,
+      failed: held.failed,
+      openSeconds: held.openSeconds,
+      liveHeld: during.live,
+      rssBefore: before.rss,
+      rssHeld: during.rss,
+      heapBefore: before.heapUsed,
+      heapHeld: during.heapUsed,
+      bytesPerSession: held.held ? (during.rss - before.rss) / held.held : NaN,
+      heapBytesPerSession: held.held ? (during.heapUsed - before.heapUsed) / held.held : NaN,
+      liveAfterDrop: after.live,
+    };
+  } finally {
+    await served.stop();
+  }
+}
+
+/** (c) and (f) on the legacy transport, then (g) for it. */
+async function legacyGroup(server, runtime) {
+  const served = await startServer(server, runtime, { MODE: server.jsonMode ?? "json" });
+  try {
+    if (workloads.has("c")) {
+      log(`  (c) legacy POST→event ${server.id}/${runtime}`);
+      if (P.warm) await client({ workload: "legacyLoad", port: served.port, concurrency: P.cConc, windows: [P.warm / 2] });
+      const { result } = await client({ workload: "legacyLoad", port: served.port, concurrency: P.cConc, windows: P.cWindows });
+      const { result: single } = await client({ workload: "legacyLatency", port: served.port, count: P.cLatency });
+      results.c.push({
+        server: server.id,
+        runtime,
+        concurrency: P.cConc,
+        runs: result.runs,
+        rps: summary(result.runs.map((r) => r.rps)),
+        p50_ms: median(result.runs.map((r) => r.p50_ms)),
+        p99_ms: median(result.runs.map((r) => r.p99_ms)),
+        idle_p50_ms: single.p50_ms,
+        idle_p99_ms: single.p99_ms,
+        bad: result.runs.reduce((n, r) => n + r.bad, 0),
+      });
+    }
+    if (workloads.has("f")) {
+      log(`  (f) cleanup latency ${server.id}/${runtime}`);
+      const { result } = await client({ workload: "cleanup", port: served.port, controlPort: served.controlPort, n: P.fN, timeoutMs: 2000 });
+      results.f.push({ server: server.id, runtime, ...result });
+    }
+    if (workloads.has("g")) {
+      log(`  (g) legacy leak check ${server.id}/${runtime}`);
+      results.g.push(await leakWorkload(served, server, runtime, "legacy"));
+    }
+  } finally {
+    await served.stop();
+  }
+  if (workloads.has("e")) {
+    log(`  (e) legacy idle memory ${server.id}/${runtime}`);
+    results.e.push(await memoryWorkload(server, runtime, "legacy"));
+  }
+}
+
+/** (a), (d), (g) in one JSON-mode process; (b) in an SSE-mode one; (e) in a fresh one. */
+async function streamableGroup(server, runtime) {
+  if (workloads.has("a") || workloads.has("d") || workloads.has("g")) {
+    const served = await startServer(server, runtime, { MODE: server.jsonMode ?? "json" });
+    try {
+      if (workloads.has("a")) {
+        log(`  (a) tools/call JSON ${server.id}/${runtime}`);
+        results.a.push(await callWorkload(served, server, runtime, "json"));
+      }
+      if (workloads.has("d")) {
+        log(`  (d) session setup/teardown ${server.id}/${runtime}`);
+        results.d.push(await setupWorkload(served, server, runtime));
+      }
+      if (workloads.has("g")) {
+        log(`  (g) leak check ${server.id}/${runtime}`);
+        results.g.push(await leakWorkload(served, server, runtime, "streamable"));
+      }
+    } finally {
+      await served.stop();
+    }
+  }
+  if (workloads.has("b")) {
+    const served = await startServer(server, runtime, { MODE: "sse" });
+    try {
+      log(`  (b) tools/call SSE ${server.id}/${runtime}`);
+      results.b.push(await callWorkload(served, server, runtime, "sse"));
+    } finally {
+      await served.stop();
+    }
+  }
+  if (workloads.has("e")) {
+    log(`  (e) idle memory ${server.id}/${runtime}`);
+    results.e.push(await memoryWorkload(server, runtime, "streamable"));
+  }
+}
+
+function packageVersion(name) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules", name, "package.json"), "utf8")).version;
+  } catch {
+    return "not installed";
+  }
+}
+
+function collectMeta() {
+  const cpu = os.cpus();
+  return {
+    date: new Date().toISOString(),
+    command: SMOKE ? "npm run bench:smoke" : (args.command ?? "npm run bench"),
+    smoke: SMOKE,
+    machine: {
+      cpu: cpu[0]?.model ?? "unknown",
+      cores: cpu.length,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      kernel: `${os.type()} ${os.release()}`,
+      os: sh("sh", ["-c", ". /etc/os-release && echo $PRETTY_NAME"]),
+      loadAverageAtStart: os.loadavg().map((x) => x.toFixed(2)),
+    },
+    pinned: PIN ? "servers on CPU 1, load generators (wrk, client.mjs) and the harness on CPU 0 (taskset)" : "not pinned (taskset unavailable or a single core)",
+    versions: {
+      deno: sh(path.join(BIN, "deno"), ["--version"]).split("\n")[0],
+      bun: sh(path.join(BIN, "bun"), ["--version"]),
+      node: process.version,
+      wrk: sh("sh", ["-c", "wrk -v 2>&1 | head -1"]),
+      "@modelcontextprotocol/sdk": packageVersion("@modelcontextprotocol/sdk"),
+      "@hono/mcp": packageVersion("@hono/mcp"),
+      hono: packageVersion("hono"),
+      "mcp-lite": packageVersion("mcp-lite"),
+      zod: packageVersion("zod"),
+    },
+    tether: sh("git", ["-C", ROOT, "log", "-1", "--format=%h %s"]),
+    note: args.note ?? "",
+    profile: P,
+  };
+}
+
+async function main() {
+  results.meta = collectMeta();
+  log(`bench ${SMOKE ? "smoke" : "full"} run → ${OUT}; ${results.meta.pinned}`);
+  const started = Date.now();
+  let tetherStreamable = {};
+  for (const runtime of ["deno", "bun"]) {
+    tetherStreamable[runtime] = await tetherHasStreamable(runtime).catch(() => false);
+  }
+  results.meta.tetherStreamable = tetherStreamable;
+  if (!tetherStreamable.deno && !tetherStreamable.bun) {
+    results.notes.push("This Tether commit serves no Streamable HTTP endpoint (/mcp), so it has no rows in the Streamable HTTP workloads (a), (b), (d), (e streamable), (g streamable).");
+  }
+  for (const server of SERVERS) {
+    if (only && !only.has(server.id)) continue;
+    for (const runtime of server.runtimes) {
+      if (runtimesWanted && !runtimesWanted.has(runtime)) continue;
+      if (SMOKE && !args.only && !args.runtimes && !SMOKE_PAIRS.has(`${server.id}/${runtime}`)) continue;
+      log(`${server.label} on ${runtime}`);
+      try {
+        if (server.legacy && ["c", "e", "f", "g"].some((w) => workloads.has(w))) await legacyGroup(server, runtime);
+        const streamable = server.streamable && (server.id !== "tether" || tetherStreamable[runtime]);
+        if (streamable) await streamableGroup(server, runtime);
+      } catch (error) {
+        const message = `${server.label} on ${runtime}: ${String(error.message ?? error).slice(0, 400)}`;
+        log(`FAILED ${message}`);
+        results.notes.push(`Could not complete: ${message}`);
+      }
+      // Write as we go, so an interrupted run still leaves what it measured.
+      save();
+    }
+  }
+  results.meta.durationSeconds = Math.round((Date.now() - started) / 1000);
+  save();
+  log(`done in ${results.meta.durationSeconds} s → ${path.join(OUT, "RESULTS.md")}`);
+  if (SMOKE) smokeCheck();
+}
+
+function save() {
+  fs.mkdirSync(OUT, { recursive: true });
+  fs.writeFileSync(path.join(OUT, "results.json"), JSON.stringify(results, null, 2) + "\n");
+  fs.writeFileSync(path.join(OUT, "chart.svg"), renderChart(results));
+  fs.writeFileSync(path.join(OUT, "RESULTS.md"), renderResults(results));
+}
+
+/** The smoke run asserts that every workload produced rows and every answer was right. */
+function smokeCheck() {
+  const problems = [...results.notes.filter((n) => n.startsWith("Could not complete"))];
+  for (const w of workloads) {
+    if (!results[w]?.length) problems.push(`workload (${w}) produced no rows`);
+    for (const row of results[w] ?? []) {
+      if (row.bad) problems.push(`(${w}) ${row.server}/${row.runtime}: ${row.bad} bad answers`);
+      if (w === "e" && row.failed) problems.push(`(e) ${row.server}/${row.runtime}: ${row.failed} streams failed to open`);
+      if (w === "f" && row.timeouts) problems.push(`(f) ${row.server}/${row.runtime}: ${row.timeouts} sessions never went away`);
+    }
+  }
+  if (problems.length) {
+    console.error("bench smoke FAILED:\n  " + problems.join("\n  "));
+    process.exit(1);
+  }
+  console.log("bench smoke passed");
+}
+
+process.on("SIGINT", () => process.exit(130));
+process.on("SIGTERM", () => process.exit(143));
+await main();
+fs.rmSync(TMP, { recursive: true, force: true });
+process.exit(0);
