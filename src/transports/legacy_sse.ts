@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ErrorCode, type JsonRpcMessage, parseMessage } from "../jsonrpc.ts";
+import { encodeMessage, ErrorCode, type JsonRpcMessage, parseMessage } from "../jsonrpc.ts";
 import { accepts, isJsonContentType, jsonRpcErrorResponse, readBody, tooLargeResponse } from "../http.ts";
 import { SSE_HEADERS, SseStream } from "../sse.ts";
 import { SESSION_ID_PATTERN } from "../registry.ts";
@@ -44,7 +44,11 @@ export function openLegacySession(
     onClose: (reason) => session.close(reason === "cancel" ? "client-gone" : reason === "closed" ? "closed" : "write-failed"),
   });
   const sink: MessageSink = {
-    send: (message: JsonRpcMessage) => stream.send({ event: "message", data: JSON.stringify(message) }),
+    // Never throws: an unserialisable response becomes -32603, anything else is undeliverable.
+    send: (message: JsonRpcMessage) => {
+      const data = encodeMessage(message);
+      return data !== undefined && stream.send({ event: "message", data });
+    },
   };
   session.defaultSink = sink;
   session.own(() => stream.close());

@@ -1,0 +1,102 @@
+/**
+ * Adversarial tests from the whole-codebase review: each pins down a defect that was found and
+ * fixed (see the commit that added it). In-process (`handler.fetch(new Request(...))`).
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { createHandler, type McpServer } from "../mod.ts";
+import { testServer } from "./_fixtures.ts";
+import { initializeMessage, postHeaders, sessionHeaders, SseReader } from "./_streamable.ts";
+import { trackUnhandledRejections } from "./_timers.ts";
+
+const BASE = "http://localhost";
+type Handler = ReturnType<typeof createHandler>;
+
+/** Opens a 2024-11-05 session in-process; returns its POST url, its stream and its id. */
+async function openLegacy(handler: Handler) {
+  const res = await handler.fetch(new Request(`${BASE}/sse`, { headers: { accept: "text/event-stream" } }));
+  const reader = new SseReader(res);
+  const endpoint = await reader.next();
+  const url = new URL(endpoint!.data, BASE).href;
+  const id = new URL(url).searchParams.get("sessionId")!;
+  const send = (body: unknown) =>
+    handler.fetch(new Request(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }));
+  return { url, reader, id, send };
+}
+
+/** Opens a legacy session and initializes it with `capabilities`. */
+async function initializedLegacy(handler: Handler, capabilities: Record<string, unknown> = {}) {
+  const legacy = await openLegacy(handler);
+  const init = initializeMessage("2024-11-05", 0);
+  (init.params as Record<string, unknown>).capabilities = capabilities;
+  assert.equal((await legacy.send(init)).status, 202);
+  assert.equal((await legacy.reader.nextMessage())?.id, 0);
+  assert.equal((await legacy.send({ jsonrpc: "2.0", method: "notifications/initialized" })).status, 202);
+  return legacy;
+}
+
+/** Opens a 2025-11-25 Streamable HTTP session in-process; returns its id. */
+async function openStreamable(handler: Handler): Promise<string> {
+  const res = await handler.fetch(new Request(`${BASE}/mcp`, { method: "POST", headers: postHeaders(), body: JSON.stringify(initializeMessage()) }));
+  const id = res.headers.get("mcp-session-id")!;
+  await res.text();
+  const ack = await handler.fetch(new Request(`${BASE}/mcp`, {
+    method: "POST",
+    headers: postHeaders(sessionHeaders(id)),
+    body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+  }));
+  assert.equal(ack.status, 202);
+  return id;
+}
+
+function unserialisableServer(): McpServer {
+  const server = testServer();
+  // A handler bug: a BigInt cannot be written as JSON.
+  server.tool("bigint", { description: "Returns a BigInt" }, () => ({ content: [], structuredContent: { n: 10n } }) as never);
+  server.tool("bigask", { description: "Asks the client with a BigInt in the params" }, async (_args, ctx) => {
+    await ctx.request("roots/list", { n: 10n } as never);
+    return { content: [] };
+  });
+  return server;
+}
+
+describe("legacy SSE: what cannot be written as JSON crashes nothing", () => {
+  test("a result that cannot be serialised is answered with -32603 on the stream, with no unhandled rejection", async () => {
+    const handler = createHandler(unserialisableServer(), { keepAliveMs: 0 });
+    const rejections = trackUnhandledRejections();
+    try {
+      const { reader, send } = await initializedLegacy(handler);
+      assert.equal((await send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "bigint" } })).status, 202);
+      const answer = await reader.nextMessage();
+      assert.equal(answer?.id, 1);
+      assert.equal(answer?.error?.code, -32603);
+      // The stream is still usable.
+      assert.equal((await send({ jsonrpc: "2.0", id: 2, method: "ping" })).status, 202);
+      assert.deepEqual(await reader.nextMessage(), { jsonrpc: "2.0", id: 2, result: {} });
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      assert.equal(rejections.count(), 0);
+      await reader.cancel();
+    } finally {
+      rejections.restore();
+      await handler.close();
+    }
+  });
+
+  test("a server→client request that cannot be serialised fails at once and leaves no pending request", async () => {
+    const handler = createHandler(unserialisableServer(), { keepAliveMs: 0, requestTimeoutMs: 60_000 });
+    const rejections = trackUnhandledRejections();
+    try {
+      const { reader, send, id } = await initializedLegacy(handler, { roots: {} });
+      assert.equal((await send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "bigask" } })).status, 202);
+      const answer = await reader.nextMessage();
+      assert.equal(answer?.id, 1);
+      assert.equal(answer?.result?.isError, true);
+      assert.equal(handler.sessions.get(id)?.pendingCount, 0);
+      assert.equal(rejections.count(), 0);
+      await reader.cancel();
+    } finally {
+      rejections.restore();
+      await handler.close();
+    }
+  });
+});
