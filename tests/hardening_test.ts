@@ -100,3 +100,22 @@ describe("legacy SSE: what cannot be written as JSON crashes nothing", () => {
     }
   });
 });
+
+describe("one session, one transport", () => {
+  test("a legacy POST naming a Streamable HTTP session gets 404, not 202 with its answer lost", async () => {
+    const handler = createHandler(testServer(), { keepAliveMs: 0 });
+    try {
+      const id = await openStreamable(handler);
+      const res = await handler.fetch(new Request(`${BASE}/messages?sessionId=${id}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 5, method: "ping" }),
+      }));
+      assert.equal(res.status, 404);
+      assert.equal((await res.json()).error.code, -32001);
+      assert.equal(handler.sessions.get(id)?.inFlightCount, 0);
+    } finally {
+      await handler.close();
+    }
+  });
+});

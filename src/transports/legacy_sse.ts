@@ -10,7 +10,7 @@ import { encodeMessage, ErrorCode, type JsonRpcMessage, parseMessage } from "../
 import { accepts, isJsonContentType, jsonRpcErrorResponse, readBody, tooLargeResponse } from "../http.ts";
 import { SSE_HEADERS, SseStream } from "../sse.ts";
 import { SESSION_ID_PATTERN } from "../registry.ts";
-import type { MessageSink } from "../session.ts";
+import type { MessageSink, Session } from "../session.ts";
 import { principalOf } from "../request_principal.ts";
 import { keepOpen, type PlatformArg, type TransportContext } from "./context.ts";
 
@@ -78,7 +78,7 @@ export async function postLegacyMessage(ctx: TransportContext, request: Request)
   if (!SESSION_ID_PATTERN.test(id)) {
     return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, "Bad Request: malformed sessionId");
   }
-  if (!ctx.registry.get(id)) return sessionNotFound();
+  if (!legacySession(ctx, id)) return sessionNotFound();
   if (!isJsonContentType(request.headers)) {
     return jsonRpcErrorResponse(415, ErrorCode.InvalidRequest, "Unsupported Media Type: Content-Type must be application/json");
   }
@@ -100,10 +100,16 @@ export async function postLegacyMessage(ctx: TransportContext, request: Request)
   }
   // Look the session up again: it may have closed while the body was read. Only a session
   // that is live now gets the message, and only then is 202 the answer.
-  const session = ctx.registry.get(id);
-  if (!session || session.closed || !session.defaultSink) return sessionNotFound();
+  const session = legacySession(ctx, id);
+  if (!session?.defaultSink) return sessionNotFound();
   void session.receive(message, session.defaultSink);
   return new Response("Accepted", { status: 202, headers: { "content-type": "text/plain" } });
+}
+
+/** The live 2024-11-05 session with this id: another transport's session is not one (its answers would go astray). */
+function legacySession(ctx: TransportContext, id: string): Session | undefined {
+  const session = ctx.registry.get(id);
+  return session && !session.closed && session.transport === "sse" ? session : undefined;
 }
 
 function sessionNotFound(): Response {
