@@ -119,3 +119,61 @@ describe("one session, one transport", () => {
     }
   });
 });
+
+describe("timeouts beyond what a timer can hold", () => {
+  test("idleTimeoutMs: Infinity keeps the session without a timer firing every millisecond", async () => {
+    const handler = createHandler(testServer(), { keepAliveMs: 0, idleTimeoutMs: Infinity });
+    const original = globalThis.setTimeout;
+    let fired = 0;
+    globalThis.setTimeout = ((fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) =>
+      original((...a: unknown[]) => {
+        fired++;
+        fn(...a);
+      }, ms, ...args)) as typeof setTimeout;
+    try {
+      const id = await openStreamable(handler);
+      await new Promise((resolve) => original(resolve, 50));
+      // Timers overflow past 2^31-1 ms and fire at once; re-armed each time, that is a spin.
+      assert.ok(fired < 5, `${fired} timers fired`);
+      assert.ok(handler.sessions.get(id));
+    } finally {
+      globalThis.setTimeout = original;
+      await handler.close();
+    }
+  });
+
+  test("requestTimeoutMs: Infinity lets a server→client request wait for its answer", async () => {
+    const server = testServer();
+    server.tool("roots", { description: "Asks for the roots" }, async (_args, ctx) => ({
+      content: [{ type: "text", text: JSON.stringify(await ctx.request("roots/list")) }],
+    }));
+    const handler = createHandler(server, { keepAliveMs: 0, requestTimeoutMs: Infinity });
+    try {
+      const { reader, send } = await initializedLegacy(handler, { roots: {} });
+      await send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "roots" } });
+      const asked = await reader.nextMessage();
+      assert.equal(asked?.method, "roots/list");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal((await send({ jsonrpc: "2.0", id: asked!.id, result: { roots: [] } })).status, 202);
+      const answer = await reader.nextMessage();
+      assert.deepEqual(answer?.result?.content, [{ type: "text", text: JSON.stringify({ roots: [] }) }]);
+      await reader.cancel();
+    } finally {
+      await handler.close();
+    }
+  });
+});
+
+describe("keep-alive beyond what a timer can hold", () => {
+  test("keepAliveMs: Infinity sends no keep-alive at all (not one every millisecond)", async () => {
+    const { SseStream } = await import("../src/sse.ts");
+    const stream = new SseStream({ keepAliveMs: Infinity });
+    const reader = stream.readable.pipeThrough(new TextDecoderStream()).getReader();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    stream.send({ data: "x" });
+    stream.close();
+    let text = "";
+    for (let r = await reader.read(); !r.done; r = await reader.read()) text += r.value;
+    assert.equal(text, "data: x\n\n");
+  });
+});
