@@ -80,6 +80,7 @@ export { UriTemplate, type UriVariables } from "./src/uri_template.ts";
 export {
   ErrorCode,
   type JsonRpcError,
+  type JsonRpcErrorObject,
   type JsonRpcMessage,
   type JsonRpcNotification,
   type JsonRpcRequest,

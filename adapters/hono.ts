@@ -82,8 +82,28 @@ export interface TetherMiddleware<E extends Env = Env> extends MiddlewareHandler
  * app.use(tether(sdk, { principal: (c) => c.get("user") }));
  * ```
  */
-export function authenticateFromHono(request: Request): unknown {
-  return principalOf(request) ?? unauthorized();
+export function authenticateFromHono(request: Request): HonoPrincipal | Response {
+  const principal = principalOf(request);
+  return principal === undefined ? unauthorized() : principal as HonoPrincipal;
+}
+
+/**
+ * A principal as Tether's authentication sees it: a stable `id` that sessions are bound to, the
+ * credential's scopes, and anything else your tools should see.
+ *
+ * @example
+ * ```ts
+ * import type { HonoPrincipal } from "./hono.ts";
+ * const user: HonoPrincipal = { id: "u-1", scopes: ["mcp"], name: "Ada" };
+ * ```
+ */
+export interface HonoPrincipal {
+  /** Stable identity (a user or client id); sessions are bound to it. */
+  readonly id: string;
+  /** Scopes the credential grants. */
+  readonly scopes?: readonly string[];
+  /** Anything else the application wants handlers to see. */
+  readonly [key: string]: unknown;
 }
 
 function unauthorized(): Response {

@@ -10,37 +10,53 @@ export type RequestId = string | number;
 
 /** A JSON-RPC request: expects a response with the same id. */
 export interface JsonRpcRequest {
+  /** Always `"2.0"`. */
   jsonrpc: "2.0";
+  /** Matches the request to its response. */
   id: RequestId;
+  /** The method to run, e.g. `tools/call`. */
   method: string;
+  /** The method's parameters. */
   params?: Record<string, unknown>;
 }
 
 /** A JSON-RPC notification: no id, no response. */
 export interface JsonRpcNotification {
+  /** Always `"2.0"`. */
   jsonrpc: "2.0";
+  /** The notification, e.g. `notifications/progress`. */
   method: string;
+  /** The notification's parameters. */
   params?: Record<string, unknown>;
 }
 
 /** A successful JSON-RPC response. */
 export interface JsonRpcResult {
+  /** Always `"2.0"`. */
   jsonrpc: "2.0";
+  /** The id of the request answered. */
   id: RequestId;
+  /** The method's result. */
   result: Record<string, unknown>;
 }
 
 /** The error object carried by a JSON-RPC error response. */
 export interface JsonRpcErrorObject {
+  /** The error code (see {@link ErrorCode}). */
   code: number;
+  /** A short description. */
   message: string;
+  /** Anything more the server tells about the error. */
   data?: unknown;
 }
 
 /** A JSON-RPC error response; `id` is absent when the request could not be read. */
 export interface JsonRpcError {
+  /** Always `"2.0"`. */
   jsonrpc: "2.0";
+  /** The id of the request answered; `null` or absent when it could not be read. */
   id?: RequestId | null;
+  /** What went wrong. */
   error: JsonRpcErrorObject;
 }
 
@@ -231,6 +247,27 @@ export function errorResponse(
 }
 
 /**
+ * A message as JSON text, for writing once. A response that cannot be serialised (a handler
+ * returned a BigInt or a cycle) becomes an internal error, so the request is still answered;
+ * another message that cannot be serialised gives `undefined` (it cannot be sent).
+ *
+ * @example
+ * ```ts
+ * import { encodeMessage } from "./jsonrpc.ts";
+ * encodeMessage({ jsonrpc: "2.0", id: 1, result: {} }); // '{"jsonrpc":"2.0","id":1,"result":{}}'
+ * encodeMessage({ jsonrpc: "2.0", id: 1, result: { n: 1n } as never }); // a -32603 error response
+ * ```
+ */
+export function encodeMessage(message: JsonRpcMessage): string | undefined {
+  try {
+    return JSON.stringify(message);
+  } catch (error) {
+    if (!isResponse(message)) return undefined;
+    return JSON.stringify(errorResponse(message.id, ErrorCode.InternalError, `Response could not be serialized: ${String(error)}`));
+  }
+}
+
+/**
  * An error a handler throws to answer with a specific JSON-RPC error instead of `-32603`.
  *
  * @example
@@ -246,6 +283,7 @@ export class McpError extends Error {
   readonly data?: unknown;
   /** The HTTP status the transport should use where the error ends a request before any stream. */
   readonly httpStatus?: number;
+  /** An error with a JSON-RPC `code`, optional `data`, and the HTTP status to answer with. */
   constructor(code: number, message: string, data?: unknown, httpStatus?: number) {
     super(message);
     this.name = "McpError";

@@ -78,6 +78,12 @@ export interface SessionInit {
   messageHandler?: MessageHandlerFactory;
 }
 
+/**
+ * The longest delay a timer holds (2^31-1 ms, about 24.8 days): longer ones, `Infinity`
+ * included, fire at once on every runtime. Longer waits are made of timers of this length.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 interface PendingRequest {
   resolve(result: Record<string, unknown>): void;
   reject(error: unknown): void;
@@ -301,7 +307,8 @@ export class Session {
         reject(error);
       };
       const onAbort = () => giveUp(signal?.reason ?? new Error("Aborted"));
-      const timer = setTimeout(() => giveUp(new McpError(ErrorCode.InternalError, `Request ${method} timed out after ${timeoutMs} ms`)), timeoutMs);
+      // Beyond a timer's range the request waits for its answer, the session's close or `signal`.
+      const timer = timeoutMs > MAX_TIMER_MS ? undefined : setTimeout(() => giveUp(new McpError(ErrorCode.InternalError, `Request ${method} timed out after ${timeoutMs} ms`)), timeoutMs);
       this.#pending.set(id, {
         resolve: (result) => {
           settle();
@@ -454,7 +461,7 @@ export class Session {
       const left = this.#init.idleTimeoutMs - (Date.now() - this.#lastActive);
       if (left <= 0) this.close("idle");
       else this.#armIdleTimer(left);
-    }, delay);
+    }, Math.min(delay, MAX_TIMER_MS));
   }
 
   #clearIdleTimer(): void {
