@@ -247,6 +247,27 @@ export function errorResponse(
 }
 
 /**
+ * A message as JSON text, for writing once. A response that cannot be serialised (a handler
+ * returned a BigInt or a cycle) becomes an internal error, so the request is still answered;
+ * another message that cannot be serialised gives `undefined` (it cannot be sent).
+ *
+ * @example
+ * ```ts
+ * import { encodeMessage } from "./jsonrpc.ts";
+ * encodeMessage({ jsonrpc: "2.0", id: 1, result: {} }); // '{"jsonrpc":"2.0","id":1,"result":{}}'
+ * encodeMessage({ jsonrpc: "2.0", id: 1, result: { n: 1n } as never }); // a -32603 error response
+ * ```
+ */
+export function encodeMessage(message: JsonRpcMessage): string | undefined {
+  try {
+    return JSON.stringify(message);
+  } catch (error) {
+    if (!isResponse(message)) return undefined;
+    return JSON.stringify(errorResponse(message.id, ErrorCode.InternalError, `Response could not be serialized: ${String(error)}`));
+  }
+}
+
+/**
  * An error a handler throws to answer with a specific JSON-RPC error instead of `-32603`.
  *
  * @example

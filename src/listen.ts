@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResult } from "./jsonrpc.ts";
+import { encodeMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResult } from "./jsonrpc.ts";
 import type { Implementation } from "./context.ts";
 import { SERVER_INFO_KEY, SUBSCRIPTION_ID_KEY } from "./envelope.ts";
 import { SSE_HEADERS, SseStream } from "./sse.ts";
@@ -195,13 +195,9 @@ export class Listen {
   }
 
   #send(message: JsonRpcNotification): boolean {
-    let data: string;
-    try {
-      data = JSON.stringify(message);
-    } catch {
-      return false; // An unserialisable notification is dropped; the listen stays healthy.
-    }
-    return this.#stream.send({ event: "message", data });
+    const data = encodeMessage(message);
+    // An unserialisable notification is dropped; the listen stays healthy.
+    return data !== undefined && this.#stream.send({ event: "message", data });
   }
 }
 

@@ -19,6 +19,7 @@ import {
 } from "./jsonrpc.ts";
 import { type ClientRequestOptions, createContext, type Implementation, LOGGING_LEVELS, type LoggingLevel } from "./context.ts";
 import type { McpServer } from "./server.ts";
+import { startDeadline } from "./security/limits.ts";
 import type { MessageHandler, MessageHandlerFactory } from "./message_handler.ts";
 import { missingClientCapability } from "./client_capabilities.ts";
 
@@ -68,6 +69,8 @@ export interface SessionInit {
   principal?: unknown;
   /** Default timeout of server→client requests. */
   requestTimeoutMs: number;
+  /** Request handlers running longer than this are aborted and answered with an error; 0 or absent = never. */
+  handlerTimeoutMs?: number;
   /** Close the session after this long with nothing in flight and no open stream; 0 = never. */
   idleTimeoutMs: number;
   /** Called exactly once, from `close()`: the registry's removal. */
@@ -75,6 +78,12 @@ export interface SessionInit {
   /** Answers this session's messages in place of the server core (e.g. the SDK bridge). */
   messageHandler?: MessageHandlerFactory;
 }
+
+/**
+ * The longest delay a timer holds (2^31-1 ms, about 24.8 days): longer ones, `Infinity`
+ * included, fire at once on every runtime. Longer waits are made of timers of this length.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface PendingRequest {
   resolve(result: Record<string, unknown>): void;
@@ -300,7 +309,8 @@ export class Session {
         reject(error);
       };
       const onAbort = () => giveUp(signal?.reason ?? new Error("Aborted"));
-      const timer = setTimeout(() => giveUp(new McpError(ErrorCode.InternalError, `Request ${method} timed out after ${timeoutMs} ms`)), timeoutMs);
+      // Beyond a timer's range the request waits for its answer, the session's close or `signal`.
+      const timer = timeoutMs > MAX_TIMER_MS ? undefined : setTimeout(() => giveUp(new McpError(ErrorCode.InternalError, `Request ${method} timed out after ${timeoutMs} ms`)), timeoutMs);
       this.#pending.set(id, {
         resolve: (result) => {
           settle();
@@ -363,11 +373,16 @@ export class Session {
       request: (method, params, options) => this.request(method, params, sink, options),
       closeConnection: () => sink.closeConnection?.() ?? false,
     }, request, controller.signal);
+    const deadline = startDeadline(this.#init.handlerTimeoutMs ?? 0, controller);
     try {
-      const response = await this.#server.handle(request, context);
+      const response = await Promise.race([this.#server.handle(request, context), deadline.expired]);
+      if (deadline.fired) {
+        return errorResponse(request.id, ErrorCode.InternalError, `Request timed out after ${this.#init.handlerTimeoutMs} ms`);
+      }
       // A cancelled request gets no response, as the spec requires.
-      return controller.signal.aborted ? undefined : response;
+      return controller.signal.aborted || response === undefined ? undefined : response;
     } finally {
+      deadline.clear();
       finish();
       if (this.#inFlight.get(request.id) === controller) this.#inFlight.delete(request.id);
       release();
@@ -448,7 +463,7 @@ export class Session {
       const left = this.#init.idleTimeoutMs - (Date.now() - this.#lastActive);
       if (left <= 0) this.close("idle");
       else this.#armIdleTimer(left);
-    }, delay);
+    }, Math.min(delay, MAX_TIMER_MS));
   }
 
   #clearIdleTimer(): void {

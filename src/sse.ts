@@ -25,7 +25,7 @@ export type SseCloseReason = "cancel" | "write-failed" | "overflow" | "closed";
 
 /** Options of an {@link SseStream}. */
 export interface SseStreamOptions {
-  /** Milliseconds between keep-alive comments; 0 disables them. Default 15,000. */
+  /** Milliseconds between keep-alive comments; 0 (or anything past 2^31-1) disables them. Default 15,000. */
   keepAliveMs?: number;
   /** Bytes a reader may leave unread before the stream is cut off. Default 1 MiB. */
   maxBufferedBytes?: number;
@@ -92,7 +92,8 @@ export class SseStream {
       cancel: () => this.#finish("cancel"),
     }, new ByteLengthQueuingStrategy({ highWaterMark: limit }));
     const keepAliveMs = options.keepAliveMs ?? 15_000;
-    if (keepAliveMs > 0) this.#timer = setInterval(() => this.comment("keep-alive"), keepAliveMs);
+    // Past a timer's range (2^31-1 ms; `Infinity` included) an interval fires every millisecond: none then.
+    if (keepAliveMs > 0 && keepAliveMs < 2 ** 31) this.#timer = setInterval(() => this.comment("keep-alive"), keepAliveMs);
   }
 
   /** True once the stream has closed, for whatever reason. */

@@ -14,6 +14,12 @@ export interface TransportContext {
   readonly server: McpServer;
   readonly registry: SessionRegistry;
   readonly options: ResolvedOptions;
+  /**
+   * The authenticated principal of the request being served, when `auth` is configured (the
+   * handler sets it per request; `registry` is then already that principal's view). Sessionless
+   * transports pass it on in their `RequestChannel`.
+   */
+  readonly principal?: unknown;
   /** Open 2026 `subscriptions/listen` streams. */
   readonly listens: ListenRegistry;
   /** 2026 requests in progress. */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ErrorCode, errorResponse, isResponse, type JsonRpcMessage } from "../jsonrpc.ts";
+import { encodeMessage, type JsonRpcMessage } from "../jsonrpc.ts";
 import { encodeEvent, SSE_HEADERS, SseStream } from "../sse.ts";
 import type { EventStore, Replay } from "../event_store.ts";
 import type { MessageSink, Session } from "../session.ts";
@@ -16,8 +16,7 @@ import { keepOpen, type PlatformArg, type TransportContext } from "./context.ts"
 const STANDALONE_STREAM = "g";
 
 /**
- * A message as JSON text, for writing once. A result that cannot be serialised (a handler returned a BigInt or a
- * cycle) becomes an internal error, so the request is still answered; other messages: undefined.
+ * A message as JSON text (see {@link encodeMessage}).
  *
  * @example
  * ```ts
@@ -25,14 +24,7 @@ const STANDALONE_STREAM = "g";
  * encode({ jsonrpc: "2.0", id: 1, result: {} }); // '{"jsonrpc":"2.0","id":1,"result":{}}'
  * ```
  */
-export function encode(message: JsonRpcMessage): string | undefined {
-  try {
-    return JSON.stringify(message);
-  } catch (error) {
-    if (!isResponse(message)) return undefined;
-    return JSON.stringify(errorResponse(message.id, ErrorCode.InternalError, `Response could not be serialized: ${String(error)}`));
-  }
-}
+export const encode: (message: JsonRpcMessage) => string | undefined = encodeMessage;
 
 const registry = new WeakMap<Session, SessionStreams>();
 
