@@ -18,7 +18,9 @@ export interface CacheHint {
 
 /** A complete caching hint, as put on a result. */
 export interface ResolvedCacheHint {
+  /** How long the result may be reused, in ms. */
   ttlMs: number;
+  /** Who may reuse it. */
   cacheScope: CacheScope;
 }
 

@@ -15,53 +15,79 @@ import type { ContentBlock, JsonSchema } from "./tools.ts";
 
 /** One message of a sampling conversation. */
 export interface SamplingMessage {
+  /** Who speaks. */
   role: "user" | "assistant";
+  /** What is said. */
   content: ContentBlock | ContentBlock[];
+  /** Other fields, passed through. */
   [key: string]: unknown;
 }
 
 /** Params of `sampling/createMessage`. */
 export interface CreateMessageParams {
+  /** The conversation so far. */
   messages: SamplingMessage[];
+  /** The most tokens the client may generate. */
   maxTokens: number;
+  /** A system prompt the client may use. */
   systemPrompt?: string;
+  /** Sampling temperature. */
   temperature?: number;
+  /** Sequences that end generation. */
   stopSequences?: string[];
+  /** Which MCP context the client should include. */
   includeContext?: "none" | "thisServer" | "allServers";
+  /** Hints for the client's model choice (cost, speed, intelligence, names). */
   modelPreferences?: Record<string, unknown>;
+  /** Provider-specific metadata. */
   metadata?: Record<string, unknown>;
+  /** Other fields, passed through. */
   [key: string]: unknown;
 }
 
 /** The client's answer to `sampling/createMessage`. */
 export interface CreateMessageResult {
+  /** Who speaks (the model: `assistant`). */
   role: "user" | "assistant";
+  /** The generated content. */
   content: ContentBlock | ContentBlock[];
+  /** The model that generated it. */
   model: string;
+  /** Why generation stopped (`endTurn`, `maxTokens`, …). */
   stopReason?: string;
+  /** Other fields, passed through. */
   [key: string]: unknown;
 }
 
 /** Params of a form-mode `elicitation/create`. */
 export interface ElicitParams {
+  /** What the user is asked. */
   message: string;
   /** A flat object schema of primitive fields (the spec's restricted JSON Schema). */
   requestedSchema: JsonSchema;
+  /** Form mode (the default). */
   mode?: "form";
+  /** Other fields, passed through. */
   [key: string]: unknown;
 }
 
 /** The client's answer to `elicitation/create`. */
 export interface ElicitResult {
+  /** What the user did. */
   action: "accept" | "decline" | "cancel";
+  /** The form's values, when accepted. */
   content?: Record<string, unknown>;
+  /** Other fields, passed through. */
   [key: string]: unknown;
 }
 
 /** A root the client exposes. */
 export interface Root {
+  /** The root's URI (`file://…`). */
   uri: string;
+  /** A name to show. */
   name?: string;
+  /** Other fields, passed through. */
   [key: string]: unknown;
 }
 

@@ -20,8 +20,11 @@ export interface CompletionContext {
 
 /** The `completion` object of a `completion/complete` result. */
 export interface Completion {
+  /** Suggested values (at most 100). */
   values: string[];
+  /** How many values exist in all. */
   total?: number;
+  /** True when there are more than those sent. */
   hasMore?: boolean;
 }
 

@@ -13,9 +13,13 @@ import { type Asker, INPUT_DEFAULTS, inputApi, type InputApi, requestAsker } fro
 
 /** `clientInfo` / `serverInfo`: an implementation's name and version. */
 export interface Implementation {
+  /** Programmatic name. */
   name: string;
+  /** Version. */
   version: string;
+  /** A name to show people. */
   title?: string;
+  /** Other fields (e.g. `icons`), passed through. */
   [key: string]: unknown;
 }
 

@@ -83,6 +83,7 @@ export class MemoryEventStore implements EventStore {
   readonly #sessions = new Map<string, SessionEvents>();
   readonly #max: number;
 
+  /** A store keeping at most `maxEventsPerSession` events per session (default 1,000). */
   constructor(options: MemoryEventStoreOptions = {}) {
     this.#max = Math.max(1, options.maxEventsPerSession ?? 1000);
   }

@@ -49,18 +49,27 @@ export type ElicitAnswer<T> = { action: "accept"; content: T } | { action: "decl
 
 /** Params of a sampling question (`sampling/createMessage`). */
 export interface SamplingParams {
+  /** The conversation so far. */
   messages: Array<{ role: "user" | "assistant"; content: Record<string, unknown> | Record<string, unknown>[] }>;
+  /** The most tokens the client may generate. */
   maxTokens: number;
+  /** A system prompt the client may use. */
   systemPrompt?: string;
+  /** Other fields, passed through. */
   [key: string]: unknown;
 }
 
 /** The client's sampling result. */
 export interface SamplingAnswer {
+  /** Always the model. */
   role: "assistant";
+  /** The generated content. */
   content: Record<string, unknown> | Record<string, unknown>[];
+  /** The model that generated it. */
   model: string;
+  /** Why generation stopped. */
   stopReason?: string;
+  /** Other fields, passed through. */
   [key: string]: unknown;
 }
 
@@ -133,6 +142,7 @@ const FieldValueSchema = z.union([z.string(), z.number(), z.boolean(), z.array(z
  * ```
  */
 export function elicitation<S extends z.ZodObject>(message: string, schema: S): Question<ElicitAnswer<z.output<S>>>;
+/** The same with a JSON Schema object: accepted content is checked field by field. */
 export function elicitation(message: string, schema: JsonSchemaObject): Question<ElicitAnswer<Record<string, ElicitValue>>>;
 export function elicitation(message: string, schema: z.ZodObject | JsonSchemaObject): Question<ElicitAnswer<unknown>> {
   const requestedSchema = toElicitationSchema(schema);

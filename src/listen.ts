@@ -13,8 +13,11 @@ import { SSE_HEADERS, SseStream } from "./sse.ts";
 
 /** Which notifications a listen stream carries. */
 export interface ListenFilter {
+  /** Carry `notifications/tools/list_changed`. */
   toolsListChanged?: boolean;
+  /** Carry `notifications/prompts/list_changed`. */
   promptsListChanged?: boolean;
+  /** Carry `notifications/resources/list_changed`. */
   resourcesListChanged?: boolean;
   /** URIs whose `notifications/resources/updated` the client wants. */
   resourceSubscriptions?: string[];

@@ -12,23 +12,33 @@ import type { ContentBlock } from "./tools.ts";
 
 /** One argument of a prompt as published in `prompts/list`. */
 export interface PromptArgument {
+  /** The argument's name. */
   name: string;
+  /** A name to show people. */
   title?: string;
+  /** What the argument is for. */
   description?: string;
+  /** True when the prompt needs it. */
   required?: boolean;
 }
 
 /** One message of a prompt: text, image, audio, resource link or embedded resource. */
 export interface PromptMessage {
+  /** Who speaks. */
   role: "user" | "assistant";
+  /** What is said. */
   content: ContentBlock;
 }
 
 /** The result of `prompts/get`. */
 export interface GetPromptResult {
+  /** What the prompt is for. */
   description?: string;
+  /** The prompt's messages. */
   messages: PromptMessage[];
+  /** Protocol metadata. */
   _meta?: Record<string, unknown>;
+  /** Other fields, passed through. */
   [key: string]: unknown;
 }
 
@@ -40,12 +50,15 @@ export type PromptArgValues<A> = A extends z.ZodObject ? z.output<A> : Record<st
 
 /** How a prompt is described to clients. */
 export interface PromptDefinition<A extends PromptArgs | undefined = PromptArgs | undefined> {
+  /** A name to show people. */
   title?: string;
+  /** What the prompt is for. */
   description?: string;
   /** The arguments. A zod object's fields must accept strings (MCP sends strings). */
   arguments?: A;
   /** Completers for arguments, used by `completion/complete` (zod enum arguments complete by themselves). */
   complete?: Completers;
+  /** Protocol metadata published with the prompt. */
   _meta?: Record<string, unknown>;
   /** Extra fields published verbatim (e.g. `icons`). */
   [key: string]: unknown;

@@ -129,6 +129,7 @@ export class RequestStateSealer {
   readonly #principalId: (principal: unknown) => string;
   readonly #now: () => number;
 
+  /** A codec with the given key (or a fresh random one) and limits. */
   constructor(options: RequestStateOptions = {}) {
     this.#key = importKey(options.key);
     // A bad key is the server author's error; report it on use, not as an unhandled rejection.

@@ -13,7 +13,7 @@ import type { CacheHint } from "./caching.ts";
 import { UriTemplate, type UriVariables } from "./uri_template.ts";
 
 /** MCP's error code for a resource that does not exist (2025-06-18+). */
-export const RESOURCE_NOT_FOUND = -32002;
+export const RESOURCE_NOT_FOUND: -32002 = -32002;
 
 /** One item of a `resources/read` result: text or base64 `blob`. */
 export type ResourceContents =
@@ -22,15 +22,21 @@ export type ResourceContents =
 
 /** The result of `resources/read`. */
 export interface ReadResourceResult {
+  /** The resource's contents (one or more). */
   contents: ResourceContents[];
+  /** Protocol metadata. */
   _meta?: Record<string, unknown>;
+  /** Other fields, passed through. */
   [key: string]: unknown;
 }
 
 /** Optional hints about a resource. */
 export interface ResourceAnnotations {
+  /** Who the resource is meant for. */
   audience?: ("user" | "assistant")[];
+  /** Importance from 0 (least) to 1 (most). */
   priority?: number;
+  /** When it last changed (ISO 8601). */
   lastModified?: string;
 }
 
@@ -38,12 +44,17 @@ export interface ResourceAnnotations {
 export interface ResourceDescription {
   /** Programmatic name (defaults to the URI). */
   name?: string;
+  /** A name to show people. */
   title?: string;
+  /** What the resource is. */
   description?: string;
+  /** Its media type. */
   mimeType?: string;
   /** Size in bytes, when known. */
   size?: number;
+  /** Hints about the resource. */
   annotations?: ResourceAnnotations;
+  /** Protocol metadata published with the resource. */
   _meta?: Record<string, unknown>;
   /** 2026 caching hint for reading this resource and for `resources/list` (not published). */
   cache?: CacheHint;
@@ -53,7 +64,9 @@ export interface ResourceDescription {
 
 /** An entry of `resources/list`. */
 export interface ResourceListing extends ResourceDescription {
+  /** The resource's URI. */
   uri: string;
+  /** Programmatic name. */
   name: string;
 }
 

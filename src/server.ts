@@ -121,6 +121,7 @@ export class McpServer {
   readonly #sealer: RequestStateSealer;
   readonly #limits: { maxRounds: number; maxInputBytes: number };
 
+  /** A server named by `info` (its `serverInfo`), with optional instructions and capabilities. */
   constructor(info: Implementation, options: McpServerOptions = {}) {
     this.info = info;
     this.options = options;

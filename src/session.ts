@@ -49,6 +49,7 @@ export type CloseReason = "client-gone" | "write-failed" | "deleted" | "idle" | 
 export class SessionClosedError extends Error {
   /** Why the session closed. */
   readonly reason: CloseReason;
+  /** The error for a session that closed for `reason`. */
   constructor(reason: CloseReason) {
     super(`Session closed (${reason})`);
     this.name = "SessionClosedError";
@@ -138,6 +139,7 @@ export class Session {
   #closeReason: CloseReason | undefined;
   readonly #delegate: MessageHandler | undefined;
 
+  /** Made by the {@link SessionRegistry} only. */
   constructor(init: SessionInit) {
     this.id = init.id;
     this.transport = init.transport;

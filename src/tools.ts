@@ -21,19 +21,29 @@ export type ContentBlock =
 
 /** The result of `tools/call`. */
 export interface CallToolResult {
+  /** What the tool returns, as content blocks. */
   content: ContentBlock[];
+  /** The result as a JSON object (checked against `outputSchema`). */
   structuredContent?: Record<string, unknown>;
+  /** True when the tool failed (the model sees the content). */
   isError?: boolean;
+  /** Protocol metadata. */
   _meta?: Record<string, unknown>;
+  /** Other fields, passed through. */
   [key: string]: unknown;
 }
 
 /** Hints about a tool's behaviour (all optional, all advisory). */
 export interface ToolAnnotations {
+  /** A name to show people. */
   title?: string;
+  /** True when the tool changes nothing. */
   readOnlyHint?: boolean;
+  /** True when it may destroy or overwrite (meaningful when not read-only). */
   destructiveHint?: boolean;
+  /** True when repeating a call with the same arguments has no further effect. */
   idempotentHint?: boolean;
+  /** True when it reaches outside systems (the web, other services). */
   openWorldHint?: boolean;
 }
 
@@ -45,13 +55,17 @@ export type ToolArgs<S> = S extends z.ZodType ? z.output<S> : Record<string, unk
 
 /** How a tool is described to clients. */
 export interface ToolDefinition<S extends ToolSchema | undefined = ToolSchema | undefined> {
+  /** A name to show people. */
   title?: string;
+  /** What the tool does, for the model. */
   description?: string;
   /** Arguments schema: validated on every call (zod), or passed through (JSON Schema). */
   inputSchema?: S;
   /** Schema of `structuredContent`; a result that does not match it is an error. */
   outputSchema?: ToolSchema;
+  /** Hints about the tool's behaviour. */
   annotations?: ToolAnnotations;
+  /** Protocol metadata published with the tool. */
   _meta?: Record<string, unknown>;
   /** 2026 caching hint this tool contributes to `tools/list` (not published). */
   cache?: CacheHint;
