@@ -8,6 +8,7 @@ import { createHandler, type McpServer } from "../mod.ts";
 import { testServer } from "./_fixtures.ts";
 import { initializeMessage, postHeaders, sessionHeaders, SseReader } from "./_streamable.ts";
 import { trackUnhandledRejections } from "./_timers.ts";
+import { envelope, modernHeaders } from "./_modern.ts";
 
 const BASE = "http://localhost";
 type Handler = ReturnType<typeof createHandler>;
@@ -232,5 +233,32 @@ describe("every end reaches the single close (pins for gaps no other test caught
     } finally {
       await handler.close();
     }
+  });
+});
+
+describe("shutdown covers what arrives after it", () => {
+  const modernPost = (handler: Handler, body: { method: string; params?: Record<string, unknown> }) =>
+    handler.fetch(new Request(`${BASE}/mcp`, { method: "POST", headers: modernHeaders(body), body: JSON.stringify(body) }));
+
+  test("after close() a 2026 listen is refused (503), not left open for ever", async () => {
+    const handler = createHandler(testServer(), { keepAliveMs: 0 });
+    await handler.close({ graceMs: 0 });
+    const res = await modernPost(handler, {
+      jsonrpc: "2.0", id: 1, method: "subscriptions/listen", params: { notifications: { toolsListChanged: true }, _meta: envelope() },
+    } as never);
+    assert.equal(res.status, 503);
+    assert.equal((await res.json()).error.code, -32603);
+    assert.equal(handler.openListens, 0);
+  });
+
+  test("after close() a 2026 request is refused (503), not run where no shutdown will end it", async () => {
+    const handler = createHandler(testServer(), { keepAliveMs: 0 });
+    await handler.close({ graceMs: 0 });
+    const res = await modernPost(handler, {
+      jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "slow", arguments: { ms: 60_000 }, _meta: envelope() },
+    } as never);
+    assert.equal(res.status, 503);
+    assert.equal((await res.json()).id, 2);
+    assert.equal(handler.modernInFlight, 0);
   });
 });
