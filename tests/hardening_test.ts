@@ -262,3 +262,30 @@ describe("shutdown covers what arrives after it", () => {
     assert.equal(handler.modernInFlight, 0);
   });
 });
+
+describe("a handler's own signal adds to the request's, never replaces it", () => {
+  test("ctx.request with { signal }: cancelling the tool call still ends the wait for the client's answer", async () => {
+    const server = testServer();
+    server.tool("ask_own_signal", { description: "Asks with a signal of its own" }, async (_args, ctx) => {
+      await ctx.request("roots/list", undefined, { signal: new AbortController().signal });
+      return { content: [] };
+    });
+    const handler = createHandler(server, { keepAliveMs: 0, requestTimeoutMs: 60_000 });
+    try {
+      const { reader, send, id } = await initializedLegacy(handler, { roots: {} });
+      await send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "ask_own_signal" } });
+      const asked = await reader.nextMessage();
+      assert.equal(asked?.method, "roots/list");
+      const session = handler.sessions.get(id)!;
+      assert.equal(session.pendingCount, 1);
+      await send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 1 } });
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      assert.equal(session.pendingCount, 0, "the wait ended with the cancellation, not with the timeout");
+      const told = await reader.nextMessage();
+      assert.deepEqual([told?.method, told?.params?.requestId], ["notifications/cancelled", asked!.id]);
+      await reader.cancel();
+    } finally {
+      await handler.close({ graceMs: 0 });
+    }
+  });
+});
