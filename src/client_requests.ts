@@ -13,7 +13,15 @@ import type { Question } from "./input.ts";
 import { elicitationSchemaProblem } from "./elicitation_schema.ts";
 import type { ContentBlock, JsonSchema } from "./tools.ts";
 
-/** One message of a sampling conversation. */
+/**
+ * One message of a sampling conversation.
+ *
+ * @example
+ * ```ts
+ * import type { SamplingMessage } from "./client_requests.ts";
+ * const message: SamplingMessage = { role: "user", content: { type: "text", text: "Summarise this file" } };
+ * ```
+ */
 export interface SamplingMessage {
   /** Who speaks. */
   role: "user" | "assistant";
@@ -23,7 +31,18 @@ export interface SamplingMessage {
   [key: string]: unknown;
 }
 
-/** Params of `sampling/createMessage`. */
+/**
+ * Params of `sampling/createMessage`.
+ *
+ * @example
+ * ```ts
+ * import type { CreateMessageParams } from "./client_requests.ts";
+ * const params: CreateMessageParams = {
+ *   messages: [{ role: "user", content: { type: "text", text: "Say hi" } }],
+ *   maxTokens: 100,
+ * };
+ * ```
+ */
 export interface CreateMessageParams {
   /** The conversation so far. */
   messages: SamplingMessage[];
@@ -45,7 +64,15 @@ export interface CreateMessageParams {
   [key: string]: unknown;
 }
 
-/** The client's answer to `sampling/createMessage`. */
+/**
+ * The client's answer to `sampling/createMessage`.
+ *
+ * @example
+ * ```ts
+ * import type { CreateMessageResult } from "./client_requests.ts";
+ * const result: CreateMessageResult = { role: "assistant", content: { type: "text", text: "Hi" }, model: "some-model" };
+ * ```
+ */
 export interface CreateMessageResult {
   /** Who speaks (the model: `assistant`). */
   role: "user" | "assistant";
@@ -59,7 +86,18 @@ export interface CreateMessageResult {
   [key: string]: unknown;
 }
 
-/** Params of a form-mode `elicitation/create`. */
+/**
+ * Params of a form-mode `elicitation/create`.
+ *
+ * @example
+ * ```ts
+ * import type { ElicitParams } from "./client_requests.ts";
+ * const params: ElicitParams = {
+ *   message: "Deploy now?",
+ *   requestedSchema: { type: "object", properties: { confirm: { type: "boolean" } }, required: ["confirm"] },
+ * };
+ * ```
+ */
 export interface ElicitParams {
   /** What the user is asked. */
   message: string;
@@ -71,7 +109,15 @@ export interface ElicitParams {
   [key: string]: unknown;
 }
 
-/** The client's answer to `elicitation/create`. */
+/**
+ * The client's answer to `elicitation/create`.
+ *
+ * @example
+ * ```ts
+ * import type { ElicitResult } from "./client_requests.ts";
+ * const answer: ElicitResult = { action: "accept", content: { confirm: true } };
+ * ```
+ */
 export interface ElicitResult {
   /** What the user did. */
   action: "accept" | "decline" | "cancel";
@@ -81,7 +127,15 @@ export interface ElicitResult {
   [key: string]: unknown;
 }
 
-/** A root the client exposes. */
+/**
+ * A root the client exposes.
+ *
+ * @example
+ * ```ts
+ * import type { Root } from "./client_requests.ts";
+ * const root: Root = { uri: "file:///home/ada/project", name: "project" };
+ * ```
+ */
 export interface Root {
   /** The root's URI (`file://…`). */
   uri: string;

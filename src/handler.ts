@@ -19,7 +19,17 @@ import { principalOf } from "./request_principal.ts";
 import { ListenRegistry } from "./listen.ts";
 import { InFlightRequests } from "./inflight.ts";
 
-/** A view of the live sessions, for tests and metrics. */
+/**
+ * A view of the live sessions, for tests and metrics.
+ *
+ * @example
+ * ```ts
+ * import { createHandler, McpServer } from "../mod.ts";
+ * const handler = createHandler(new McpServer({ name: "demo", version: "1.0.0" }));
+ * handler.sessions.size; // 0
+ * handler.sessions.ids(); // []
+ * ```
+ */
 export interface SessionsView {
   /** Number of live sessions. */
   readonly size: number;
@@ -29,7 +39,17 @@ export interface SessionsView {
   get(id: string): Session | undefined;
 }
 
-/** What {@link createHandler} returns. */
+/**
+ * What {@link createHandler} returns.
+ *
+ * @example
+ * ```ts
+ * import { createHandler, McpServer, type TetherHandler } from "../mod.ts";
+ * const handler: TetherHandler = createHandler(new McpServer({ name: "demo", version: "1.0.0" }));
+ * const response = await handler.fetch(new Request("http://localhost/nowhere")); // 404
+ * await handler.close();
+ * ```
+ */
 export interface TetherHandler {
   /** The fetch handler: `Deno.serve(h.fetch)`, `Bun.serve(h)`, `export default h`. */
   fetch(request: Request, platform?: PlatformArg): Promise<Response>;

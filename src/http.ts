@@ -41,7 +41,16 @@ export function jsonResponse(body: JsonRpcMessage | JsonRpcMessage[], init: Resp
   return new Response(JSON.stringify(body), { ...init, headers });
 }
 
-/** The outcome of {@link readBody}. */
+/**
+ * The outcome of {@link readBody}.
+ *
+ * @example
+ * ```ts
+ * import { type BodyResult, readBody } from "./http.ts";
+ * const result: BodyResult = await readBody(new Request("http://x", { method: "POST", body: "x".repeat(10) }), 4);
+ * result.ok; // false: "too-large"
+ * ```
+ */
 export type BodyResult = { ok: true; text: string } | { ok: false; reason: "too-large" | "unreadable" };
 
 /**
@@ -117,7 +126,18 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
   return out;
 }
 
-/** A POST body that passed {@link readJsonBody}'s checks. */
+/**
+ * A POST body that passed {@link readJsonBody}'s checks.
+ *
+ * @example
+ * ```ts
+ * import { type JsonBody, readJsonBody } from "./http.ts";
+ * const parsed = await readJsonBody(new Request("http://x", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }), 1024);
+ * if (!(parsed instanceof Response)) {
+ *   const body: JsonBody = parsed; // { text: "{}", body: {} }
+ * }
+ * ```
+ */
 export interface JsonBody {
   /** The body's text, as read. */
   text: string;

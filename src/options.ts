@@ -13,10 +13,26 @@ import { type EventStore, MemoryEventStore } from "./event_store.ts";
  * `application/json`; `"sse"` always with `text/event-stream`; `"auto"` with JSON when the
  * first message the server sends for the POST is its response, otherwise with an SSE stream
  * that ends after the response.
+ *
+ * @example
+ * ```ts
+ * import { createHandler, McpServer, type ResponseMode } from "../mod.ts";
+ * const responseMode: ResponseMode = "json";
+ * const handler = createHandler(new McpServer({ name: "demo", version: "1.0.0" }), { responseMode });
+ * ```
  */
 export type ResponseMode = "auto" | "json" | "sse";
 
-/** Options of {@link createHandler}. */
+/**
+ * Options of {@link createHandler}.
+ *
+ * @example
+ * ```ts
+ * import { createHandler, type HandlerOptions, McpServer } from "../mod.ts";
+ * const options: HandlerOptions = { basePath: "/api", idleTimeoutMs: 10 * 60_000, maxSessions: 1_000 };
+ * const handler = createHandler(new McpServer({ name: "demo", version: "1.0.0" }), options);
+ * ```
+ */
 export interface HandlerOptions {
   /** The path the handler is mounted under, e.g. `/api` (default: the root). */
   basePath?: string;
@@ -78,10 +94,28 @@ export interface HandlerOptions {
   stateless?: boolean;
 }
 
-/** A client generation; see {@link HandlerOptions.generations}. */
+/**
+ * A client generation; see {@link HandlerOptions.generations}.
+ *
+ * @example
+ * ```ts
+ * import { createHandler, type Generation, McpServer } from "../mod.ts";
+ * const generations: Generation[] = ["modern", "streamable"]; // no 2024-11-05 HTTP+SSE
+ * const handler = createHandler(new McpServer({ name: "demo", version: "1.0.0" }), { generations });
+ * ```
+ */
 export type Generation = "modern" | "streamable" | "sse";
 
-/** {@link HandlerOptions} with every default filled in. */
+/**
+ * {@link HandlerOptions} with every default filled in.
+ *
+ * @example
+ * ```ts
+ * import { type ResolvedOptions, resolveOptions } from "./options.ts";
+ * const resolved: ResolvedOptions = resolveOptions({ basePath: "/api" });
+ * resolved.mcpPath; // "/mcp"
+ * ```
+ */
 export type ResolvedOptions = Required<Omit<HandlerOptions, "auth" | "messageHandler">> & Pick<HandlerOptions, "auth" | "messageHandler">;
 
 function normalizePath(path: string): string {

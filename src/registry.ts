@@ -10,7 +10,17 @@ import { principalId } from "./security/auth.ts";
 import { defaultPrincipalId } from "./request_state.ts";
 import type { MessageHandlerFactory } from "./message_handler.ts";
 
-/** Options of a {@link SessionRegistry}. */
+/**
+ * Options of a {@link SessionRegistry}.
+ *
+ * @example
+ * ```ts
+ * import { McpServer } from "./server.ts";
+ * import { type RegistryOptions, SessionRegistry } from "./registry.ts";
+ * const options: RegistryOptions = { idleTimeoutMs: 60_000, maxSessions: 100 };
+ * const registry = new SessionRegistry(new McpServer({ name: "demo", version: "1" }), options);
+ * ```
+ */
 export interface RegistryOptions {
   /** Default timeout of server→client requests, in ms. Default 60,000. */
   requestTimeoutMs?: number;
@@ -83,7 +93,16 @@ export function newSessionId(): string {
   return out;
 }
 
-/** The shape of ids {@link newSessionId} makes. */
+/**
+ * The shape of ids {@link newSessionId} makes.
+ *
+ * @example
+ * ```ts
+ * import { newSessionId, SESSION_ID_PATTERN } from "./registry.ts";
+ * SESSION_ID_PATTERN.test(newSessionId()); // true
+ * SESSION_ID_PATTERN.test("../etc/passwd"); // false
+ * ```
+ */
 export const SESSION_ID_PATTERN: RegExp = /^[0-9a-f]{32}$/;
 
 /**

@@ -23,7 +23,17 @@ import { startDeadline } from "./security/limits.ts";
 import type { MessageHandler, MessageHandlerFactory } from "./message_handler.ts";
 import { missingClientCapability } from "./client_capabilities.ts";
 
-/** Where a session sends messages: a stream, or the response to one POST. */
+/**
+ * Where a session sends messages: a stream, or the response to one POST.
+ *
+ * @example
+ * ```ts
+ * import type { JsonRpcMessage } from "./jsonrpc.ts";
+ * import type { MessageSink } from "./session.ts";
+ * const received: JsonRpcMessage[] = [];
+ * const sink: MessageSink = { send: (message) => (received.push(message), true) };
+ * ```
+ */
 export interface MessageSink {
   /** Delivers a message; false when it could not be (the stream is gone). */
   send(message: JsonRpcMessage): boolean;
@@ -39,13 +49,51 @@ export interface MessageSink {
   closeConnection?(): boolean;
 }
 
-/** Which transport a session belongs to. */
+/**
+ * Which transport a session belongs to.
+ *
+ * @example
+ * ```ts
+ * import type { SessionTransport } from "./session.ts";
+ * const transport: SessionTransport = "streamable"; // or "sse" for 2024-11-05 sessions
+ * ```
+ */
 export type SessionTransport = "sse" | "streamable";
 
-/** Why a session closed. */
+/**
+ * Why a session closed.
+ *
+ * @example
+ * ```ts
+ * import type { CloseReason, Session } from "./session.ts";
+ * function endedByClient(session: Session): boolean {
+ *   const reason: CloseReason | undefined = session.closeReason;
+ *   return reason === "client-gone" || reason === "deleted";
+ * }
+ * ```
+ */
 export type CloseReason = "client-gone" | "write-failed" | "deleted" | "idle" | "shutdown" | "closed";
 
-/** The error pending server→client requests reject with when their session closes. */
+/**
+ * The error pending server→client requests reject with when their session closes.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import { McpServer } from "./server.ts";
+ * import { SessionClosedError } from "./session.ts";
+ * const server = new McpServer({ name: "demo", version: "1.0.0" });
+ * server.tool("confirm", {}, async (_args, ctx) => {
+ *   try {
+ *     await ctx.elicit("Sure?", z.object({ ok: z.boolean() }));
+ *   } catch (error) {
+ *     if (error instanceof SessionClosedError) console.log("client went away:", error.reason);
+ *     throw error;
+ *   }
+ *   return { content: [] };
+ * });
+ * ```
+ */
 export class SessionClosedError extends Error {
   /** Why the session closed. */
   readonly reason: CloseReason;
@@ -57,7 +105,24 @@ export class SessionClosedError extends Error {
   }
 }
 
-/** Everything a session needs from its registry and handler. */
+/**
+ * Everything a session needs from its registry and handler.
+ *
+ * @example
+ * ```ts
+ * import { McpServer } from "./server.ts";
+ * import { Session, type SessionInit } from "./session.ts";
+ * const init: SessionInit = {
+ *   id: "0123456789abcdef0123456789abcdef",
+ *   transport: "streamable",
+ *   server: new McpServer({ name: "demo", version: "1" }),
+ *   requestTimeoutMs: 60_000,
+ *   idleTimeoutMs: 0,
+ *   onClosed: () => {},
+ * };
+ * new Session(init).close(); // normally the SessionRegistry makes sessions
+ * ```
+ */
 export interface SessionInit {
   /** The session id (visible ASCII, ≥128 random bits). */
   id: string;

@@ -8,7 +8,16 @@
 
 const encoder = new TextEncoder();
 
-/** One SSE event. */
+/**
+ * One SSE event.
+ *
+ * @example
+ * ```ts
+ * import { encodeEvent, type SseEvent } from "./sse.ts";
+ * const event: SseEvent = { event: "message", id: "g_1", data: "{}" };
+ * encodeEvent(event); // "event: message\nid: g_1\ndata: {}\n\n"
+ * ```
+ */
 export interface SseEvent {
   /** The `event:` field; absent means the default `message`. */
   event?: string;
@@ -20,10 +29,29 @@ export interface SseEvent {
   retry?: number;
 }
 
-/** Why a stream closed. */
+/**
+ * Why a stream closed.
+ *
+ * @example
+ * ```ts
+ * import { type SseCloseReason, SseStream } from "./sse.ts";
+ * const stream = new SseStream({ keepAliveMs: 0, onClose: (reason: SseCloseReason) => console.log(reason) });
+ * stream.close(); // logs "closed"
+ * ```
+ */
 export type SseCloseReason = "cancel" | "write-failed" | "overflow" | "closed";
 
-/** Options of an {@link SseStream}. */
+/**
+ * Options of an {@link SseStream}.
+ *
+ * @example
+ * ```ts
+ * import { SseStream, type SseStreamOptions } from "./sse.ts";
+ * const options: SseStreamOptions = { keepAliveMs: 30_000, maxBufferedBytes: 256 * 1024 };
+ * const stream = new SseStream(options);
+ * stream.close();
+ * ```
+ */
 export interface SseStreamOptions {
   /** Milliseconds between keep-alive comments; 0 (or anything past 2^31-1) disables them. Default 15,000. */
   keepAliveMs?: number;
@@ -55,7 +83,17 @@ export function encodeEvent(event: SseEvent): string {
   return out + "\n";
 }
 
-/** Headers every SSE response carries. */
+/**
+ * Headers every SSE response carries.
+ *
+ * @example
+ * ```ts
+ * import { SSE_HEADERS, SseStream } from "./sse.ts";
+ * const stream = new SseStream({ keepAliveMs: 0 });
+ * const response = new Response(stream.readable, { headers: SSE_HEADERS });
+ * stream.close();
+ * ```
+ */
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
   "content-type": "text/event-stream",
   "cache-control": "no-cache, no-transform",

@@ -177,3 +177,60 @@ describe("keep-alive beyond what a timer can hold", () => {
     assert.equal(text, "data: x\n\n");
   });
 });
+
+describe("every end reaches the single close (pins for gaps no other test caught)", () => {
+  test("DELETE while a tool runs: the handler's signal aborts and nothing of the request stays", async () => {
+    const server = testServer();
+    let aborted = false;
+    let settled = false;
+    server.tool("hang", { description: "Runs until aborted" }, (_args, ctx) =>
+      new Promise((_resolve, reject) => {
+        ctx.signal.addEventListener("abort", () => {
+          aborted = true;
+          settled = true;
+          reject(ctx.signal.reason);
+        }, { once: true });
+      }));
+    const handler = createHandler(server, { keepAliveMs: 0, responseMode: "json" });
+    try {
+      const id = await openStreamable(handler);
+      const call = handler.fetch(new Request(`${BASE}/mcp`, {
+        method: "POST",
+        headers: postHeaders(sessionHeaders(id)),
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "hang" } }),
+      }));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      const session = handler.sessions.get(id)!;
+      assert.equal(session.inFlightCount, 1);
+      const deleted = await handler.fetch(new Request(`${BASE}/mcp`, { method: "DELETE", headers: sessionHeaders(id) }));
+      assert.equal(deleted.status, 200);
+      assert.equal(aborted, true, "the handler saw its signal abort");
+      const answer = await call;
+      assert.equal(answer.status, 404);
+      await answer.body?.cancel();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      assert.equal(settled, true);
+      assert.equal(session.inFlightCount, 0);
+      assert.equal(session.ownedCount, 0);
+      assert.equal(handler.sessions.size, 0);
+    } finally {
+      await handler.close();
+    }
+  });
+
+  test("a GET stream whose request aborts (no cancel(), as on Node) frees its place: the next GET is not 409", async () => {
+    const handler = createHandler(testServer(), { keepAliveMs: 0 });
+    try {
+      const id = await openStreamable(handler);
+      const controller = new AbortController();
+      const first = await handler.fetch(new Request(`${BASE}/mcp`, { headers: { accept: "text/event-stream", ...sessionHeaders(id) }, signal: controller.signal }));
+      assert.equal(first.status, 200);
+      controller.abort(); // the body is never cancelled
+      const second = await handler.fetch(new Request(`${BASE}/mcp`, { headers: { accept: "text/event-stream", ...sessionHeaders(id) } }));
+      assert.equal(second.status, 200);
+      await second.body?.cancel();
+    } finally {
+      await handler.close();
+    }
+  });
+});

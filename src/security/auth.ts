@@ -9,7 +9,15 @@
 import { ErrorCode } from "../jsonrpc.ts";
 import { jsonRpcErrorResponse } from "../http.ts";
 
-/** Who made a request. Sessions are bound to `id`: another id never reaches the session. */
+/**
+ * Who made a request. Sessions are bound to `id`: another id never reaches the session.
+ *
+ * @example
+ * ```ts
+ * import type { Principal } from "./auth.ts";
+ * const alice: Principal = { id: "alice", scopes: ["mcp:tools"], email: "alice@example.com" };
+ * ```
+ */
 export interface Principal {
   /** Stable identity (a user or client id); sessions are bound to it. */
   readonly id: string;
@@ -19,7 +27,16 @@ export interface Principal {
   readonly [key: string]: unknown;
 }
 
-/** What the handler tells an {@link Authenticate} hook about where it is mounted. */
+/**
+ * What the handler tells an {@link Authenticate} hook about where it is mounted.
+ *
+ * @example
+ * ```ts
+ * import type { Authenticate, AuthInfo } from "./auth.ts";
+ * const authenticate: Authenticate = (request, info: AuthInfo) =>
+ *   request.headers.get("x-user") ?? new Response(`log in for ${info.resource}`, { status: 401 });
+ * ```
+ */
 export interface AuthInfo {
   /** The resource identifier (RFC 8707/9728) of this MCP server. */
   readonly resource: string;
@@ -31,10 +48,27 @@ export interface AuthInfo {
  * Returns the request's principal, or the `Response` to refuse it with. A principal is any value
  * but `undefined`/`null`; a {@link Principal} (`{ id, scopes? }`) is recommended, and sessions are
  * bound to its `id` (other values: to their stable JSON).
+ *
+ * @example
+ * ```ts
+ * import type { Authenticate } from "./auth.ts";
+ * const fromHeader: Authenticate = (request) => {
+ *   const user = request.headers.get("x-user");
+ *   return user ? { id: user } : new Response("Unauthorized", { status: 401 });
+ * };
+ * ```
  */
 export type Authenticate = (request: Request, info: AuthInfo) => unknown;
 
-/** RFC 9728 protected resource metadata (`resource` defaults to the MCP endpoint's URL). */
+/**
+ * RFC 9728 protected resource metadata (`resource` defaults to the MCP endpoint's URL).
+ *
+ * @example
+ * ```ts
+ * import type { ProtectedResourceMetadata } from "./auth.ts";
+ * const metadata: ProtectedResourceMetadata = { authorization_servers: ["https://auth.example.com"], scopes_supported: ["mcp"] };
+ * ```
+ */
 export interface ProtectedResourceMetadata {
   /** The resource identifier (default: the MCP endpoint's URL). */
   resource?: string;
@@ -52,7 +86,20 @@ export interface ProtectedResourceMetadata {
   [key: string]: unknown;
 }
 
-/** The `auth` option of the handler. */
+/**
+ * The `auth` option of the handler.
+ *
+ * @example
+ * ```ts
+ * import { createHandler, McpServer } from "../../mod.ts";
+ * import { type AuthOptions, bearerAuth } from "./auth.ts";
+ * const auth: AuthOptions = {
+ *   authenticate: bearerAuth({ verify: (token) => (token === "secret" ? { id: "alice" } : undefined) }),
+ *   resourceMetadata: { authorization_servers: ["https://auth.example.com"] },
+ * };
+ * const handler = createHandler(new McpServer({ name: "demo", version: "1.0.0" }), { auth });
+ * ```
+ */
 export interface AuthOptions {
   /** Runs before any session lookup or creation, on every endpoint. */
   authenticate: Authenticate;
@@ -60,7 +107,15 @@ export interface AuthOptions {
   resourceMetadata?: ProtectedResourceMetadata;
 }
 
-/** The well-known prefix RFC 9728 defines. */
+/**
+ * The well-known prefix RFC 9728 defines.
+ *
+ * @example
+ * ```ts
+ * import { PROTECTED_RESOURCE_WELL_KNOWN } from "./auth.ts";
+ * `${PROTECTED_RESOURCE_WELL_KNOWN}/api/mcp`; // where the metadata of https://host/api/mcp is served
+ * ```
+ */
 export const PROTECTED_RESOURCE_WELL_KNOWN = "/.well-known/oauth-protected-resource";
 
 /**
@@ -97,7 +152,16 @@ function quote(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
-/** Fields of a `WWW-Authenticate: Bearer` challenge (RFC 6750 §3, RFC 9728 §5.1). */
+/**
+ * Fields of a `WWW-Authenticate: Bearer` challenge (RFC 6750 §3, RFC 9728 §5.1).
+ *
+ * @example
+ * ```ts
+ * import { type BearerChallenge, bearerChallenge } from "./auth.ts";
+ * const challenge: BearerChallenge = { error: "invalid_token", errorDescription: "expired" };
+ * bearerChallenge(challenge); // 'Bearer error="invalid_token", error_description="expired"'
+ * ```
+ */
 export interface BearerChallenge {
   error?: "invalid_request" | "invalid_token" | "insufficient_scope";
   errorDescription?: string;
@@ -155,7 +219,19 @@ export function insufficientScopeResponse(scope: readonly string[], resourceMeta
   });
 }
 
-/** Options of {@link bearerAuth}. */
+/**
+ * Options of {@link bearerAuth}.
+ *
+ * @example
+ * ```ts
+ * import { bearerAuth, type BearerAuthOptions } from "./auth.ts";
+ * const options: BearerAuthOptions = {
+ *   verify: (token) => (token === "secret" ? { id: "alice", scopes: ["mcp"] } : null),
+ *   requiredScopes: ["mcp"],
+ * };
+ * const authenticate = bearerAuth(options);
+ * ```
+ */
 export interface BearerAuthOptions {
   /** Checks a token; returns its principal, or `undefined`/`null` when it is not valid. */
   verify(token: string, request: Request): Principal | undefined | null | Promise<Principal | undefined | null>;

@@ -80,7 +80,17 @@ export function checkBatchSize(batch: readonly unknown[], max: number): Response
   return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, `Bad Request: a batch may carry at most ${max} messages`);
 }
 
-/** A running handler deadline (see {@link startDeadline}). */
+/**
+ * A running handler deadline (see {@link startDeadline}).
+ *
+ * @example
+ * ```ts
+ * import { type Deadline, startDeadline } from "./limits.ts";
+ * const controller = new AbortController();
+ * const deadline: Deadline = startDeadline(30_000, controller);
+ * deadline.clear(); // the handler finished in time
+ * ```
+ */
 export interface Deadline {
   /** Resolves when the deadline passes (never, when there is none). */
   readonly expired: Promise<void>;

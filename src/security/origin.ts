@@ -9,10 +9,27 @@
 import { ErrorCode } from "../jsonrpc.ts";
 import { jsonRpcErrorResponse } from "../http.ts";
 
-/** The host names a local server answers to (any port). */
+/**
+ * The host names a local server answers to (any port).
+ *
+ * @example
+ * ```ts
+ * import { LOOPBACK_HOSTS } from "./origin.ts";
+ * LOOPBACK_HOSTS.includes("127.0.0.1"); // true: accepted by default, on any port
+ * ```
+ */
 export const LOOPBACK_HOSTS: readonly string[] = ["localhost", "127.0.0.1", "[::1]"];
 
-/** Options of {@link checkOrigin}. */
+/**
+ * Options of {@link checkOrigin}.
+ *
+ * @example
+ * ```ts
+ * import { checkOrigin, type OriginPolicy } from "./origin.ts";
+ * const policy: OriginPolicy = { allowedHosts: ["mcp.example.com"], allowedOrigins: ["https://app.example.com"] };
+ * checkOrigin(new Request("https://mcp.example.com/mcp", { headers: { origin: "https://evil.example" } }), policy)?.status; // 403
+ * ```
+ */
 export interface OriginPolicy {
   /**
    * Accepted `Host` values: a name (any port) or `name:port`; `"any"` turns the check off.

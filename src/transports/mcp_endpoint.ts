@@ -17,7 +17,17 @@ import { classifyEra, type EraRejection, type ServedEras } from "../era.ts";
 import { MODERN_VERSIONS, SESSION_VERSIONS } from "../versions.ts";
 import type { ResolvedOptions } from "../options.ts";
 
-/** A POST whose body passed the common checks. */
+/**
+ * A POST whose body passed the common checks.
+ *
+ * @example
+ * ```ts
+ * import type { ParsedPost } from "./mcp_endpoint.ts";
+ * function method(parsed: ParsedPost): unknown {
+ *   return (parsed.body as { method?: unknown } | null)?.method;
+ * }
+ * ```
+ */
 export interface ParsedPost extends JsonBody {
   /** The request (its body has been consumed). */
   request: Request;

@@ -40,7 +40,15 @@ export function streamsOf(session: Session): SessionStreams | undefined {
   return registry.get(session);
 }
 
-/** What stays of a Streamable HTTP session's streams, for tests and metrics. */
+/**
+ * What stays of a Streamable HTTP session's streams, for tests and metrics.
+ *
+ * @example
+ * ```ts
+ * import type { StreamableStats } from "./session_streams.ts";
+ * const idle: StreamableStats = { postStreams: 0, connections: 0 }; // what a quiet session holds
+ * ```
+ */
 export interface StreamableStats {
   /** POST streams alive (the standalone stream lives as long as the session and is not counted). */
   postStreams: number;

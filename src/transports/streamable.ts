@@ -19,7 +19,15 @@ import { SessionStreams, streamsOf } from "./session_streams.ts";
 import { PostExchange } from "./post_exchange.ts";
 
 
-/** Most messages one batch may carry by default (2025-03-26 clients only; option `maxBatchSize`). */
+/**
+ * Most messages one batch may carry by default (2025-03-26 clients only; option `maxBatchSize`).
+ *
+ * @example
+ * ```ts
+ * import { MAX_BATCH_MESSAGES } from "./streamable.ts";
+ * MAX_BATCH_MESSAGES; // 100: a longer 2025-03-26 batch gets 400
+ * ```
+ */
 export const MAX_BATCH_MESSAGES = 100;
 
 /** The first version whose clients get priming events and may be polled. */
