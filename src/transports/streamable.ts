@@ -13,7 +13,7 @@ import { accepts, jsonRpcErrorResponse } from "../http.ts";
 import type { MessageSink, Session } from "../session.ts";
 import { principalOf } from "../request_principal.ts";
 import { DEFAULT_HEADER_VERSION, isSessionVersion, negotiateVersion } from "../versions.ts";
-import { keepOpen, type PlatformArg, type TransportContext } from "./context.ts";
+import type { PlatformArg, TransportContext } from "./context.ts";
 import { SessionStreams, streamsOf } from "./session_streams.ts";
 import { PostExchange } from "./post_exchange.ts";
 
@@ -182,8 +182,6 @@ function dispatch(
     for (const message of messages) void session.receive(message, session.defaultSink ?? NO_SINK);
     return new Response(null, { status: 202 });
   }
-  // A long request must not be cut by the runtime's idle limit while the response is pending.
-  keepOpen(request, platform);
   const version = primingVersion ?? session.protocolVersion ?? DEFAULT_HEADER_VERSION;
   const exchange = new PostExchange({
     streams,
