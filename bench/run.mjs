@@ -23,7 +23,7 @@ const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "tether-bench-"));
 /** Durations and sizes: the full run, and the smoke run that only proves the harness works. */
 const P = SMOKE
   ? { warm: 0, runs: 1, seconds: 1, sessions: 4, cycleConc: 2, dWindows: 1, dSeconds: 1, gChunks: 2, gCycles: 40, gSeconds: 2, gSecondsTether: 2, gConc: 2, eN: 50, eWarm: 0, eSettleMs: 100, fN: 5, cConc: 4, cWindows: [0.3], cLatency: 10 }
-  : { warm: 1, runs: 3, seconds: 3, sessions: 64, cycleConc: 16, dWindows: 3, dSeconds: 2, gChunks: 4, gCycles: 100_000, gSeconds: 16, gSecondsTether: 160, gConc: 16, eN: 10_000, eWarm: 50, eSettleMs: 1500, fN: 300, cConc: 64, cWindows: [3, 3, 3], cLatency: 500 };
+  : { warm: 1, runs: 3, seconds: 3, sessions: 64, cycleConc: 16, dWindows: 3, dSeconds: 2, gChunks: 4, gCycles: 100_000, gSeconds: 16, gSecondsTether: 100, gConc: 16, eN: 10_000, eWarm: 50, eSettleMs: 1500, fN: 300, cConc: 64, cWindows: [3, 3, 3], cLatency: 500 };
 for (const key of ["runs", "seconds", "warm", "eN", "fN", "gCycles", "gSeconds", "gSecondsTether"]) if (args[key] !== undefined) P[key] = Number(args[key]);
 
 const ACCEPT_BOTH = "application/json, text/event-stream";
@@ -143,9 +143,10 @@ function stopChild(child) {
 }
 
 /** Runs a client process on core 0; resolves with its last JSON line. `onLine` sees the others. */
-function runClient(argv, { input, onLine } = {}) {
+function runClient(argv, { input, onLine, onStart } = {}) {
   const full = PIN ? ["taskset", "-c", "0", ...argv] : argv;
   const child = track(spawn(full[0], full.slice(1), { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] }));
+  onStart?.(child);
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => {
@@ -167,8 +168,18 @@ function runClient(argv, { input, onLine } = {}) {
   });
 }
 
-function client(task, options) {
-  return runClient([process.execPath, path.join(ROOT, "bench/lib/client.mjs"), JSON.stringify(task)], options);
+/** Runs bench/lib/client.mjs; it is killed if it outlives `limitSeconds` (a hung load generator). */
+async function client(task, options = {}, limitSeconds = 600) {
+  let timer;
+  const run = runClient([process.execPath, path.join(ROOT, "bench/lib/client.mjs"), JSON.stringify(task)], {
+    ...options,
+    onStart: (child) => (timer = setTimeout(() => child.kill("SIGKILL"), limitSeconds * 1000)),
+  });
+  try {
+    return await run;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Runs wrk with a Lua script; resolves with the JSON the script's done() wrote. */
@@ -189,7 +200,7 @@ async function wrk(script, port, { threads, connections, seconds, env }) {
 }
 
 async function stats(served, gc = true) {
-  const response = await fetch(`http://127.0.0.1:${served.controlPort}/stats${gc ? "?gc=1" : ""}`);
+  const response = await fetch(`http://127.0.0.1:${served.controlPort}/stats${gc ? "?gc=1" : ""}`, { signal: AbortSignal.timeout(30_000) });
   return response.json();
 }
 
@@ -219,6 +230,7 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+const int = (x) => Math.round(x).toLocaleString("en-US");
 const summary = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
 
 /** True when this Tether build serves Streamable HTTP at /mcp. */
@@ -309,10 +321,11 @@ async function leakWorkload(served, server, runtime, kind) {
       concurrency: P.gConc,
       seconds: cap / P.gChunks,
       maxCycles: P.gCycles / P.gChunks,
-    });
+    }, {}, cap / P.gChunks + 60);
     cycles += result.cycles;
     bad += result.bad;
     seconds += result.seconds;
+    log(`    ${int(cycles)} cycles`);
     checkpoints.push({ cycles, ...(await stats(served)) });
   }
   const after = checkpoints.at(-1);

@@ -234,6 +234,12 @@ async function cleanup() {
   };
 }
 
+/** Rejects after `ms`: no await of the load generator may hang it. */
+function within(ms, promise, what) {
+  let timer;
+  return Promise.race([promise, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+}
+
 /** (g) leak check: whole request/session cycles, each ending cleanly, for `seconds`. */
 async function churn() {
   let cycles = 0;
@@ -249,24 +255,28 @@ async function churn() {
         if (task.kind === "legacy") {
           const session = new LegacySession(task.port);
           try {
-            await session.open();
-            const response = await session.call(2, CALL(2));
+            await within(10_000, session.open(), "legacy session setup");
+            const response = await within(10_000, session.call(2, CALL(2)), "legacy tools/call");
             if (response.result?.content?.[0]?.text !== "hello bench") bad++;
           } finally {
             session.close();
           }
         } else {
-          const sessionId = await openStreamable(connection, task.accept);
+          const sessionId = await within(10_000, openStreamable(connection, task.accept), "session setup");
           const headers = sessionHeaders(task.accept, sessionId);
-          const call = await connection.request("POST", "/mcp", headers, CALL(++n));
+          const call = await within(10_000, connection.request("POST", "/mcp", headers, CALL(++n)), "tools/call");
           if (call.status !== 200 || !call.body.includes("hello bench")) bad++;
-          const deleted = await connection.request("DELETE", "/mcp", { "mcp-session-id": sessionId, "mcp-protocol-version": PROTOCOL });
+          const deleted = await within(10_000, connection.request("DELETE", "/mcp", { "mcp-session-id": sessionId, "mcp-protocol-version": PROTOCOL }), "DELETE");
           if (deleted.status !== 200 && deleted.status !== 204) bad++;
         }
         cycles++;
       } catch (error) {
         if (++bad <= 3) console.error(String(error));
-        if (task.kind === "streamable" && connection.closed) return;
+        // A connection left mid-request cannot be reused: this lane stops.
+        if (task.kind === "streamable") {
+          connection.close();
+          return;
+        }
       }
     }
     connection?.close();
