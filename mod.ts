@@ -80,6 +80,7 @@ export { UriTemplate, type UriVariables } from "./src/uri_template.ts";
 export {
   ErrorCode,
   type JsonRpcError,
+  type JsonRpcErrorObject,
   type JsonRpcMessage,
   type JsonRpcNotification,
   type JsonRpcRequest,
@@ -110,3 +111,18 @@ export {
 export { INPUT_REQUIRED_METHODS } from "./src/input_required.ts";
 export { defaultPrincipalId, type RequestStateOptions, RequestStateSealer, type StateBinding } from "./src/request_state.ts";
 export { elicitationSchemaProblem, toElicitationSchema } from "./src/elicitation_schema.ts";
+export {
+  type AuthInfo,
+  type Authenticate,
+  type AuthOptions,
+  bearerAuth,
+  type BearerAuthOptions,
+  bearerChallenge,
+  insufficientScopeResponse,
+  type Principal,
+  type ProtectedResourceMetadata,
+  resourceMetadataUrl,
+  unauthorizedResponse,
+} from "./src/security/auth.ts";
+export { LOOPBACK_HOSTS, type OriginPolicy } from "./src/security/origin.ts";
+export { SessionRefusedError } from "./src/registry.ts";

@@ -12,9 +12,9 @@
  * import { tether } from "@tether/mcp/hono";
  *
  * const server = new McpServer({ name: "demo", version: "1.0.0" });
- * const app = new Hono<{ Variables: { user: string } }>();
+ * const app = new Hono<{ Variables: { user: { id: string } } }>();
  * app.use("/api/*", async (c, next) => {
- *   c.set("user", "ada");
+ *   c.set("user", { id: "ada" });
  *   await next();
  * });
  * app.use("/api/*", tether(server, { basePath: "/api", principal: (c) => c.get("user") }));
@@ -26,7 +26,9 @@
 import type { Context, Env, MiddlewareHandler } from "hono";
 import { createHandler, type TetherHandler } from "../src/handler.ts";
 import { type HandlerOptions, resolveOptions } from "../src/options.ts";
-import { attachPrincipal } from "../src/request_principal.ts";
+import { attachPrincipal, principalOf } from "../src/request_principal.ts";
+import { jsonRpcErrorResponse } from "../src/http.ts";
+import { ErrorCode } from "../src/jsonrpc.ts";
 import type { McpServer } from "../src/server.ts";
 
 // Re-exported so that this entry's documentation links every type its signatures use.
@@ -43,8 +45,10 @@ export type { HandlerOptions, McpServer, TetherHandler };
  */
 export interface TetherHonoOptions<E extends Env = Env> extends HandlerOptions {
   /**
-   * The authenticated principal of a request, read from the Hono context. Returning a `Response`
-   * (e.g. a 401) answers the request with it: no session is created. `undefined` means none.
+   * The authenticated principal of a request, read from the Hono context: an object with a
+   * string `id` (sessions are bound to it), or a string (taken as `{ id }`). Returning a
+   * `Response` answers the request with it; returning `undefined` or `null` answers 401. Either
+   * way no session is created.
    */
   principal?: (c: Context<E>) => unknown | Response | Promise<unknown | Response>;
 }
@@ -63,6 +67,47 @@ export interface TetherHonoOptions<E extends Env = Env> extends HandlerOptions {
 export interface TetherMiddleware<E extends Env = Env> extends MiddlewareHandler<E> {
   /** The Tether handler serving the requests this middleware takes. */
   readonly handler: TetherHandler;
+}
+
+/**
+ * An authentication hook for a Tether handler mounted with {@link tether}: the principal the
+ * middleware attached to the request, or a 401. `tether(server, { principal })` installs it on
+ * the handler it makes; pass it yourself (`auth: { authenticate: authenticateFromHono }`) to a
+ * handler you made, once your handler options have `auth`.
+ *
+ * @example
+ * ```ts ignore
+ * import { authenticateFromHono, tether } from "@tether/mcp/hono";
+ * const sdk = createSdkHandler(factory, { auth: { authenticate: authenticateFromHono } });
+ * app.use(tether(sdk, { principal: (c) => c.get("user") }));
+ * ```
+ */
+export function authenticateFromHono(request: Request): HonoPrincipal | Response {
+  const principal = principalOf(request);
+  return principal === undefined ? unauthorized() : principal as HonoPrincipal;
+}
+
+/**
+ * A principal as Tether's authentication sees it: a stable `id` that sessions are bound to, the
+ * credential's scopes, and anything else your tools should see.
+ *
+ * @example
+ * ```ts
+ * import type { HonoPrincipal } from "./hono.ts";
+ * const user: HonoPrincipal = { id: "u-1", scopes: ["mcp"], name: "Ada" };
+ * ```
+ */
+export interface HonoPrincipal {
+  /** Stable identity (a user or client id); sessions are bound to it. */
+  readonly id: string;
+  /** Scopes the credential grants. */
+  readonly scopes?: readonly string[];
+  /** Anything else the application wants handlers to see. */
+  readonly [key: string]: unknown;
+}
+
+function unauthorized(): Response {
+  return jsonRpcErrorResponse(401, ErrorCode.InvalidRequest, "Unauthorized");
 }
 
 function isTetherHandler(value: McpServer | TetherHandler): value is TetherHandler {
@@ -89,7 +134,11 @@ function isTetherHandler(value: McpServer | TetherHandler): value is TetherHandl
  */
 export function tether<E extends Env = Env>(server: McpServer | TetherHandler, options: TetherHonoOptions<E> = {}): TetherMiddleware<E> {
   const { principal, ...handlerOptions } = options;
-  const handler = isTetherHandler(server) ? server : createHandler(server, handlerOptions);
+  // With an authentication hook in the handler options (the `auth` option), the principal
+  // attached below is what it answers with, so sessions are bound to it. Core versions without
+  // `auth` read the attached principal directly.
+  const viaAuth = principal && !("auth" in handlerOptions) ? { auth: { authenticate: authenticateFromHono } } : {};
+  const handler = isTetherHandler(server) ? server : createHandler(server, { ...handlerOptions, ...viaAuth });
   const resolved = resolveOptions(handlerOptions);
   const paths = new Set([resolved.mcpPath, resolved.ssePath, resolved.messagesPath].map((p) => resolved.basePath + p));
   const middleware = async (c: Context<E>, next: () => Promise<void>): Promise<Response | void> => {
@@ -98,7 +147,8 @@ export function tether<E extends Env = Env>(server: McpServer | TetherHandler, o
     if (principal) {
       const found = await principal(c);
       if (found instanceof Response) return found;
-      if (found !== undefined) attachPrincipal(request, found);
+      if (found === undefined || found === null) return unauthorized();
+      attachPrincipal(request, typeof found === "string" ? { id: found } : found);
     }
     return handler.fetch(request, c.env);
   };

@@ -70,7 +70,8 @@ export type SdkServerFactory = (session: Session) => SdkServer | Promise<SdkServ
  * `createHandler`'s `messageHandler` option when you need the Tether handler itself; otherwise
  * {@link createSdkHandler} does it for you.
  *
- * A factory that throws or whose server fails to connect closes the session.
+ * A factory that throws or whose server fails to connect ends the session: requests waiting
+ * for it are answered with -32603 naming the cause.
  *
  * @example
  * ```ts ignore
@@ -84,14 +85,14 @@ export type SdkServerFactory = (session: Session) => SdkServer | Promise<SdkServ
 export function sdkMessageHandler(factory: SdkServerFactory): MessageHandlerFactory {
   return (session) => {
     const transport = new SessionTransport(session);
-    const fail = () => session.close("closed");
+    const fail = (error: unknown) => transport.fail(error);
     try {
       Promise.resolve(factory(session))
         .then((server) => (session.closed ? undefined : server.connect(transport)))
         .catch(fail);
-    } catch {
-      // The session is still being constructed: close it once that is done.
-      queueMicrotask(fail);
+    } catch (error) {
+      // The session is still being constructed: end it once that is done.
+      queueMicrotask(() => fail(error));
     }
     return transport;
   };

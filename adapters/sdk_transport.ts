@@ -148,6 +148,23 @@ export class SessionTransport implements MessageHandler {
     return sink.send(outbound) ? Promise.resolve() : Promise.reject(new Error(`Could not deliver ${outbound.method}: the stream is closed`));
   }
 
+  /**
+   * Ends the session because its SDK server could not be made or connected: every request
+   * waiting for it is answered with -32603 naming the cause, then the session closes.
+   */
+  fail(cause: unknown): void {
+    const session = this.#session;
+    if (session.closed) return;
+    const message = `Internal error: the session's server could not start (${cause instanceof Error ? cause.message : String(cause)})`;
+    // No version: the answers below name no session (as after a failed initialize).
+    session.protocolVersion = undefined;
+    for (const [id, open] of [...this.#open]) {
+      open.sink.send({ jsonrpc: "2.0", id, error: { code: -32603, message } });
+      open.done();
+    }
+    session.close("closed");
+  }
+
   /** Closes the session (and so, once, this transport). */
   close(): Promise<void> {
     this.#session.close("closed");

@@ -12,7 +12,7 @@ import { McpServer } from "../mod.ts";
 import { tether } from "../adapters/hono.ts";
 import { listen } from "./_listen.ts";
 
-type AppEnv = { Variables: { user: { name: string } } };
+type AppEnv = { Variables: { user: { id: string; name: string } } };
 
 const server = new McpServer({ name: "tether-hono-example", version: "0.1.0" });
 server.tool("whoami", { description: "The name of the authenticated user" }, (_args, ctx) => ({
@@ -24,15 +24,15 @@ app.get("/", (c) => c.text("Hono app with MCP under /api"));
 
 // The app's auth: any real scheme sets the user the same way.
 app.use("/api/*", async (c, next) => {
-  if (c.req.header("authorization") === "Bearer demo") c.set("user", { name: "demo-user" });
+  if (c.req.header("authorization") === "Bearer demo") c.set("user", { id: "u-demo", name: "demo-user" });
   await next();
 });
 app.use(
   "/api/*",
   tether<AppEnv>(server, {
     basePath: "/api",
-    // No user: answer 401 here, and Tether creates no session.
-    principal: (c) => c.get("user") ?? c.json({ error: "unauthorized" }, 401),
+    // The session is bound to user.id; no user → 401 (the default for undefined), no session.
+    principal: (c) => c.get("user"),
   }),
 );
 

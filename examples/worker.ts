@@ -38,7 +38,11 @@ server.tool("now", {
   annotations: { readOnlyHint: true },
 }, () => ({ content: [{ type: "text", text: new Date().toISOString() }] }));
 
-/** The Tether handler: its sessions live in this isolate. */
+/**
+ * The Tether handler: its sessions live in this isolate. Only loopback Host names are served by
+ * default (DNS-rebinding protection); deployed under a public name, list it, e.g.
+ * `allowedHosts: ["tether-worker.example.workers.dev"]`.
+ */
 export const handler: TetherHandler = createHandler(server, { keepAliveMs: 5_000, idleTimeoutMs: 5 * 60_000 });
 
 export default {

@@ -12,7 +12,7 @@ run_node=0
 log=$(mktemp -d)
 
 echo "== deno test =="
-deno test -A --no-check --unstable-no-legacy-abort --junit-path="$log/deno.xml" "${files[@]}" 2>&1 | tee "$log/deno.txt"
+deno test -A --no-check --unstable-no-legacy-abort --v8-flags=--expose-gc --junit-path="$log/deno.xml" "${files[@]}" 2>&1 | tee "$log/deno.txt"
 deno_rc=${PIPESTATUS[0]}
 
 echo "== bun test =="

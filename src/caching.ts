@@ -5,10 +5,26 @@
  * @module
  */
 
-/** Who may cache a result: anyone (`public`) or only the same authorization context (`private`). */
+/**
+ * Who may cache a result: anyone (`public`) or only the same authorization context (`private`).
+ *
+ * @example
+ * ```ts
+ * import type { CacheScope } from "./caching.ts";
+ * const scope: CacheScope = "private"; // only the same authorization context may reuse the result
+ * ```
+ */
 export type CacheScope = "public" | "private";
 
-/** A caching hint; unset fields fall back to the next level (tool → server → default). */
+/**
+ * A caching hint; unset fields fall back to the next level (tool → server → default).
+ *
+ * @example
+ * ```ts
+ * import type { CacheHint } from "./caching.ts";
+ * const hint: CacheHint = { ttlMs: 60_000 }; // cacheScope falls back to the server's, then the default
+ * ```
+ */
 export interface CacheHint {
   /** How long the result may be considered fresh, in ms (≥ 0). */
   ttlMs?: number;
@@ -16,13 +32,32 @@ export interface CacheHint {
   cacheScope?: CacheScope;
 }
 
-/** A complete caching hint, as put on a result. */
+/**
+ * A complete caching hint, as put on a result.
+ *
+ * @example
+ * ```ts
+ * import type { ResolvedCacheHint } from "./caching.ts";
+ * const onResult: ResolvedCacheHint = { ttlMs: 0, cacheScope: "public" };
+ * ```
+ */
 export interface ResolvedCacheHint {
+  /** How long the result may be reused, in ms. */
   ttlMs: number;
+  /** Who may reuse it. */
   cacheScope: CacheScope;
 }
 
-/** Methods whose complete results carry caching hints. */
+/**
+ * Methods whose complete results carry caching hints.
+ *
+ * @example
+ * ```ts
+ * import { CACHEABLE_METHODS } from "./caching.ts";
+ * CACHEABLE_METHODS.has("tools/list"); // true
+ * CACHEABLE_METHODS.has("tools/call"); // false
+ * ```
+ */
 export const CACHEABLE_METHODS: ReadonlySet<string> = new Set([
   "server/discover",
   "tools/list",
@@ -36,9 +71,23 @@ export const CACHEABLE_METHODS: ReadonlySet<string> = new Set([
  * Default hints: lists and reads are always revalidated (`ttlMs: 0`, never stale by default);
  * discovery changes only on deploy (5 minutes). Results for an authenticated principal default
  * to `private`, anonymous ones to `public`.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_TTL_MS } from "./caching.ts";
+ * DEFAULT_TTL_MS; // 0: list results are not reused unless a hint says so
+ * ```
  */
 export const DEFAULT_TTL_MS = 0;
-/** Default `ttlMs` of `server/discover`. */
+/**
+ * Default `ttlMs` of `server/discover`.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_DISCOVER_TTL_MS } from "./caching.ts";
+ * DEFAULT_DISCOVER_TTL_MS; // 300000 (five minutes)
+ * ```
+ */
 export const DEFAULT_DISCOVER_TTL_MS = 300_000;
 
 /**

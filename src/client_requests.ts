@@ -13,55 +13,135 @@ import type { Question } from "./input.ts";
 import { elicitationSchemaProblem } from "./elicitation_schema.ts";
 import type { ContentBlock, JsonSchema } from "./tools.ts";
 
-/** One message of a sampling conversation. */
+/**
+ * One message of a sampling conversation.
+ *
+ * @example
+ * ```ts
+ * import type { SamplingMessage } from "./client_requests.ts";
+ * const message: SamplingMessage = { role: "user", content: { type: "text", text: "Summarise this file" } };
+ * ```
+ */
 export interface SamplingMessage {
+  /** Who speaks. */
   role: "user" | "assistant";
+  /** What is said. */
   content: ContentBlock | ContentBlock[];
+  /** Other fields, passed through. */
   [key: string]: unknown;
 }
 
-/** Params of `sampling/createMessage`. */
+/**
+ * Params of `sampling/createMessage`.
+ *
+ * @example
+ * ```ts
+ * import type { CreateMessageParams } from "./client_requests.ts";
+ * const params: CreateMessageParams = {
+ *   messages: [{ role: "user", content: { type: "text", text: "Say hi" } }],
+ *   maxTokens: 100,
+ * };
+ * ```
+ */
 export interface CreateMessageParams {
+  /** The conversation so far. */
   messages: SamplingMessage[];
+  /** The most tokens the client may generate. */
   maxTokens: number;
+  /** A system prompt the client may use. */
   systemPrompt?: string;
+  /** Sampling temperature. */
   temperature?: number;
+  /** Sequences that end generation. */
   stopSequences?: string[];
+  /** Which MCP context the client should include. */
   includeContext?: "none" | "thisServer" | "allServers";
+  /** Hints for the client's model choice (cost, speed, intelligence, names). */
   modelPreferences?: Record<string, unknown>;
+  /** Provider-specific metadata. */
   metadata?: Record<string, unknown>;
+  /** Other fields, passed through. */
   [key: string]: unknown;
 }
 
-/** The client's answer to `sampling/createMessage`. */
+/**
+ * The client's answer to `sampling/createMessage`.
+ *
+ * @example
+ * ```ts
+ * import type { CreateMessageResult } from "./client_requests.ts";
+ * const result: CreateMessageResult = { role: "assistant", content: { type: "text", text: "Hi" }, model: "some-model" };
+ * ```
+ */
 export interface CreateMessageResult {
+  /** Who speaks (the model: `assistant`). */
   role: "user" | "assistant";
+  /** The generated content. */
   content: ContentBlock | ContentBlock[];
+  /** The model that generated it. */
   model: string;
+  /** Why generation stopped (`endTurn`, `maxTokens`, …). */
   stopReason?: string;
+  /** Other fields, passed through. */
   [key: string]: unknown;
 }
 
-/** Params of a form-mode `elicitation/create`. */
+/**
+ * Params of a form-mode `elicitation/create`.
+ *
+ * @example
+ * ```ts
+ * import type { ElicitParams } from "./client_requests.ts";
+ * const params: ElicitParams = {
+ *   message: "Deploy now?",
+ *   requestedSchema: { type: "object", properties: { confirm: { type: "boolean" } }, required: ["confirm"] },
+ * };
+ * ```
+ */
 export interface ElicitParams {
+  /** What the user is asked. */
   message: string;
   /** A flat object schema of primitive fields (the spec's restricted JSON Schema). */
   requestedSchema: JsonSchema;
+  /** Form mode (the default). */
   mode?: "form";
+  /** Other fields, passed through. */
   [key: string]: unknown;
 }
 
-/** The client's answer to `elicitation/create`. */
+/**
+ * The client's answer to `elicitation/create`.
+ *
+ * @example
+ * ```ts
+ * import type { ElicitResult } from "./client_requests.ts";
+ * const answer: ElicitResult = { action: "accept", content: { confirm: true } };
+ * ```
+ */
 export interface ElicitResult {
+  /** What the user did. */
   action: "accept" | "decline" | "cancel";
+  /** The form's values, when accepted. */
   content?: Record<string, unknown>;
+  /** Other fields, passed through. */
   [key: string]: unknown;
 }
 
-/** A root the client exposes. */
+/**
+ * A root the client exposes.
+ *
+ * @example
+ * ```ts
+ * import type { Root } from "./client_requests.ts";
+ * const root: Root = { uri: "file:///home/ada/project", name: "project" };
+ * ```
+ */
 export interface Root {
+  /** The root's URI (`file://…`). */
   uri: string;
+  /** A name to show. */
   name?: string;
+  /** Other fields, passed through. */
   [key: string]: unknown;
 }
 

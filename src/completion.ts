@@ -7,10 +7,28 @@ import { z } from "zod";
 import { ErrorCode, McpError } from "./jsonrpc.ts";
 import type { RequestContext } from "./context.ts";
 
-/** The most values one completion result may carry (the spec's limit). */
+/**
+ * The most values one completion result may carry (the spec's limit).
+ *
+ * @example
+ * ```ts
+ * import { MAX_COMPLETION_VALUES } from "./completion.ts";
+ * MAX_COMPLETION_VALUES; // 100: longer candidate lists are cut, with hasMore: true
+ * ```
+ */
 export const MAX_COMPLETION_VALUES = 100;
 
-/** What a completer is told besides the partial value. */
+/**
+ * What a completer is told besides the partial value.
+ *
+ * @example
+ * ```ts
+ * import type { Completer, CompletionContext } from "./completion.ts";
+ * // A city completer that narrows by the country the client already chose.
+ * const city: Completer = (value, context: CompletionContext) =>
+ *   (context.arguments.country === "fr" ? ["Paris", "Lyon"] : ["Berlin"]).filter((c) => c.startsWith(value));
+ * ```
+ */
 export interface CompletionContext {
   /** Arguments the client already resolved (`context.arguments`). */
   arguments: Record<string, string>;
@@ -18,20 +36,47 @@ export interface CompletionContext {
   request: RequestContext;
 }
 
-/** The `completion` object of a `completion/complete` result. */
+/**
+ * The `completion` object of a `completion/complete` result.
+ *
+ * @example
+ * ```ts
+ * import type { Completion } from "./completion.ts";
+ * const completion: Completion = { values: ["alpha", "alpine"], total: 2, hasMore: false };
+ * ```
+ */
 export interface Completion {
+  /** Suggested values (at most 100). */
   values: string[];
+  /** How many values exist in all. */
   total?: number;
+  /** True when there are more than those sent. */
   hasMore?: boolean;
 }
 
-/** Suggests values for one argument: a list of candidates, or a full {@link Completion}. */
+/**
+ * Suggests values for one argument: a list of candidates, or a full {@link Completion}.
+ *
+ * @example
+ * ```ts
+ * import type { Completer } from "./completion.ts";
+ * const language: Completer = (value) => ["python", "typescript", "rust"].filter((l) => l.startsWith(value));
+ * ```
+ */
 export type Completer = (
   value: string,
   context: CompletionContext,
 ) => string[] | Completion | Promise<string[] | Completion>;
 
-/** Completers by argument name. */
+/**
+ * Completers by argument name.
+ *
+ * @example
+ * ```ts
+ * import type { Completers } from "./completion.ts";
+ * const complete: Completers = { id: (value) => ["1", "2", "42"].filter((id) => id.startsWith(value)) };
+ * ```
+ */
 export type Completers = Record<string, Completer>;
 
 const CompleteParamsSchema = z.object({
@@ -43,7 +88,18 @@ const CompleteParamsSchema = z.object({
   context: z.object({ arguments: z.record(z.string(), z.string()).optional() }).loose().optional(),
 }).loose();
 
-/** Validated `completion/complete` params. */
+/**
+ * Validated `completion/complete` params.
+ *
+ * @example
+ * ```ts
+ * import { type CompleteParams, parseCompleteParams } from "./completion.ts";
+ * const params: CompleteParams = parseCompleteParams({
+ *   ref: { type: "ref/prompt", name: "review" },
+ *   argument: { name: "language", value: "py" },
+ * });
+ * ```
+ */
 export type CompleteParams = z.output<typeof CompleteParamsSchema>;
 
 /**

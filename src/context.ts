@@ -11,15 +11,35 @@
 import type { JsonRpcMessage, RequestId } from "./jsonrpc.ts";
 import { type Asker, INPUT_DEFAULTS, inputApi, type InputApi, requestAsker } from "./input.ts";
 
-/** `clientInfo` / `serverInfo`: an implementation's name and version. */
+/**
+ * `clientInfo` / `serverInfo`: an implementation's name and version.
+ *
+ * @example
+ * ```ts
+ * import type { Implementation } from "./context.ts";
+ * const serverInfo: Implementation = { name: "demo", version: "1.0.0", title: "Demo server" };
+ * ```
+ */
 export interface Implementation {
+  /** Programmatic name. */
   name: string;
+  /** Version. */
   version: string;
+  /** A name to show people. */
   title?: string;
+  /** Other fields (e.g. `icons`), passed through. */
   [key: string]: unknown;
 }
 
-/** MCP logging levels, least severe first. */
+/**
+ * MCP logging levels, least severe first.
+ *
+ * @example
+ * ```ts
+ * import { LOGGING_LEVELS } from "./context.ts";
+ * LOGGING_LEVELS.indexOf("error") > LOGGING_LEVELS.indexOf("info"); // true: error is more severe
+ * ```
+ */
 export const LOGGING_LEVELS = [
   "debug",
   "info",
@@ -31,10 +51,26 @@ export const LOGGING_LEVELS = [
   "emergency",
 ] as const;
 
-/** One MCP logging level. */
+/**
+ * One MCP logging level.
+ *
+ * @example
+ * ```ts
+ * import type { LoggingLevel } from "./context.ts";
+ * const level: LoggingLevel = "warning";
+ * ```
+ */
 export type LoggingLevel = typeof LOGGING_LEVELS[number];
 
-/** Options for a server→client request. */
+/**
+ * Options for a server→client request.
+ *
+ * @example
+ * ```ts
+ * import type { ClientRequestOptions } from "./context.ts";
+ * const options: ClientRequestOptions = { timeoutMs: 10_000, signal: AbortSignal.timeout(5_000) };
+ * ```
+ */
 export interface ClientRequestOptions {
   /** Give up after this many milliseconds (default: the handler's `requestTimeoutMs`). */
   timeoutMs?: number;
@@ -45,6 +81,15 @@ export interface ClientRequestOptions {
 /**
  * The resource subscriptions of one session (`resources/subscribe`). The session owns the
  * state and drops it when it closes; the core only adds and removes URIs.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceSubscriptions } from "./context.ts";
+ * // What a handler sees as ctx.subscriptions in a session (absent for 2026 requests).
+ * function watching(subscriptions: ResourceSubscriptions | undefined, uri: string): boolean {
+ *   return subscriptions?.has(uri) ?? false;
+ * }
+ * ```
  */
 export interface ResourceSubscriptions {
   /** Subscribes to updates of `uri`. */
@@ -58,6 +103,13 @@ export interface ResourceSubscriptions {
 /**
  * What a transport knows about the request it hands to the core.
  * Transports build one per request; the core never sees a session.
+ *
+ * @example
+ * ```ts
+ * import { createContext, type RequestChannel } from "./context.ts";
+ * const channel: RequestChannel = { protocolVersion: "2025-11-25", clientCapabilities: {}, send: (m) => console.log(m) };
+ * const { context } = createContext(channel, { id: 1, method: "tools/call" }, new AbortController().signal);
+ * ```
  */
 export interface RequestChannel {
   /** The negotiated (2024/2025) or declared (2026) protocol version. */
@@ -88,6 +140,19 @@ export interface RequestChannel {
  * The context handed to every tool, resource and prompt handler. Its input methods
  * (`elicit`, `sample`, `roots`, `ask`, `canAsk`) work for every client generation: see
  * `input.ts` and, for how a 2026-07-28 handler resumes, `input_required.ts`.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import { McpServer } from "./server.ts";
+ * import type { RequestContext } from "./context.ts";
+ * const server = new McpServer({ name: "demo", version: "1.0.0" });
+ * server.tool("count", { inputSchema: z.object({ to: z.number() }) }, async ({ to }, ctx: RequestContext) => {
+ *   for (let i = 1; i <= to && !ctx.signal.aborted; i++) ctx.progress(i, to);
+ *   ctx.log("info", `counted to ${to}`);
+ *   return { content: [{ type: "text", text: String(to) }] };
+ * });
+ * ```
  */
 export interface RequestContext extends InputApi {
   /** The JSON-RPC id of the request being handled. */
@@ -157,7 +222,7 @@ export function levelPasses(level: LoggingLevel, minimum: LoggingLevel | undefin
  * import { createContext } from "./context.ts";
  * const { context, finish } = createContext(
  *   { protocolVersion: "2025-11-25", clientCapabilities: {}, send: (m) => console.log(m) },
- *   { jsonrpc: "2.0", id: 1, method: "tools/call", params: { _meta: { progressToken: "t" } } },
+ *   { id: 1, method: "tools/call", params: { _meta: { progressToken: "t" } } },
  *   new AbortController().signal,
  * );
  * context.progress(1, 10); // sends notifications/progress for token "t"

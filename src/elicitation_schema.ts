@@ -8,7 +8,15 @@
  */
 import { z } from "zod";
 
-/** A JSON Schema object. */
+/**
+ * A JSON Schema object.
+ *
+ * @example
+ * ```ts
+ * import type { JsonSchemaObject } from "./elicitation_schema.ts";
+ * const form: JsonSchemaObject = { type: "object", properties: { name: { type: "string" } }, required: ["name"] };
+ * ```
+ */
 export type JsonSchemaObject = Record<string, unknown>;
 
 const COMMON = ["type", "title", "description", "default"];

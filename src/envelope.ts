@@ -7,20 +7,80 @@
 import { ErrorCode, type JsonRpcMessage, McpError } from "./jsonrpc.ts";
 import { type Implementation, LOGGING_LEVELS, type LoggingLevel, type RequestChannel, type RequestContext } from "./context.ts";
 
-/** `_meta` key carrying the request's protocol version (required). */
+/**
+ * `_meta` key carrying the request's protocol version (required).
+ *
+ * @example
+ * ```ts
+ * import { PROTOCOL_VERSION_KEY } from "./envelope.ts";
+ * const meta = { [PROTOCOL_VERSION_KEY]: "2026-07-28" }; // the version a 2026 request speaks
+ * ```
+ */
 export const PROTOCOL_VERSION_KEY = "io.modelcontextprotocol/protocolVersion";
-/** `_meta` key carrying the client's capabilities for this request (required). */
+/**
+ * `_meta` key carrying the client's capabilities for this request (required).
+ *
+ * @example
+ * ```ts
+ * import { CLIENT_CAPABILITIES_KEY } from "./envelope.ts";
+ * const meta = { [CLIENT_CAPABILITIES_KEY]: {} }; // what the client can do for this request
+ * ```
+ */
 export const CLIENT_CAPABILITIES_KEY = "io.modelcontextprotocol/clientCapabilities";
-/** `_meta` key carrying the client's `clientInfo` (optional). */
+/**
+ * `_meta` key carrying the client's `clientInfo` (optional).
+ *
+ * @example
+ * ```ts
+ * import { CLIENT_INFO_KEY } from "./envelope.ts";
+ * const meta = { [CLIENT_INFO_KEY]: { name: "cli", version: "1" } }; // who the client is
+ * ```
+ */
 export const CLIENT_INFO_KEY = "io.modelcontextprotocol/clientInfo";
-/** `_meta` key carrying the request's log level (optional; absent means no logs). */
+/**
+ * `_meta` key carrying the request's log level (optional; absent means no logs).
+ *
+ * @example
+ * ```ts
+ * import { LOG_LEVEL_KEY } from "./envelope.ts";
+ * const meta = { [LOG_LEVEL_KEY]: "info" }; // which logs the client wants
+ * ```
+ */
 export const LOG_LEVEL_KEY = "io.modelcontextprotocol/logLevel";
-/** Result `_meta` key naming the server. */
+/**
+ * Result `_meta` key naming the server.
+ *
+ * @example
+ * ```ts
+ * import { SERVER_INFO_KEY } from "./envelope.ts";
+ * const result = { tools: [], _meta: { [SERVER_INFO_KEY]: { name: "demo", version: "1.0.0" } } };
+ * ```
+ */
 export const SERVER_INFO_KEY = "io.modelcontextprotocol/serverInfo";
-/** Notification/result `_meta` key naming the listen stream a message belongs to. */
+/**
+ * Notification/result `_meta` key naming the listen stream a message belongs to.
+ *
+ * @example
+ * ```ts
+ * import { SUBSCRIPTION_ID_KEY } from "./envelope.ts";
+ * const notification = { jsonrpc: "2.0", method: "notifications/tools/list_changed", params: { _meta: { [SUBSCRIPTION_ID_KEY]: 7 } } };
+ * ```
+ */
 export const SUBSCRIPTION_ID_KEY = "io.modelcontextprotocol/subscriptionId";
 
-/** What a valid envelope declares. */
+/**
+ * What a valid envelope declares.
+ *
+ * @example
+ * ```ts
+ * import { readEnvelope } from "./envelope.ts";
+ * const read = readEnvelope({
+ *   "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+ *   "io.modelcontextprotocol/clientCapabilities": {},
+ * });
+ * if (read.ok) read.envelope.protocolVersion; // "2026-07-28"
+ * ```
+ */
 export interface Envelope {
   /** The protocol version this request speaks. */
   protocolVersion: string;
@@ -32,7 +92,16 @@ export interface Envelope {
   logLevel?: LoggingLevel;
 }
 
-/** The outcome of {@link readEnvelope}. */
+/**
+ * The outcome of {@link readEnvelope}.
+ *
+ * @example
+ * ```ts
+ * import { type EnvelopeResult, readEnvelope } from "./envelope.ts";
+ * const result: EnvelopeResult = readEnvelope({});
+ * if (!result.ok) console.log(result.message); // names the missing key
+ * ```
+ */
 export type EnvelopeResult = { ok: true; envelope: Envelope } | { ok: false; message: string };
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -10,7 +10,16 @@ import { ErrorCode, type JsonRpcNotification, type JsonRpcRequest, parseMessage,
 import { type Envelope, hasEnvelopeClaim, metaOf, PROTOCOL_VERSION_KEY, readEnvelope } from "./envelope.ts";
 import { isModernVersion } from "./versions.ts";
 
-/** What the endpoint serves. */
+/**
+ * What the endpoint serves.
+ *
+ * @example
+ * ```ts
+ * import type { ServedEras } from "./era.ts";
+ * // Modern (2026) clients only: 2024/2025 traffic gets the spec's refusals.
+ * const modernOnly: ServedEras = { modernVersions: ["2026-07-28"], legacyVersions: [] };
+ * ```
+ */
 export interface ServedEras {
   /** Versions served through the envelope (2026 clients); empty when modern serving is off. */
   modernVersions: readonly string[];
@@ -18,7 +27,16 @@ export interface ServedEras {
   legacyVersions: readonly string[];
 }
 
-/** The request as the classifier sees it: read once by the endpoint. */
+/**
+ * The request as the classifier sees it: read once by the endpoint.
+ *
+ * @example
+ * ```ts
+ * import { classifyEra, type EraInput } from "./era.ts";
+ * const input: EraInput = { httpMethod: "POST", headers: new Headers(), body: { jsonrpc: "2.0", id: 1, method: "ping" } };
+ * classifyEra(input, { modernVersions: ["2026-07-28"], legacyVersions: ["2025-11-25"] }).kind; // "legacy"
+ * ```
+ */
 export interface EraInput {
   /** `POST`, `GET`, `DELETE`, … */
   httpMethod: string;
@@ -28,19 +46,52 @@ export interface EraInput {
   body?: unknown;
 }
 
-/** Legacy traffic: hand it to the 2024/2025 transports unchanged. */
+/**
+ * Legacy traffic: hand it to the 2024/2025 transports unchanged.
+ *
+ * @example
+ * ```ts
+ * import { classifyEra } from "./era.ts";
+ * const outcome = classifyEra({ httpMethod: "GET", headers: new Headers() }, { modernVersions: [], legacyVersions: ["2025-11-25"] });
+ * if (outcome.kind === "legacy") console.log(outcome.reason); // "http-method"
+ * ```
+ */
 export interface LegacyRoute {
   kind: "legacy";
   /** Why it is legacy. */
   reason: "http-method" | "initialize" | "no-claim" | "batch" | "response" | "invalid";
 }
 
-/** A 2026 request or notification, with its validated envelope. */
+/**
+ * A 2026 request or notification, with its validated envelope.
+ *
+ * @example
+ * ```ts
+ * import { classifyEra } from "./era.ts";
+ * const body = {
+ *   jsonrpc: "2.0",
+ *   id: 1,
+ *   method: "tools/list",
+ *   params: { _meta: { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} } },
+ * };
+ * const outcome = classifyEra({ httpMethod: "POST", headers: new Headers(), body }, { modernVersions: ["2026-07-28"], legacyVersions: [] });
+ * if (outcome.kind === "modern") console.log(outcome.messageKind); // "request"
+ * ```
+ */
 export type ModernRoute =
   | { kind: "modern"; messageKind: "request"; message: JsonRpcRequest; envelope: Envelope }
   | { kind: "modern"; messageKind: "notification"; message: JsonRpcNotification; envelope?: Envelope };
 
-/** A request answered before any transport sees it. */
+/**
+ * A request answered before any transport sees it.
+ *
+ * @example
+ * ```ts
+ * import { classifyEra } from "./era.ts";
+ * const outcome = classifyEra({ httpMethod: "GET", headers: new Headers() }, { modernVersions: ["2026-07-28"], legacyVersions: [] });
+ * if (outcome.kind === "reject") console.log(outcome.status, outcome.code); // refused before any transport runs
+ * ```
+ */
 export interface EraRejection {
   kind: "reject";
   /** HTTP status. */
@@ -57,7 +108,16 @@ export interface EraRejection {
   headers?: Record<string, string>;
 }
 
-/** The classifier's outcome. */
+/**
+ * The classifier's outcome.
+ *
+ * @example
+ * ```ts
+ * import { classifyEra, type EraOutcome } from "./era.ts";
+ * const outcome: EraOutcome = classifyEra({ httpMethod: "DELETE", headers: new Headers() }, { modernVersions: [], legacyVersions: ["2025-11-25"] });
+ * outcome.kind; // "legacy" | "modern" | "reject"
+ * ```
+ */
 export type EraOutcome = LegacyRoute | ModernRoute | EraRejection;
 
 function idOf(body: unknown): RequestId | null {

@@ -7,7 +7,18 @@
  */
 import type { JsonRpcMessage } from "./jsonrpc.ts";
 
-/** One stored event, as replayed. */
+/**
+ * One stored event, as replayed.
+ *
+ * @example
+ * ```ts
+ * import { MemoryEventStore, type StoredEvent } from "./event_store.ts";
+ * const store = new MemoryEventStore();
+ * const first = store.append("s1", "p1", null);
+ * store.append("s1", "p1", { jsonrpc: "2.0", id: 1, result: {} });
+ * const events: StoredEvent[] = store.replayAfter("s1", first)?.events ?? []; // [{ id: "p1_2", message: {...} }]
+ * ```
+ */
 export interface StoredEvent {
   /** The SSE event id. */
   id: string;
@@ -15,7 +26,17 @@ export interface StoredEvent {
   message: JsonRpcMessage | null;
 }
 
-/** What {@link EventStore.replayAfter} finds for a `Last-Event-ID`. */
+/**
+ * What {@link EventStore.replayAfter} finds for a `Last-Event-ID`.
+ *
+ * @example
+ * ```ts
+ * import { MemoryEventStore, type Replay } from "./event_store.ts";
+ * const store = new MemoryEventStore();
+ * const id = store.append("s1", "g", null);
+ * const replay: Replay | undefined = store.replayAfter("s1", id); // { streamId: "g", events: [] }
+ * ```
+ */
 export interface Replay {
   /** The stream the event id belongs to. */
   streamId: string;
@@ -54,7 +75,16 @@ export interface EventStore {
   dropSession(sessionId: string): void;
 }
 
-/** Options of a {@link MemoryEventStore}. */
+/**
+ * Options of a {@link MemoryEventStore}.
+ *
+ * @example
+ * ```ts
+ * import { MemoryEventStore, type MemoryEventStoreOptions } from "./event_store.ts";
+ * const options: MemoryEventStoreOptions = { maxEventsPerSession: 200 };
+ * const store = new MemoryEventStore(options);
+ * ```
+ */
 export interface MemoryEventStoreOptions {
   /** Events kept per session; the oldest are evicted first. Default 1,000. */
   maxEventsPerSession?: number;
@@ -83,6 +113,7 @@ export class MemoryEventStore implements EventStore {
   readonly #sessions = new Map<string, SessionEvents>();
   readonly #max: number;
 
+  /** A store keeping at most `maxEventsPerSession` events per session (default 1,000). */
   constructor(options: MemoryEventStoreOptions = {}) {
     this.#max = Math.max(1, options.maxEventsPerSession ?? 1000);
   }

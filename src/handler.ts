@@ -4,7 +4,7 @@
  * @module
  */
 import type { McpServer } from "./server.ts";
-import { SessionRegistry } from "./registry.ts";
+import { SessionRefusedError, SessionRegistry } from "./registry.ts";
 import { type HandlerOptions, resolveOptions } from "./options.ts";
 import { jsonRpcErrorResponse } from "./http.ts";
 import { ErrorCode } from "./jsonrpc.ts";
@@ -12,10 +12,24 @@ import type { PlatformArg, TransportContext } from "./transports/context.ts";
 import { openLegacySession, postLegacyMessage } from "./transports/legacy_sse.ts";
 import { handleMcpEndpoint } from "./transports/mcp_endpoint.ts";
 import type { Session } from "./session.ts";
+import { checkOrigin } from "./security/origin.ts";
+import { authenticateRequest, isResourceMetadataPath, protectedResourceMetadataResponse, resourceFor } from "./security/auth.ts";
+import { waitUntilIdle } from "./security/shutdown.ts";
+import { principalOf } from "./request_principal.ts";
 import { ListenRegistry } from "./listen.ts";
 import { InFlightRequests } from "./inflight.ts";
 
-/** A view of the live sessions, for tests and metrics. */
+/**
+ * A view of the live sessions, for tests and metrics.
+ *
+ * @example
+ * ```ts
+ * import { createHandler, McpServer } from "../mod.ts";
+ * const handler = createHandler(new McpServer({ name: "demo", version: "1.0.0" }));
+ * handler.sessions.size; // 0
+ * handler.sessions.ids(); // []
+ * ```
+ */
 export interface SessionsView {
   /** Number of live sessions. */
   readonly size: number;
@@ -25,12 +39,26 @@ export interface SessionsView {
   get(id: string): Session | undefined;
 }
 
-/** What {@link createHandler} returns. */
+/**
+ * What {@link createHandler} returns.
+ *
+ * @example
+ * ```ts
+ * import { createHandler, McpServer, type TetherHandler } from "../mod.ts";
+ * const handler: TetherHandler = createHandler(new McpServer({ name: "demo", version: "1.0.0" }));
+ * const response = await handler.fetch(new Request("http://localhost/nowhere")); // 404
+ * await handler.close();
+ * ```
+ */
 export interface TetherHandler {
   /** The fetch handler: `Deno.serve(h.fetch)`, `Bun.serve(h)`, `export default h`. */
   fetch(request: Request, platform?: PlatformArg): Promise<Response>;
-  /** Ends every session through its single close and stops publishing. */
-  close(): Promise<void>;
+  /**
+   * Graceful shutdown: refuses new sessions at once (503), lets in-flight requests finish for up
+   * to `graceMs` (default: the `shutdownGraceMs` option), then ends every session through its
+   * single close and stops publishing. Idempotent: later calls return the same promise.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
   /** The live sessions. */
   readonly sessions: SessionsView;
   /** Number of open 2026 `subscriptions/listen` streams. */
@@ -65,6 +93,9 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
   });
   const inFlight = new InFlightRequests();
   const ctx: TransportContext = { server, registry, options: resolved, listens, inFlight };
+  const auth = resolved.auth;
+  let activeRequests = 0;
+  let closing: Promise<void> | undefined;
   const legacySse = resolved.generations.includes("sse");
   const base = resolved.basePath;
   const ssePath = base + resolved.ssePath;
@@ -83,31 +114,68 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
     } catch {
       return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, "Bad Request: invalid URL");
     }
+    activeRequests++;
     try {
-      if (pathname === mcpPath) return await handleMcpEndpoint(ctx, request, platform, messagesPath);
+      // Security runs first, on every endpoint, before any session is looked up or created.
+      const resource = auth ? resourceFor(new URL(request.url), base + resolved.mcpPath, auth.resourceMetadata) : "";
+      if (auth?.resourceMetadata && isResourceMetadataPath(pathname, resource)) {
+        // Public, stateless metadata: browsers on other origins must be able to read it.
+        if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET, HEAD");
+        return protectedResourceMetadataResponse(auth.resourceMetadata, resource);
+      }
+      const forbidden = checkOrigin(request, resolved);
+      if (forbidden) return forbidden;
+      // The principal: from the auth hook, else one a host framework attached to the request.
+      let principal = principalOf(request);
+      if (auth) {
+        const outcome = await authenticateRequest(request, auth, resource);
+        if (outcome instanceof Response) return outcome;
+        principal = outcome;
+      }
+      // Transports then see only this principal's sessions (a request without one: only sessions
+      // without one), and bind new ones to it.
+      const routeCtx: TransportContext = { ...ctx, registry: registry.forPrincipal(principal), principal };
+      if (pathname === mcpPath) return await handleMcpEndpoint(routeCtx, request, platform, messagesPath);
       if (pathname === ssePath && legacySse) {
         if (request.method !== "GET") return methodNotAllowed("GET");
-        return openLegacySession(ctx, request, platform, messagesPath);
+        return openLegacySession(routeCtx, request, platform, messagesPath);
       }
       if (pathname === messagesPath && legacySse) {
         if (request.method !== "POST") return methodNotAllowed("POST");
-        return await postLegacyMessage(ctx, request);
+        return await postLegacyMessage(routeCtx, request);
       }
       return jsonRpcErrorResponse(404, ErrorCode.InvalidRequest, "Not Found");
     } catch (error) {
+      if (error instanceof SessionRefusedError) {
+        return jsonRpcErrorResponse(503, ErrorCode.InternalError, `Service Unavailable: ${error.message}`, {
+          headers: error.reason === "limit" ? { "retry-after": "10" } : {},
+        });
+      }
       // Nothing a client sends may crash the process: an unexpected failure is a 500.
       return jsonRpcErrorResponse(500, ErrorCode.InternalError, `Internal error: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      activeRequests--;
     }
+  };
+
+  const busy = () => {
+    if (activeRequests > 0 || inFlight.size > 0) return true;
+    for (const session of registry.values()) if (session.inFlightCount > 0) return true;
+    return false;
   };
 
   return {
     fetch,
-    close() {
-      unsubscribe();
-      registry.closeAll("shutdown");
-      listens.closeAll("shutdown");
-      inFlight.endAll();
-      return Promise.resolve();
+    close(options = {}) {
+      closing ??= (async () => {
+        registry.refuseNewSessions();
+        await waitUntilIdle(busy, options.graceMs ?? resolved.shutdownGraceMs);
+        unsubscribe();
+        registry.closeAll("shutdown");
+        listens.closeAll("shutdown");
+        inFlight.endAll();
+      })();
+      return closing;
     },
     get openListens() {
       return listens.size;

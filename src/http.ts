@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { errorResponse, type JsonRpcMessage, type RequestId } from "./jsonrpc.ts";
+import { ErrorCode, errorResponse, type JsonRpcMessage, type RequestId } from "./jsonrpc.ts";
 
 /**
  * A JSON response carrying a JSON-RPC error.
@@ -41,7 +41,16 @@ export function jsonResponse(body: JsonRpcMessage | JsonRpcMessage[], init: Resp
   return new Response(JSON.stringify(body), { ...init, headers });
 }
 
-/** The outcome of {@link readBody}. */
+/**
+ * The outcome of {@link readBody}.
+ *
+ * @example
+ * ```ts
+ * import { type BodyResult, readBody } from "./http.ts";
+ * const result: BodyResult = await readBody(new Request("http://x", { method: "POST", body: "x".repeat(10) }), 4);
+ * result.ok; // false: "too-large"
+ * ```
+ */
 export type BodyResult = { ok: true; text: string } | { ok: false; reason: "too-large" | "unreadable" };
 
 /**
@@ -119,6 +128,56 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
 }
 
 /**
+ * A POST body that passed {@link readJsonBody}'s checks.
+ *
+ * @example
+ * ```ts
+ * import { type JsonBody, readJsonBody } from "./http.ts";
+ * const parsed = await readJsonBody(new Request("http://x", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }), 1024);
+ * if (!(parsed instanceof Response)) {
+ *   const body: JsonBody = parsed; // { text: "{}", body: {} }
+ * }
+ * ```
+ */
+export interface JsonBody {
+  /** The body's text, as read. */
+  text: string;
+  /** The body parsed as JSON. */
+  body: unknown;
+}
+
+/**
+ * Reads and parses a JSON POST body with the checks every transport shares: content type
+ * (415), size counted while reading (413), UTF-8 and JSON syntax (400/-32700). Returns the
+ * parsed body, or the error response to send.
+ *
+ * @example
+ * ```ts
+ * import { readJsonBody } from "./http.ts";
+ * const request = new Request("http://x", { method: "POST", headers: { "content-type": "application/json" }, body: "[1]" });
+ * const parsed = await readJsonBody(request, 1024);
+ * if (!(parsed instanceof Response)) parsed.body; // [1]
+ * ```
+ */
+export async function readJsonBody(request: Request, maxBodyBytes: number): Promise<JsonBody | Response> {
+  if (!isJsonContentType(request.headers)) {
+    await request.body?.cancel().catch(() => {});
+    return jsonRpcErrorResponse(415, ErrorCode.InvalidRequest, "Unsupported Media Type: Content-Type must be application/json");
+  }
+  const read = await readBody(request, maxBodyBytes);
+  if (!read.ok) {
+    return read.reason === "too-large"
+      ? tooLargeResponse(maxBodyBytes)
+      : jsonRpcErrorResponse(400, ErrorCode.ParseError, "Parse error: the body could not be read as UTF-8");
+  }
+  try {
+    return { text: read.text, body: JSON.parse(read.text) };
+  } catch {
+    return jsonRpcErrorResponse(400, ErrorCode.ParseError, "Parse error: invalid JSON");
+  }
+}
+
+/**
  * True when the request's `Content-Type` is `application/json` (parameters allowed).
  *
  * @example
@@ -183,4 +242,36 @@ function acceptsUncached(accept: string, mediaType: string): boolean {
  */
 export function tooLargeResponse(limit: number): Response {
   return jsonRpcErrorResponse(413, -32600, `Request body exceeds ${limit} bytes`, { headers: { connection: "close" } });
+}
+
+/**
+ * 404 with JSON-RPC `-32001`: the session named is unknown or closed (the two look the same).
+ *
+ * @example
+ * ```ts
+ * import { sessionNotFoundResponse } from "./http.ts";
+ * sessionNotFoundResponse().status; // 404
+ * ```
+ */
+export function sessionNotFoundResponse(message = "Session not found"): Response {
+  return jsonRpcErrorResponse(404, ErrorCode.SessionNotFound, message);
+}
+
+/** Seconds a client is asked to wait when the session cap is reached. */
+const RETRY_AFTER_SECONDS = 10;
+
+/**
+ * 503 with `Retry-After`: the cap on live sessions is reached, so no new session is opened.
+ *
+ * @example
+ * ```ts
+ * import { tooManySessionsResponse } from "./http.ts";
+ * tooManySessionsResponse(0).headers.get("retry-after"); // "10"
+ * ```
+ */
+export function tooManySessionsResponse(id?: RequestId): Response {
+  return jsonRpcErrorResponse(503, ErrorCode.InternalError, "Service Unavailable: too many sessions, try again later", {
+    id,
+    headers: { "retry-after": String(RETRY_AFTER_SECONDS) },
+  });
 }

@@ -22,10 +22,28 @@ import type { RequestStateOptions } from "./request_state.ts";
 import { missingClientCapability } from "./client_capabilities.ts";
 import type { Root } from "./client_requests.ts";
 
-/** The server→client methods a question can use. */
+/**
+ * The server→client methods a question can use.
+ *
+ * @example
+ * ```ts
+ * import type { InputMethod } from "./input.ts";
+ * const method: InputMethod = "elicitation/create";
+ * ```
+ */
 export type InputMethod = "elicitation/create" | "sampling/createMessage" | "roots/list";
 
-/** One question for the client, with the parser of its answer. Build with {@link elicitation}, {@link sampling}, {@link roots}. */
+/**
+ * One question for the client, with the parser of its answer. Build with {@link elicitation}, {@link sampling}, {@link roots}.
+ *
+ * @example
+ * ```ts
+ * import { roots, type Question } from "./input.ts";
+ * import type { Root } from "./client_requests.ts";
+ * const question: Question<Root[]> = roots();
+ * question.method; // "roots/list"
+ * ```
+ */
 export interface Question<T> {
   /** The server→client request method. */
   readonly method: InputMethod;
@@ -35,36 +53,106 @@ export interface Question<T> {
   parse(result: unknown): T;
 }
 
-/** The answer a question resolves with. */
+/**
+ * The answer a question resolves with.
+ *
+ * @example
+ * ```ts
+ * import { type Answer, roots } from "./input.ts";
+ * const question = roots();
+ * type RootsAnswer = Answer<typeof question>; // Root[]
+ * ```
+ */
 export type Answer<Q> = Q extends Question<infer T> ? T : never;
 
-/** The answers to a set of questions, by key. */
+/**
+ * The answers to a set of questions, by key.
+ *
+ * @example
+ * ```ts
+ * import { type Answers, elicitation, roots } from "./input.ts";
+ * const questions = { where: roots(), ok: elicitation("Proceed?", { type: "object", properties: { ok: { type: "boolean" } } }) };
+ * type Both = Answers<typeof questions>; // { where: Root[]; ok: ElicitAnswer<...> }
+ * ```
+ */
 export type Answers<Q extends Record<string, Question<unknown>>> = { [K in keyof Q]: Answer<Q[K]> };
 
-/** A value an elicitation form field can hold. */
+/**
+ * A value an elicitation form field can hold.
+ *
+ * @example
+ * ```ts
+ * import type { ElicitValue } from "./input.ts";
+ * const values: ElicitValue[] = ["text", 3, true, ["a", "b"]];
+ * ```
+ */
 export type ElicitValue = string | number | boolean | string[];
 
-/** What the user did with an elicitation: only `accept` carries content, so code must check first. */
+/**
+ * What the user did with an elicitation: only `accept` carries content, so code must check first.
+ *
+ * @example
+ * ```ts
+ * import type { ElicitAnswer } from "./input.ts";
+ * function confirmed(answer: ElicitAnswer<{ ok: boolean }>): boolean {
+ *   return answer.action === "accept" && answer.content.ok;
+ * }
+ * ```
+ */
 export type ElicitAnswer<T> = { action: "accept"; content: T } | { action: "decline" } | { action: "cancel" };
 
-/** Params of a sampling question (`sampling/createMessage`). */
+/**
+ * Params of a sampling question (`sampling/createMessage`).
+ *
+ * @example
+ * ```ts
+ * import { sampling, type SamplingParams } from "./input.ts";
+ * const params: SamplingParams = { messages: [{ role: "user", content: { type: "text", text: "Name a colour" } }], maxTokens: 20 };
+ * const question = sampling(params);
+ * ```
+ */
 export interface SamplingParams {
+  /** The conversation so far. */
   messages: Array<{ role: "user" | "assistant"; content: Record<string, unknown> | Record<string, unknown>[] }>;
+  /** The most tokens the client may generate. */
   maxTokens: number;
+  /** A system prompt the client may use. */
   systemPrompt?: string;
+  /** Other fields, passed through. */
   [key: string]: unknown;
 }
 
-/** The client's sampling result. */
+/**
+ * The client's sampling result.
+ *
+ * @example
+ * ```ts
+ * import type { SamplingAnswer } from "./input.ts";
+ * const answer: SamplingAnswer = { role: "assistant", content: { type: "text", text: "Blue" }, model: "some-model" };
+ * ```
+ */
 export interface SamplingAnswer {
+  /** Always the model. */
   role: "assistant";
+  /** The generated content. */
   content: Record<string, unknown> | Record<string, unknown>[];
+  /** The model that generated it. */
   model: string;
+  /** Why generation stopped. */
   stopReason?: string;
+  /** Other fields, passed through. */
   [key: string]: unknown;
 }
 
-/** Per-question options. */
+/**
+ * Per-question options.
+ *
+ * @example
+ * ```ts
+ * import type { AskOptions } from "./input.ts";
+ * const options: AskOptions = { key: "confirm", timeoutMs: 30_000 };
+ * ```
+ */
 export interface AskOptions {
   /** The key of the question in `inputRequests` (2026); default `elicitation-1`, `sampling-2`, … in asking order. */
   key?: string;
@@ -74,10 +162,28 @@ export interface AskOptions {
   signal?: AbortSignal;
 }
 
-/** Options of a round of several questions. */
+/**
+ * Options of a round of several questions.
+ *
+ * @example
+ * ```ts
+ * import type { RoundOptions } from "./input.ts";
+ * const options: RoundOptions = { timeoutMs: 30_000 };
+ * ```
+ */
 export type RoundOptions = Omit<AskOptions, "key">;
 
-/** Bounds and state options for asking, set on the server (`new McpServer(info, { input })`). */
+/**
+ * Bounds and state options for asking, set on the server (`new McpServer(info, { input })`).
+ *
+ * @example
+ * ```ts
+ * import { McpServer } from "./server.ts";
+ * import type { InputOptions } from "./input.ts";
+ * const input: InputOptions = { maxRounds: 3, ttlMs: 5 * 60_000 };
+ * const server = new McpServer({ name: "demo", version: "1.0.0" }, { input });
+ * ```
+ */
 export interface InputOptions extends RequestStateOptions {
   /** Most rounds (2026 retries, 2025 `ask` calls) one request may use. Default 10. */
   maxRounds?: number;
@@ -85,7 +191,21 @@ export interface InputOptions extends RequestStateOptions {
   maxInputBytes?: number;
 }
 
-/** The input methods every {@link RequestContext} has. */
+/**
+ * The input methods every {@link RequestContext} has.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import { McpServer } from "./server.ts";
+ * const server = new McpServer({ name: "demo", version: "1.0.0" });
+ * server.tool("deploy", {}, async (_args, ctx) => {
+ *   if (!ctx.canAsk("elicitation/create")) return { content: [{ type: "text", text: "Cannot confirm" }], isError: true };
+ *   const answer = await ctx.elicit("Deploy now?", z.object({ ok: z.boolean() }));
+ *   return { content: [{ type: "text", text: answer.action === "accept" && answer.content.ok ? "deployed" : "not deployed" }] };
+ * });
+ * ```
+ */
 export interface InputApi {
   /** Asks several questions in one round; resolves with every answer, by key. */
   ask<Q extends Record<string, Question<unknown>>>(questions: Q, options?: RoundOptions): Promise<Answers<Q>>;
@@ -103,10 +223,27 @@ export interface InputApi {
   canAsk(method: InputMethod): boolean;
 }
 
-/** Runs one round of questions: the era-specific part behind {@link InputApi}. */
+/**
+ * Runs one round of questions: the era-specific part behind {@link InputApi}.
+ *
+ * @example
+ * ```ts
+ * import type { Asker } from "./input.ts";
+ * // An asker that can never ask (what a request outside input-capable methods gets).
+ * const refuse: Asker = () => Promise.reject(new Error("no input here"));
+ * ```
+ */
 export type Asker = (questions: Record<string, Question<unknown>>, options?: RoundOptions) => Promise<Record<string, unknown>>;
 
-/** Defaults of {@link InputOptions} bounds. */
+/**
+ * Defaults of {@link InputOptions} bounds.
+ *
+ * @example
+ * ```ts
+ * import { INPUT_DEFAULTS } from "./input.ts";
+ * INPUT_DEFAULTS.maxRounds; // 10
+ * ```
+ */
 export const INPUT_DEFAULTS = { maxRounds: 10, maxInputBytes: 256 * 1024 } as const;
 
 function describe(error: z.ZodError): string {
@@ -133,6 +270,7 @@ const FieldValueSchema = z.union([z.string(), z.number(), z.boolean(), z.array(z
  * ```
  */
 export function elicitation<S extends z.ZodObject>(message: string, schema: S): Question<ElicitAnswer<z.output<S>>>;
+/** The same with a JSON Schema object: accepted content is checked field by field. */
 export function elicitation(message: string, schema: JsonSchemaObject): Question<ElicitAnswer<Record<string, ElicitValue>>>;
 export function elicitation(message: string, schema: z.ZodObject | JsonSchemaObject): Question<ElicitAnswer<unknown>> {
   const requestedSchema = toElicitationSchema(schema);
@@ -267,7 +405,16 @@ export function checkQuestionSize(questions: Record<string, Question<unknown>>, 
   }
 }
 
-/** Parses one answer, turning a bad one into `-32602` naming the key. */
+/**
+ * Parses one answer, turning a bad one into `-32602` naming the key.
+ *
+ * @example
+ * ```ts
+ * import { parseAnswer, roots } from "./input.ts";
+ * parseAnswer("r", roots(), { roots: [{ uri: "file:///repo" }] }); // [{ uri: "file:///repo" }]
+ * parseAnswer("r", roots(), { nope: 1 }); // throws McpError -32602 'Invalid answer to "r" (roots/list): …'
+ * ```
+ */
 export function parseAnswer(key: string, question: Question<unknown>, result: unknown): unknown {
   try {
     return question.parse(result);
@@ -276,7 +423,21 @@ export function parseAnswer(key: string, question: Question<unknown>, result: un
   }
 }
 
-/** What {@link requestAsker} needs from the request. */
+/**
+ * What {@link requestAsker} needs from the request.
+ *
+ * @example
+ * ```ts
+ * import { INPUT_DEFAULTS, requestAsker, type RequestAskerInit } from "./input.ts";
+ * const init: RequestAskerInit = {
+ *   request: () => Promise.resolve({ roots: [] }),
+ *   capabilities: { roots: {} },
+ *   signal: new AbortController().signal,
+ *   ...INPUT_DEFAULTS,
+ * };
+ * const asker = requestAsker(init);
+ * ```
+ */
 export interface RequestAskerInit {
   /** Sends a server→client request (the context's `request`). */
   request(method: string, params: Record<string, unknown>, options: RoundOptions): Promise<Record<string, unknown>>;
@@ -290,8 +451,8 @@ export interface RequestAskerInit {
 
 /**
  * The 2024/2025 asker: each round sends its questions as server→client requests at once and
- * waits for every answer. The first failure (timeout, session closed, bad answer) rejects the
- * round and cancels the questions still open.
+ * waits for every answer. The first failure (timeout, session closed, bad or oversized answer)
+ * rejects the round and cancels the questions still open.
  *
  * @example
  * ```ts
@@ -317,6 +478,10 @@ export function requestAsker(init: RequestAskerInit): Asker {
       const entries = await Promise.all(Object.entries(questions).map(async ([key, question]) => {
         try {
           const result = await init.request(question.method, question.params, { timeoutMs: options.timeoutMs, signal });
+          const size = JSON.stringify(result).length;
+          if (size > init.maxInputBytes) {
+            throw new McpError(ErrorCode.InvalidParams, `The answer to "${key}" is ${size} bytes, over the ${init.maxInputBytes}-byte input limit`);
+          }
           return [key, parseAnswer(key, question, result)] as const;
         } catch (error) {
           round.abort(error);

@@ -30,7 +30,15 @@ import {
 } from "./input.ts";
 import type { RequestStateSealer, StateBinding } from "./request_state.ts";
 
-/** The methods that may answer `input_required`. */
+/**
+ * The methods that may answer `input_required`.
+ *
+ * @example
+ * ```ts
+ * import { INPUT_REQUIRED_METHODS } from "./input_required.ts";
+ * INPUT_REQUIRED_METHODS.includes("tools/call"); // true
+ * ```
+ */
 export const INPUT_REQUIRED_METHODS: readonly string[] = ["tools/call", "prompts/get", "resources/read"];
 
 /** What the sealed state holds between rounds. */
@@ -43,7 +51,17 @@ interface RoundState {
   q: Record<string, string>;
 }
 
-/** How a round ended when the handler could not finish. */
+/**
+ * How a round ended when the handler could not finish.
+ *
+ * @example
+ * ```ts
+ * import type { RoundOutcome } from "./input_required.ts";
+ * function describeOutcome(outcome: RoundOutcome): string {
+ *   return outcome.kind === "input_required" ? "asked the client" : `failed: ${String(outcome.error)}`;
+ * }
+ * ```
+ */
 export type RoundOutcome =
   | { kind: "input_required"; result: Record<string, unknown> }
   | { kind: "error"; error: unknown };
@@ -76,7 +94,15 @@ function isRoundState(value: unknown): value is RoundState {
   return isPlainObject(value) && typeof value.r === "number" && isPlainObject(value.a) && isPlainObject(value.q);
 }
 
-/** Limits of one multi-round request. */
+/**
+ * Limits of one multi-round request.
+ *
+ * @example
+ * ```ts
+ * import type { RoundLimits } from "./input_required.ts";
+ * const limits: RoundLimits = { maxRounds: 10, maxInputBytes: 64 * 1024 };
+ * ```
+ */
 export interface RoundLimits {
   maxRounds: number;
   maxInputBytes: number;

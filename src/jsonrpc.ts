@@ -5,52 +5,142 @@
  */
 import { z } from "zod";
 
-/** A JSON-RPC request id: a string or a number (MCP forbids `null`). */
+/**
+ * A JSON-RPC request id: a string or a number (MCP forbids `null`).
+ *
+ * @example
+ * ```ts
+ * import type { RequestId } from "./jsonrpc.ts";
+ * const ids: RequestId[] = [1, "req-1"];
+ * ```
+ */
 export type RequestId = string | number;
 
-/** A JSON-RPC request: expects a response with the same id. */
+/**
+ * A JSON-RPC request: expects a response with the same id.
+ *
+ * @example
+ * ```ts
+ * import type { JsonRpcRequest } from "./jsonrpc.ts";
+ * const request: JsonRpcRequest = { jsonrpc: "2.0", id: 1, method: "tools/list" };
+ * ```
+ */
 export interface JsonRpcRequest {
+  /** Always `"2.0"`. */
   jsonrpc: "2.0";
+  /** Matches the request to its response. */
   id: RequestId;
+  /** The method to run, e.g. `tools/call`. */
   method: string;
+  /** The method's parameters. */
   params?: Record<string, unknown>;
 }
 
-/** A JSON-RPC notification: no id, no response. */
+/**
+ * A JSON-RPC notification: no id, no response.
+ *
+ * @example
+ * ```ts
+ * import type { JsonRpcNotification } from "./jsonrpc.ts";
+ * const notification: JsonRpcNotification = { jsonrpc: "2.0", method: "notifications/initialized" };
+ * ```
+ */
 export interface JsonRpcNotification {
+  /** Always `"2.0"`. */
   jsonrpc: "2.0";
+  /** The notification, e.g. `notifications/progress`. */
   method: string;
+  /** The notification's parameters. */
   params?: Record<string, unknown>;
 }
 
-/** A successful JSON-RPC response. */
+/**
+ * A successful JSON-RPC response.
+ *
+ * @example
+ * ```ts
+ * import type { JsonRpcResult } from "./jsonrpc.ts";
+ * const result: JsonRpcResult = { jsonrpc: "2.0", id: 1, result: { tools: [] } };
+ * ```
+ */
 export interface JsonRpcResult {
+  /** Always `"2.0"`. */
   jsonrpc: "2.0";
+  /** The id of the request answered. */
   id: RequestId;
+  /** The method's result. */
   result: Record<string, unknown>;
 }
 
-/** The error object carried by a JSON-RPC error response. */
+/**
+ * The error object carried by a JSON-RPC error response.
+ *
+ * @example
+ * ```ts
+ * import type { JsonRpcErrorObject } from "./jsonrpc.ts";
+ * const error: JsonRpcErrorObject = { code: -32602, message: "Invalid params", data: { field: "uri" } };
+ * ```
+ */
 export interface JsonRpcErrorObject {
+  /** The error code (see {@link ErrorCode}). */
   code: number;
+  /** A short description. */
   message: string;
+  /** Anything more the server tells about the error. */
   data?: unknown;
 }
 
-/** A JSON-RPC error response; `id` is absent when the request could not be read. */
+/**
+ * A JSON-RPC error response; `id` is absent when the request could not be read.
+ *
+ * @example
+ * ```ts
+ * import type { JsonRpcError } from "./jsonrpc.ts";
+ * const error: JsonRpcError = { jsonrpc: "2.0", id: null, error: { code: -32700, message: "Parse error" } };
+ * ```
+ */
 export interface JsonRpcError {
+  /** Always `"2.0"`. */
   jsonrpc: "2.0";
+  /** The id of the request answered; `null` or absent when it could not be read. */
   id?: RequestId | null;
+  /** What went wrong. */
   error: JsonRpcErrorObject;
 }
 
-/** Any JSON-RPC response. */
+/**
+ * Any JSON-RPC response.
+ *
+ * @example
+ * ```ts
+ * import type { JsonRpcResponse } from "./jsonrpc.ts";
+ * function succeeded(response: JsonRpcResponse): boolean {
+ *   return "result" in response;
+ * }
+ * ```
+ */
 export type JsonRpcResponse = JsonRpcResult | JsonRpcError;
 
-/** Any JSON-RPC message. */
+/**
+ * Any JSON-RPC message.
+ *
+ * @example
+ * ```ts
+ * import { type JsonRpcMessage, parseMessage } from "./jsonrpc.ts";
+ * const message: JsonRpcMessage | undefined = parseMessage(JSON.parse('{"jsonrpc":"2.0","method":"ping","id":1}'));
+ * ```
+ */
 export type JsonRpcMessage = JsonRpcRequest | JsonRpcNotification | JsonRpcResponse;
 
-/** JSON-RPC and MCP error codes. */
+/**
+ * JSON-RPC and MCP error codes.
+ *
+ * @example
+ * ```ts
+ * import { ErrorCode, McpError } from "./jsonrpc.ts";
+ * throw new McpError(ErrorCode.InvalidParams, "Unknown tool: nope");
+ * ```
+ */
 export const ErrorCode = {
   ParseError: -32700,
   InvalidRequest: -32600,
@@ -70,7 +160,15 @@ export const ErrorCode = {
 const requestIdSchema = z.union([z.string(), z.number().int()]);
 const paramsSchema = z.record(z.string(), z.unknown());
 
-/** zod schema of a JSON-RPC request. */
+/**
+ * zod schema of a JSON-RPC request.
+ *
+ * @example
+ * ```ts
+ * import { JsonRpcRequestSchema } from "./jsonrpc.ts";
+ * JsonRpcRequestSchema.safeParse({ jsonrpc: "2.0", id: 1, method: "ping" }).success; // true
+ * ```
+ */
 export const JsonRpcRequestSchema: z.ZodType<JsonRpcRequest> = z.object({
   jsonrpc: z.literal("2.0"),
   id: requestIdSchema,
@@ -78,21 +176,45 @@ export const JsonRpcRequestSchema: z.ZodType<JsonRpcRequest> = z.object({
   params: paramsSchema.optional(),
 }).strict();
 
-/** zod schema of a JSON-RPC notification. */
+/**
+ * zod schema of a JSON-RPC notification.
+ *
+ * @example
+ * ```ts
+ * import { JsonRpcNotificationSchema } from "./jsonrpc.ts";
+ * JsonRpcNotificationSchema.safeParse({ jsonrpc: "2.0", method: "notifications/initialized" }).success; // true
+ * ```
+ */
 export const JsonRpcNotificationSchema: z.ZodType<JsonRpcNotification> = z.object({
   jsonrpc: z.literal("2.0"),
   method: z.string(),
   params: paramsSchema.optional(),
 }).strict();
 
-/** zod schema of a JSON-RPC result response. */
+/**
+ * zod schema of a JSON-RPC result response.
+ *
+ * @example
+ * ```ts
+ * import { JsonRpcResultSchema } from "./jsonrpc.ts";
+ * JsonRpcResultSchema.safeParse({ jsonrpc: "2.0", id: 1, result: {} }).success; // true
+ * ```
+ */
 export const JsonRpcResultSchema: z.ZodType<JsonRpcResult> = z.object({
   jsonrpc: z.literal("2.0"),
   id: requestIdSchema,
   result: paramsSchema,
 }).strict();
 
-/** zod schema of a JSON-RPC error response. */
+/**
+ * zod schema of a JSON-RPC error response.
+ *
+ * @example
+ * ```ts
+ * import { JsonRpcErrorSchema } from "./jsonrpc.ts";
+ * JsonRpcErrorSchema.safeParse({ jsonrpc: "2.0", id: 1, error: { code: -32601, message: "Method not found" } }).success; // true
+ * ```
+ */
 export const JsonRpcErrorSchema: z.ZodType<JsonRpcError> = z.object({
   jsonrpc: z.literal("2.0"),
   id: z.union([requestIdSchema, z.null()]).optional(),
@@ -231,6 +353,27 @@ export function errorResponse(
 }
 
 /**
+ * A message as JSON text, for writing once. A response that cannot be serialised (a handler
+ * returned a BigInt or a cycle) becomes an internal error, so the request is still answered;
+ * another message that cannot be serialised gives `undefined` (it cannot be sent).
+ *
+ * @example
+ * ```ts
+ * import { encodeMessage } from "./jsonrpc.ts";
+ * encodeMessage({ jsonrpc: "2.0", id: 1, result: {} }); // '{"jsonrpc":"2.0","id":1,"result":{}}'
+ * encodeMessage({ jsonrpc: "2.0", id: 1, result: { n: 1n } as never }); // a -32603 error response
+ * ```
+ */
+export function encodeMessage(message: JsonRpcMessage): string | undefined {
+  try {
+    return JSON.stringify(message);
+  } catch (error) {
+    if (!isResponse(message)) return undefined;
+    return JSON.stringify(errorResponse(message.id, ErrorCode.InternalError, `Response could not be serialized: ${String(error)}`));
+  }
+}
+
+/**
  * An error a handler throws to answer with a specific JSON-RPC error instead of `-32603`.
  *
  * @example
@@ -246,6 +389,7 @@ export class McpError extends Error {
   readonly data?: unknown;
   /** The HTTP status the transport should use where the error ends a request before any stream. */
   readonly httpStatus?: number;
+  /** An error with a JSON-RPC `code`, optional `data`, and the HTTP status to answer with. */
   constructor(code: number, message: string, data?: unknown, httpStatus?: number) {
     super(message);
     this.name = "McpError";

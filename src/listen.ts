@@ -6,21 +6,45 @@
  *
  * @module
  */
-import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResult } from "./jsonrpc.ts";
+import { encodeMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResult } from "./jsonrpc.ts";
 import type { Implementation } from "./context.ts";
 import { SERVER_INFO_KEY, SUBSCRIPTION_ID_KEY } from "./envelope.ts";
 import { SSE_HEADERS, SseStream } from "./sse.ts";
 
-/** Which notifications a listen stream carries. */
+/**
+ * Which notifications a listen stream carries.
+ *
+ * @example
+ * ```ts
+ * import type { ListenFilter } from "./listen.ts";
+ * const filter: ListenFilter = { toolsListChanged: true, resourceSubscriptions: ["file:///config.json"] };
+ * ```
+ */
 export interface ListenFilter {
+  /** Carry `notifications/tools/list_changed`. */
   toolsListChanged?: boolean;
+  /** Carry `notifications/prompts/list_changed`. */
   promptsListChanged?: boolean;
+  /** Carry `notifications/resources/list_changed`. */
   resourcesListChanged?: boolean;
   /** URIs whose `notifications/resources/updated` the client wants. */
   resourceSubscriptions?: string[];
 }
 
-/** Why a listen ended. */
+/**
+ * Why a listen ended.
+ *
+ * @example
+ * ```ts
+ * import { ListenRegistry } from "./listen.ts";
+ * const listens = new ListenRegistry({ keepAliveMs: 0 });
+ * const opened = listens.open({ jsonrpc: "2.0", id: 1, method: "subscriptions/listen" }, {});
+ * if (opened.ok) {
+ *   opened.listen.close("ended");
+ *   opened.listen.closeReason; // "ended"
+ * }
+ * ```
+ */
 export type ListenCloseReason = "client-gone" | "write-failed" | "ended" | "shutdown";
 
 /**
@@ -98,7 +122,16 @@ export function filterAccepts(filter: ListenFilter, notification: JsonRpcNotific
   }
 }
 
-/** Options of a {@link ListenRegistry}. */
+/**
+ * Options of a {@link ListenRegistry}.
+ *
+ * @example
+ * ```ts
+ * import { ListenRegistry, type ListenRegistryOptions } from "./listen.ts";
+ * const options: ListenRegistryOptions = { maxListens: 1_000, keepAliveMs: 15_000, maxBufferedBytes: 1024 * 1024 };
+ * const listens = new ListenRegistry(options);
+ * ```
+ */
 export interface ListenRegistryOptions {
   /** Open listens allowed at once; the next one gets an in-band error. Default 10,000. */
   maxListens?: number;
@@ -110,7 +143,20 @@ export interface ListenRegistryOptions {
   serverInfo?: Implementation;
 }
 
-/** One open listen stream. Created only by {@link ListenRegistry.open}. */
+/**
+ * One open listen stream. Created only by {@link ListenRegistry.open}.
+ *
+ * @example
+ * ```ts
+ * import { ListenRegistry } from "./listen.ts";
+ * const listens = new ListenRegistry({ keepAliveMs: 0 });
+ * const opened = listens.open({ jsonrpc: "2.0", id: "l1", method: "subscriptions/listen" }, { toolsListChanged: true });
+ * if (opened.ok) {
+ *   opened.listen.deliver({ jsonrpc: "2.0", method: "notifications/tools/list_changed" }); // true
+ *   opened.listen.close(); // the completion result, then the end of the stream
+ * }
+ * ```
+ */
 export class Listen {
   /** The listen request's id: the subscription id on every message. */
   readonly id: JsonRpcRequest["id"];
@@ -192,13 +238,9 @@ export class Listen {
   }
 
   #send(message: JsonRpcNotification): boolean {
-    let data: string;
-    try {
-      data = JSON.stringify(message);
-    } catch {
-      return false; // An unserialisable notification is dropped; the listen stays healthy.
-    }
-    return this.#stream.send({ event: "message", data });
+    const data = encodeMessage(message);
+    // An unserialisable notification is dropped; the listen stays healthy.
+    return data !== undefined && this.#stream.send({ event: "message", data });
   }
 }
 
@@ -208,7 +250,17 @@ function stamp(notification: JsonRpcNotification, id: JsonRpcRequest["id"]): Jso
   return { jsonrpc: "2.0", method: notification.method, params: { ...params, _meta: { ...meta, [SUBSCRIPTION_ID_KEY]: id } } };
 }
 
-/** The outcome of {@link ListenRegistry.open}. */
+/**
+ * The outcome of {@link ListenRegistry.open}.
+ *
+ * @example
+ * ```ts
+ * import { ListenRegistry, type ListenOpenResult } from "./listen.ts";
+ * const listens = new ListenRegistry({ keepAliveMs: 0, maxListens: 0 });
+ * const opened: ListenOpenResult = listens.open({ jsonrpc: "2.0", id: 1, method: "subscriptions/listen" }, {});
+ * opened.ok; // false: the cap is reached
+ * ```
+ */
 export type ListenOpenResult = { ok: true; listen: Listen; response: Response } | { ok: false; reason: "limit" };
 
 /**

@@ -12,7 +12,16 @@ const SENTINEL_PREFIX = "=?base64?";
 const SENTINEL_SUFFIX = "?=";
 const PLAIN_VALUE = /^[\x20-\x7E\t]*$/;
 
-/** The outcome of {@link decodeHeaderValue}. */
+/**
+ * The outcome of {@link decodeHeaderValue}.
+ *
+ * @example
+ * ```ts
+ * import { type DecodedHeader, decodeHeaderValue } from "./mcp_headers.ts";
+ * const decoded: DecodedHeader = decodeHeaderValue("=?base64?SGVsbG8=?=");
+ * if (decoded.ok) decoded.value; // "Hello"
+ * ```
+ */
 export type DecodedHeader = { ok: true; value: string } | { ok: false; reason: string };
 
 /**
@@ -88,7 +97,18 @@ export function checkStandardHeaders(headers: Headers, message: JsonRpcRequest, 
   return undefined;
 }
 
-/** One `x-mcp-header` annotation: the header name part and the property path it mirrors. */
+/**
+ * One `x-mcp-header` annotation: the header name part and the property path it mirrors.
+ *
+ * @example
+ * ```ts
+ * import { type ParamHeader, paramHeadersOf } from "./mcp_headers.ts";
+ * const headers: ParamHeader[] = paramHeadersOf({
+ *   type: "object",
+ *   properties: { region: { type: "string", "x-mcp-header": "Region" } },
+ * }); // one annotation: Mcp-Param-Region mirrors `region`
+ * ```
+ */
 export interface ParamHeader {
   /** `Region` for `Mcp-Param-Region`. */
   name: string;

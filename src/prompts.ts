@@ -10,54 +10,145 @@ import type { RequestContext } from "./context.ts";
 import type { Completers } from "./completion.ts";
 import type { ContentBlock } from "./tools.ts";
 
-/** One argument of a prompt as published in `prompts/list`. */
+/**
+ * One argument of a prompt as published in `prompts/list`.
+ *
+ * @example
+ * ```ts
+ * import type { PromptArgument } from "./prompts.ts";
+ * const argument: PromptArgument = { name: "code", description: "The code to review", required: true };
+ * ```
+ */
 export interface PromptArgument {
+  /** The argument's name. */
   name: string;
+  /** A name to show people. */
   title?: string;
+  /** What the argument is for. */
   description?: string;
+  /** True when the prompt needs it. */
   required?: boolean;
 }
 
-/** One message of a prompt: text, image, audio, resource link or embedded resource. */
+/**
+ * One message of a prompt: text, image, audio, resource link or embedded resource.
+ *
+ * @example
+ * ```ts
+ * import type { PromptMessage } from "./prompts.ts";
+ * const message: PromptMessage = { role: "user", content: { type: "text", text: "Review this code" } };
+ * ```
+ */
 export interface PromptMessage {
+  /** Who speaks. */
   role: "user" | "assistant";
+  /** What is said. */
   content: ContentBlock;
 }
 
-/** The result of `prompts/get`. */
+/**
+ * The result of `prompts/get`.
+ *
+ * @example
+ * ```ts
+ * import type { GetPromptResult } from "./prompts.ts";
+ * const result: GetPromptResult = { description: "A review", messages: [{ role: "user", content: { type: "text", text: "Review" } }] };
+ * ```
+ */
 export interface GetPromptResult {
+  /** What the prompt is for. */
   description?: string;
+  /** The prompt's messages. */
   messages: PromptMessage[];
+  /** Protocol metadata. */
   _meta?: Record<string, unknown>;
+  /** Other fields, passed through. */
   [key: string]: unknown;
 }
 
-/** Prompt arguments: a zod object (validated) or a list published as is. */
+/**
+ * Prompt arguments: a zod object (validated) or a list published as is.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import type { PromptArgs } from "./prompts.ts";
+ * const validated: PromptArgs = z.object({ code: z.string() });
+ * const published: PromptArgs = [{ name: "code", required: true }];
+ * ```
+ */
 export type PromptArgs = z.ZodObject | PromptArgument[];
 
-/** What a prompt handler receives for its argument definition. */
+/**
+ * What a prompt handler receives for its argument definition.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import type { PromptArgValues } from "./prompts.ts";
+ * const args = z.object({ code: z.string() });
+ * const values: PromptArgValues<typeof args> = { code: "let x = 1" };
+ * ```
+ */
 export type PromptArgValues<A> = A extends z.ZodObject ? z.output<A> : Record<string, string>;
 
-/** How a prompt is described to clients. */
+/**
+ * How a prompt is described to clients.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import type { PromptDefinition } from "./prompts.ts";
+ * const definition: PromptDefinition = {
+ *   description: "Review a piece of code",
+ *   arguments: z.object({ code: z.string() }),
+ *   complete: { code: () => [] },
+ * };
+ * ```
+ */
 export interface PromptDefinition<A extends PromptArgs | undefined = PromptArgs | undefined> {
+  /** A name to show people. */
   title?: string;
+  /** What the prompt is for. */
   description?: string;
   /** The arguments. A zod object's fields must accept strings (MCP sends strings). */
   arguments?: A;
   /** Completers for arguments, used by `completion/complete` (zod enum arguments complete by themselves). */
   complete?: Completers;
+  /** Protocol metadata published with the prompt. */
   _meta?: Record<string, unknown>;
   /** Extra fields published verbatim (e.g. `icons`). */
   [key: string]: unknown;
 }
 
-/** The function behind a prompt. */
+/**
+ * The function behind a prompt.
+ *
+ * @example
+ * ```ts
+ * import type { PromptArgument, PromptHandler } from "./prompts.ts";
+ * const greet: PromptHandler<PromptArgument[]> = ({ name }) => ({
+ *   messages: [{ role: "user", content: { type: "text", text: `Greet ${name}` } }],
+ * });
+ * ```
+ */
 export type PromptHandler<A extends PromptArgs | undefined> = (
   args: A extends PromptArgs ? PromptArgValues<A> : Record<string, string>,
   ctx: RequestContext,
 ) => GetPromptResult | Promise<GetPromptResult>;
 
-/** A registered prompt. */
+/**
+ * A registered prompt.
+ *
+ * @example
+ * ```ts
+ * import { definePrompt, type RegisteredPrompt } from "./prompts.ts";
+ * const prompt: RegisteredPrompt = definePrompt("hello", { description: "Says hello" }, () => ({
+ *   messages: [{ role: "user", content: { type: "text", text: "Hello" } }],
+ * }));
+ * prompt.listing; // { name: "hello", description: "Says hello" }
+ * ```
+ */
 export interface RegisteredPrompt {
   readonly name: string;
   /** The `prompts/list` entry. */

@@ -6,9 +6,21 @@
  */
 import type { McpServer } from "./server.ts";
 import { type CloseReason, Session, type SessionTransport } from "./session.ts";
+import { principalId } from "./security/auth.ts";
+import { defaultPrincipalId } from "./request_state.ts";
 import type { MessageHandlerFactory } from "./message_handler.ts";
 
-/** Options of a {@link SessionRegistry}. */
+/**
+ * Options of a {@link SessionRegistry}.
+ *
+ * @example
+ * ```ts
+ * import { McpServer } from "./server.ts";
+ * import { type RegistryOptions, SessionRegistry } from "./registry.ts";
+ * const options: RegistryOptions = { idleTimeoutMs: 60_000, maxSessions: 100 };
+ * const registry = new SessionRegistry(new McpServer({ name: "demo", version: "1" }), options);
+ * ```
+ */
 export interface RegistryOptions {
   /** Default timeout of server→client requests, in ms. Default 60,000. */
   requestTimeoutMs?: number;
@@ -16,8 +28,52 @@ export interface RegistryOptions {
   idleTimeoutMs?: number;
   /** Answers sessions' messages in place of the server core (e.g. the SDK bridge). */
   messageHandler?: MessageHandlerFactory;
-  /** Live sessions beyond which {@link SessionRegistry.full} is true. Default 10,000. */
+  /** Live sessions at most; `create()` beyond it throws {@link SessionRefusedError}. Default 10,000. */
   maxSessions?: number;
+  /** Request handlers running longer than this are aborted and answered with an error (0 = never). */
+  handlerTimeoutMs?: number;
+}
+
+/**
+ * Thrown by {@link SessionRegistry.create} when no session may be created: the live-session
+ * limit is reached, or the handler is shutting down. The handler answers it with 503.
+ *
+ * @example
+ * ```ts
+ * import { McpServer } from "./server.ts";
+ * import { SessionRefusedError, SessionRegistry } from "./registry.ts";
+ * const registry = new SessionRegistry(new McpServer({ name: "demo", version: "1" }), { maxSessions: 0 });
+ * try {
+ *   registry.create("sse");
+ * } catch (error) {
+ *   if (error instanceof SessionRefusedError) console.log(error.reason); // "limit"
+ * }
+ * ```
+ */
+export class SessionRefusedError extends Error {
+  /** Why no session was created. */
+  readonly reason: "limit" | "shutdown";
+  constructor(reason: "limit" | "shutdown") {
+    super(reason === "limit" ? "Too many live sessions" : "Server is shutting down");
+    this.name = "SessionRefusedError";
+    this.reason = reason;
+  }
+}
+
+/**
+ * The identity sessions are bound by: a principal's `id` when it has one (the `auth` hook's
+ * principals), else its stable JSON (principals a host framework attached); "" for none.
+ */
+function principalKey(principal: unknown): string {
+  if (principal === undefined || principal === null) return "";
+  const id = principalId(principal);
+  return id !== undefined ? `id:${id}` : defaultPrincipalId(principal);
+}
+
+/** What every view of one registry shares. */
+interface RegistryState {
+  readonly sessions: Map<string, Session>;
+  refusing: boolean;
 }
 
 /**
@@ -36,7 +92,16 @@ export function newSessionId(): string {
   return out;
 }
 
-/** The shape of ids {@link newSessionId} makes. */
+/**
+ * The shape of ids {@link newSessionId} makes.
+ *
+ * @example
+ * ```ts
+ * import { newSessionId, SESSION_ID_PATTERN } from "./registry.ts";
+ * SESSION_ID_PATTERN.test(newSessionId()); // true
+ * SESSION_ID_PATTERN.test("../etc/passwd"); // false
+ * ```
+ */
 export const SESSION_ID_PATTERN: RegExp = /^[0-9a-f]{32}$/;
 
 /**
@@ -54,19 +119,40 @@ export const SESSION_ID_PATTERN: RegExp = /^[0-9a-f]{32}$/;
  * ```
  */
 export class SessionRegistry {
-  readonly #sessions = new Map<string, Session>();
+  readonly #state: RegistryState;
+  readonly #sessions: Map<string, Session>;
   readonly #server: McpServer;
   readonly #options: Required<Omit<RegistryOptions, "messageHandler">>;
   readonly #messageHandler: MessageHandlerFactory | undefined;
+  /** Set on a principal's view: the principal its sessions are bound to. The root view sees all. */
+  readonly #view: { principal: unknown } | undefined;
 
-  constructor(server: McpServer, options: RegistryOptions = {}) {
+  constructor(server: McpServer, options: RegistryOptions = {}, view?: { state: RegistryState; principal: unknown }) {
     this.#server = server;
     this.#options = {
       requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
       idleTimeoutMs: options.idleTimeoutMs ?? 30 * 60_000,
       maxSessions: options.maxSessions ?? 10_000,
+      handlerTimeoutMs: options.handlerTimeoutMs ?? 0,
     };
     this.#messageHandler = options.messageHandler;
+    this.#state = view?.state ?? { sessions: new Map(), refusing: false };
+    this.#sessions = this.#state.sessions;
+    this.#view = view && { principal: view.principal };
+  }
+
+  /**
+   * The registry as one principal sees it: `get()` finds only sessions bound to that principal
+   * (another's id looks exactly like an unknown one) and `create()` binds new sessions to it.
+   * The handler hands transports this view, so binding holds on every endpoint.
+   */
+  forPrincipal(principal: unknown): SessionRegistry {
+    return new SessionRegistry(this.#server, { ...this.#options, messageHandler: this.#messageHandler }, { state: this.#state, principal });
+  }
+
+  /** From now on `create()` throws {@link SessionRefusedError} (graceful shutdown). */
+  refuseNewSessions(): void {
+    this.#state.refusing = true;
   }
 
   /** Number of live sessions. */
@@ -94,12 +180,15 @@ export class SessionRegistry {
    * `idleTimeoutMs` overrides the registry default (legacy sessions live as long as their stream).
    */
   create(transport: SessionTransport, options: { principal?: unknown; idleTimeoutMs?: number } = {}): Session {
+    if (this.#state.refusing) throw new SessionRefusedError("shutdown");
+    if (this.#sessions.size >= this.#options.maxSessions) throw new SessionRefusedError("limit");
     const session = new Session({
       id: newSessionId(),
       transport,
       server: this.#server,
-      principal: options.principal,
+      principal: options.principal ?? this.#view?.principal,
       requestTimeoutMs: this.#options.requestTimeoutMs,
+      handlerTimeoutMs: this.#options.handlerTimeoutMs,
       idleTimeoutMs: options.idleTimeoutMs ?? this.#options.idleTimeoutMs,
       messageHandler: this.#messageHandler,
       onClosed: (closed) => {
@@ -110,9 +199,15 @@ export class SessionRegistry {
     return session;
   }
 
-  /** The live session with this id, or `undefined` (unknown and closed ids look the same). */
+  /**
+   * The live session with this id, or `undefined`. Unknown, closed and (on a principal's view)
+   * other principals' ids all look the same.
+   */
   get(id: string): Session | undefined {
-    return this.#sessions.get(id);
+    const session = this.#sessions.get(id);
+    if (session === undefined) return undefined;
+    if (this.#view && principalKey(session.principal) !== principalKey(this.#view.principal)) return undefined;
+    return session;
   }
 
   /** Closes every session through its own `close()`. */

@@ -14,7 +14,16 @@
  */
 import { ErrorCode, McpError } from "./jsonrpc.ts";
 
-/** What a sealed state is bound to. */
+/**
+ * What a sealed state is bound to.
+ *
+ * @example
+ * ```ts
+ * import { RequestStateSealer, type StateBinding } from "./request_state.ts";
+ * const binding: StateBinding = { method: "tools/call", name: "deploy", principal: "user-1", salient: { env: "prod" } };
+ * const token = await new RequestStateSealer().seal({ step: 1 }, binding);
+ * ```
+ */
 export interface StateBinding {
   /** `tools/call`, `prompts/get` or `resources/read`. */
   method: string;
@@ -26,7 +35,17 @@ export interface StateBinding {
   salient?: unknown;
 }
 
-/** Options of a {@link RequestStateSealer}. */
+/**
+ * Options of a {@link RequestStateSealer}.
+ *
+ * @example
+ * ```ts
+ * import { RequestStateSealer, type RequestStateOptions } from "./request_state.ts";
+ * // One shared key lets every instance accept the states the others minted.
+ * const options: RequestStateOptions = { key: "a-secret-of-at-least-32-characters!!", ttlMs: 5 * 60_000 };
+ * const sealer = new RequestStateSealer(options);
+ * ```
+ */
 export interface RequestStateOptions {
   /**
    * The HMAC key: a `CryptoKey` (HMAC, SHA-256), raw bytes, or a string of at least 32
@@ -129,6 +148,7 @@ export class RequestStateSealer {
   readonly #principalId: (principal: unknown) => string;
   readonly #now: () => number;
 
+  /** A codec with the given key (or a fresh random one) and limits. */
   constructor(options: RequestStateOptions = {}) {
     this.#key = importKey(options.key);
     // A bad key is the server author's error; report it on use, not as an unhandled rejection.

@@ -12,38 +12,91 @@ import type { Completers } from "./completion.ts";
 import type { CacheHint } from "./caching.ts";
 import { UriTemplate, type UriVariables } from "./uri_template.ts";
 
-/** MCP's error code for a resource that does not exist (2025-06-18+). */
-export const RESOURCE_NOT_FOUND = -32002;
+/**
+ * MCP's error code for a resource that does not exist (2025-06-18+).
+ *
+ * @example
+ * ```ts
+ * import { RESOURCE_NOT_FOUND } from "./resources.ts";
+ * import { McpError } from "./jsonrpc.ts";
+ * throw new McpError(RESOURCE_NOT_FOUND, "Resource not found", { uri: "file:///missing" });
+ * ```
+ */
+export const RESOURCE_NOT_FOUND: -32002 = -32002;
 
-/** One item of a `resources/read` result: text or base64 `blob`. */
+/**
+ * One item of a `resources/read` result: text or base64 `blob`.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceContents } from "./resources.ts";
+ * const text: ResourceContents = { uri: "file:///a.txt", mimeType: "text/plain", text: "hello" };
+ * const binary: ResourceContents = { uri: "file:///a.bin", mimeType: "application/octet-stream", blob: "AAEC" };
+ * ```
+ */
 export type ResourceContents =
   | { uri: string; mimeType?: string; text: string; _meta?: Record<string, unknown>; [key: string]: unknown }
   | { uri: string; mimeType?: string; blob: string; _meta?: Record<string, unknown>; [key: string]: unknown };
 
-/** The result of `resources/read`. */
+/**
+ * The result of `resources/read`.
+ *
+ * @example
+ * ```ts
+ * import type { ReadResourceResult } from "./resources.ts";
+ * const result: ReadResourceResult = { contents: [{ uri: "config://app", text: "{}" }] };
+ * ```
+ */
 export interface ReadResourceResult {
+  /** The resource's contents (one or more). */
   contents: ResourceContents[];
+  /** Protocol metadata. */
   _meta?: Record<string, unknown>;
+  /** Other fields, passed through. */
   [key: string]: unknown;
 }
 
-/** Optional hints about a resource. */
+/**
+ * Optional hints about a resource.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceAnnotations } from "./resources.ts";
+ * const annotations: ResourceAnnotations = { audience: ["user"], priority: 0.8 };
+ * ```
+ */
 export interface ResourceAnnotations {
+  /** Who the resource is meant for. */
   audience?: ("user" | "assistant")[];
+  /** Importance from 0 (least) to 1 (most). */
   priority?: number;
+  /** When it last changed (ISO 8601). */
   lastModified?: string;
 }
 
-/** How a resource is described in `resources/list`. */
+/**
+ * How a resource is described in `resources/list`.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceDescription } from "./resources.ts";
+ * const description: ResourceDescription = { name: "app-config", mimeType: "application/json", description: "The app's settings" };
+ * ```
+ */
 export interface ResourceDescription {
   /** Programmatic name (defaults to the URI). */
   name?: string;
+  /** A name to show people. */
   title?: string;
+  /** What the resource is. */
   description?: string;
+  /** Its media type. */
   mimeType?: string;
   /** Size in bytes, when known. */
   size?: number;
+  /** Hints about the resource. */
   annotations?: ResourceAnnotations;
+  /** Protocol metadata published with the resource. */
   _meta?: Record<string, unknown>;
   /** 2026 caching hint for reading this resource and for `resources/list` (not published). */
   cache?: CacheHint;
@@ -51,23 +104,61 @@ export interface ResourceDescription {
   [key: string]: unknown;
 }
 
-/** An entry of `resources/list`. */
+/**
+ * An entry of `resources/list`.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceListing } from "./resources.ts";
+ * const listing: ResourceListing = { uri: "config://app", name: "app-config", mimeType: "application/json" };
+ * ```
+ */
 export interface ResourceListing extends ResourceDescription {
+  /** The resource's URI. */
   uri: string;
+  /** Programmatic name. */
   name: string;
 }
 
-/** Reads a fixed resource. */
+/**
+ * Reads a fixed resource.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceReader } from "./resources.ts";
+ * const read: ResourceReader = (uri) => ({ contents: [{ uri, text: "hello" }] });
+ * ```
+ */
 export type ResourceReader = (uri: string, ctx: RequestContext) => ReadResourceResult | Promise<ReadResourceResult>;
 
-/** Reads a resource whose URI matched a template; `variables` are the template's values. */
+/**
+ * Reads a resource whose URI matched a template; `variables` are the template's values.
+ *
+ * @example
+ * ```ts
+ * import type { TemplateReader } from "./resources.ts";
+ * const read: TemplateReader = (uri, { id }) => ({ contents: [{ uri, text: `user ${id}` }] });
+ * ```
+ */
 export type TemplateReader = (
   uri: string,
   variables: UriVariables,
   ctx: RequestContext,
 ) => ReadResourceResult | Promise<ReadResourceResult>;
 
-/** How a resource template is described, plus its optional listing and completion hooks. */
+/**
+ * How a resource template is described, plus its optional listing and completion hooks.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceTemplateDefinition } from "./resources.ts";
+ * const definition: ResourceTemplateDefinition = {
+ *   name: "user-profile",
+ *   mimeType: "application/json",
+ *   complete: { id: (value) => ["1", "2"].filter((id) => id.startsWith(value)) },
+ * };
+ * ```
+ */
 export interface ResourceTemplateDefinition extends ResourceDescription {
   /** Concrete resources of this template to include in `resources/list`. */
   list?: (ctx: RequestContext) => ResourceListing[] | Promise<ResourceListing[]>;
@@ -75,7 +166,17 @@ export interface ResourceTemplateDefinition extends ResourceDescription {
   complete?: Completers;
 }
 
-/** A registered fixed resource. */
+/**
+ * A registered fixed resource.
+ *
+ * @example
+ * ```ts
+ * import { ResourceCatalog } from "./resources.ts";
+ * const catalog = new ResourceCatalog();
+ * catalog.add("config://app", { name: "app-config" }, (uri) => ({ contents: [{ uri, text: "{}" }] }));
+ * catalog.has("config://app"); // true: a RegisteredResource is kept for it
+ * ```
+ */
 export interface RegisteredResource {
   readonly uri: string;
   readonly listing: ResourceListing;
@@ -84,7 +185,17 @@ export interface RegisteredResource {
   readonly cache?: CacheHint;
 }
 
-/** A registered resource template. */
+/**
+ * A registered resource template.
+ *
+ * @example
+ * ```ts
+ * import { ResourceCatalog } from "./resources.ts";
+ * const catalog = new ResourceCatalog();
+ * catalog.addTemplate("users://{id}", { name: "user" }, (uri, { id }) => ({ contents: [{ uri, text: String(id) }] }));
+ * catalog.template("users://{id}")?.template.match("users://42"); // { id: "42" }
+ * ```
+ */
 export interface RegisteredResourceTemplate {
   readonly template: UriTemplate;
   /** The `resources/templates/list` entry. */

@@ -41,7 +41,16 @@ import {
 } from "./prompts.ts";
 import { complete, type Completer, parseCompleteParams } from "./completion.ts";
 
-/** Options of an {@link McpServer}. */
+/**
+ * Options of an {@link McpServer}.
+ *
+ * @example
+ * ```ts
+ * import { McpServer, type McpServerOptions } from "./server.ts";
+ * const options: McpServerOptions = { instructions: "Use `search` before `fetch`.", pageSize: 50, cache: { ttlMs: 60_000 } };
+ * const server = new McpServer({ name: "demo", version: "1.0.0" }, options);
+ * ```
+ */
 export interface McpServerOptions {
   /** Free text sent in the `initialize` result telling the model how to use this server. */
   instructions?: string;
@@ -61,16 +70,58 @@ export interface McpServerOptions {
   discoverCache?: CacheHint;
 }
 
-/** Computes the caching hint of one method's result from its params and context. */
+/**
+ * Computes the caching hint of one method's result from its params and context.
+ *
+ * @example
+ * ```ts
+ * import { type CacheHintProvider, McpServer } from "./server.ts";
+ * const perUser: CacheHintProvider = (_params, ctx) => (ctx.principal === undefined ? undefined : { cacheScope: "private" });
+ * new McpServer({ name: "demo", version: "1.0.0" }).cacheHintProvider("prompts/list", perUser);
+ * ```
+ */
 export type CacheHintProvider = (params: Record<string, unknown>, ctx: RequestContext) => CacheHint | undefined;
 
-/** A request method implementation in the server core. */
+/**
+ * A request method implementation in the server core.
+ *
+ * @example
+ * ```ts
+ * import { McpServer, type MethodHandler } from "./server.ts";
+ * const hello: MethodHandler = (params) => ({ hello: String(params.name ?? "world") });
+ * new McpServer({ name: "demo", version: "1.0.0" }).method("custom/hello", hello);
+ * ```
+ */
 export type MethodHandler = (params: Record<string, unknown>, ctx: RequestContext) => Promise<Record<string, unknown>> | Record<string, unknown>;
 
-/** Receives notifications the server publishes to every connected client (e.g. list changes). */
+/**
+ * Receives notifications the server publishes to every connected client (e.g. list changes).
+ *
+ * @example
+ * ```ts
+ * import { type ChangeListener, McpServer } from "./server.ts";
+ * const server = new McpServer({ name: "demo", version: "1.0.0" });
+ * const log: ChangeListener = (notification) => console.log(notification.method);
+ * const stop = server.subscribe(log);
+ * stop();
+ * ```
+ */
 export type ChangeListener = (notification: JsonRpcNotification) => void;
 
-/** What a session keeps from `initialize`. */
+/**
+ * What a session keeps from `initialize`.
+ *
+ * @example
+ * ```ts
+ * import { type InitializeOutcome, McpServer } from "./server.ts";
+ * const outcome: InitializeOutcome = new McpServer({ name: "demo", version: "1.0.0" }).initialize({
+ *   protocolVersion: "2025-11-25",
+ *   capabilities: {},
+ *   clientInfo: { name: "client", version: "1" },
+ * });
+ * outcome.protocolVersion; // "2025-11-25"
+ * ```
+ */
 export interface InitializeOutcome {
   /** The `initialize` result to send. */
   result: Record<string, unknown>;
@@ -121,6 +172,7 @@ export class McpServer {
   readonly #sealer: RequestStateSealer;
   readonly #limits: { maxRounds: number; maxInputBytes: number };
 
+  /** A server named by `info` (its `serverInfo`), with optional instructions and capabilities. */
   constructor(info: Implementation, options: McpServerOptions = {}) {
     this.info = info;
     this.options = options;

@@ -19,10 +19,21 @@ import {
 } from "./jsonrpc.ts";
 import { type ClientRequestOptions, createContext, type Implementation, LOGGING_LEVELS, type LoggingLevel } from "./context.ts";
 import type { McpServer } from "./server.ts";
+import { startDeadline } from "./security/limits.ts";
 import type { MessageHandler, MessageHandlerFactory } from "./message_handler.ts";
 import { missingClientCapability } from "./client_capabilities.ts";
 
-/** Where a session sends messages: a stream, or the response to one POST. */
+/**
+ * Where a session sends messages: a stream, or the response to one POST.
+ *
+ * @example
+ * ```ts
+ * import type { JsonRpcMessage } from "./jsonrpc.ts";
+ * import type { MessageSink } from "./session.ts";
+ * const received: JsonRpcMessage[] = [];
+ * const sink: MessageSink = { send: (message) => (received.push(message), true) };
+ * ```
+ */
 export interface MessageSink {
   /** Delivers a message; false when it could not be (the stream is gone). */
   send(message: JsonRpcMessage): boolean;
@@ -38,16 +49,55 @@ export interface MessageSink {
   closeConnection?(): boolean;
 }
 
-/** Which transport a session belongs to. */
+/**
+ * Which transport a session belongs to.
+ *
+ * @example
+ * ```ts
+ * import type { SessionTransport } from "./session.ts";
+ * const transport: SessionTransport = "streamable"; // or "sse" for 2024-11-05 sessions
+ * ```
+ */
 export type SessionTransport = "sse" | "streamable";
 
-/** Why a session closed. */
+/**
+ * Why a session closed.
+ *
+ * @example
+ * ```ts
+ * import type { CloseReason, Session } from "./session.ts";
+ * function endedByClient(session: Session): boolean {
+ *   const reason: CloseReason | undefined = session.closeReason;
+ *   return reason === "client-gone" || reason === "deleted";
+ * }
+ * ```
+ */
 export type CloseReason = "client-gone" | "write-failed" | "deleted" | "idle" | "shutdown" | "closed";
 
-/** The error pending server→client requests reject with when their session closes. */
+/**
+ * The error pending server→client requests reject with when their session closes.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import { McpServer } from "./server.ts";
+ * import { SessionClosedError } from "./session.ts";
+ * const server = new McpServer({ name: "demo", version: "1.0.0" });
+ * server.tool("confirm", {}, async (_args, ctx) => {
+ *   try {
+ *     await ctx.elicit("Sure?", z.object({ ok: z.boolean() }));
+ *   } catch (error) {
+ *     if (error instanceof SessionClosedError) console.log("client went away:", error.reason);
+ *     throw error;
+ *   }
+ *   return { content: [] };
+ * });
+ * ```
+ */
 export class SessionClosedError extends Error {
   /** Why the session closed. */
   readonly reason: CloseReason;
+  /** The error for a session that closed for `reason`. */
   constructor(reason: CloseReason) {
     super(`Session closed (${reason})`);
     this.name = "SessionClosedError";
@@ -55,7 +105,24 @@ export class SessionClosedError extends Error {
   }
 }
 
-/** Everything a session needs from its registry and handler. */
+/**
+ * Everything a session needs from its registry and handler.
+ *
+ * @example
+ * ```ts
+ * import { McpServer } from "./server.ts";
+ * import { Session, type SessionInit } from "./session.ts";
+ * const init: SessionInit = {
+ *   id: "0123456789abcdef0123456789abcdef",
+ *   transport: "streamable",
+ *   server: new McpServer({ name: "demo", version: "1" }),
+ *   requestTimeoutMs: 60_000,
+ *   idleTimeoutMs: 0,
+ *   onClosed: () => {},
+ * };
+ * new Session(init).close(); // normally the SessionRegistry makes sessions
+ * ```
+ */
 export interface SessionInit {
   /** The session id (visible ASCII, ≥128 random bits). */
   id: string;
@@ -67,6 +134,8 @@ export interface SessionInit {
   principal?: unknown;
   /** Default timeout of server→client requests. */
   requestTimeoutMs: number;
+  /** Request handlers running longer than this are aborted and answered with an error; 0 or absent = never. */
+  handlerTimeoutMs?: number;
   /** Close the session after this long with nothing in flight and no open stream; 0 = never. */
   idleTimeoutMs: number;
   /** Called exactly once, from `close()`: the registry's removal. */
@@ -74,6 +143,12 @@ export interface SessionInit {
   /** Answers this session's messages in place of the server core (e.g. the SDK bridge). */
   messageHandler?: MessageHandlerFactory;
 }
+
+/**
+ * The longest delay a timer holds (2^31-1 ms, about 24.8 days): longer ones, `Infinity`
+ * included, fire at once on every runtime. Longer waits are made of timers of this length.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface PendingRequest {
   resolve(result: Record<string, unknown>): void;
@@ -129,6 +204,7 @@ export class Session {
   #closeReason: CloseReason | undefined;
   readonly #delegate: MessageHandler | undefined;
 
+  /** Made by the {@link SessionRegistry} only. */
   constructor(init: SessionInit) {
     this.id = init.id;
     this.transport = init.transport;
@@ -298,7 +374,8 @@ export class Session {
         reject(error);
       };
       const onAbort = () => giveUp(signal?.reason ?? new Error("Aborted"));
-      const timer = setTimeout(() => giveUp(new McpError(ErrorCode.InternalError, `Request ${method} timed out after ${timeoutMs} ms`)), timeoutMs);
+      // Beyond a timer's range the request waits for its answer, the session's close or `signal`.
+      const timer = timeoutMs > MAX_TIMER_MS ? undefined : setTimeout(() => giveUp(new McpError(ErrorCode.InternalError, `Request ${method} timed out after ${timeoutMs} ms`)), timeoutMs);
       this.#pending.set(id, {
         resolve: (result) => {
           settle();
@@ -361,11 +438,16 @@ export class Session {
       request: (method, params, options) => this.request(method, params, sink, options),
       closeConnection: () => sink.closeConnection?.() ?? false,
     }, request, controller.signal);
+    const deadline = startDeadline(this.#init.handlerTimeoutMs ?? 0, controller);
     try {
-      const response = await this.#server.handle(request, context);
+      const response = await Promise.race([this.#server.handle(request, context), deadline.expired]);
+      if (deadline.fired) {
+        return errorResponse(request.id, ErrorCode.InternalError, `Request timed out after ${this.#init.handlerTimeoutMs} ms`);
+      }
       // A cancelled request gets no response, as the spec requires.
-      return controller.signal.aborted ? undefined : response;
+      return controller.signal.aborted || response === undefined ? undefined : response;
     } finally {
+      deadline.clear();
       finish();
       if (this.#inFlight.get(request.id) === controller) this.#inFlight.delete(request.id);
       release();
@@ -446,7 +528,7 @@ export class Session {
       const left = this.#init.idleTimeoutMs - (Date.now() - this.#lastActive);
       if (left <= 0) this.close("idle");
       else this.#armIdleTimer(left);
-    }, delay);
+    }, Math.min(delay, MAX_TIMER_MS));
   }
 
   #clearIdleTimer(): void {

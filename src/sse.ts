@@ -8,7 +8,16 @@
 
 const encoder = new TextEncoder();
 
-/** One SSE event. */
+/**
+ * One SSE event.
+ *
+ * @example
+ * ```ts
+ * import { encodeEvent, type SseEvent } from "./sse.ts";
+ * const event: SseEvent = { event: "message", id: "g_1", data: "{}" };
+ * encodeEvent(event); // "event: message\nid: g_1\ndata: {}\n\n"
+ * ```
+ */
 export interface SseEvent {
   /** The `event:` field; absent means the default `message`. */
   event?: string;
@@ -20,12 +29,31 @@ export interface SseEvent {
   retry?: number;
 }
 
-/** Why a stream closed. */
+/**
+ * Why a stream closed.
+ *
+ * @example
+ * ```ts
+ * import { type SseCloseReason, SseStream } from "./sse.ts";
+ * const stream = new SseStream({ keepAliveMs: 0, onClose: (reason: SseCloseReason) => console.log(reason) });
+ * stream.close(); // logs "closed"
+ * ```
+ */
 export type SseCloseReason = "cancel" | "write-failed" | "overflow" | "closed";
 
-/** Options of an {@link SseStream}. */
+/**
+ * Options of an {@link SseStream}.
+ *
+ * @example
+ * ```ts
+ * import { SseStream, type SseStreamOptions } from "./sse.ts";
+ * const options: SseStreamOptions = { keepAliveMs: 30_000, maxBufferedBytes: 256 * 1024 };
+ * const stream = new SseStream(options);
+ * stream.close();
+ * ```
+ */
 export interface SseStreamOptions {
-  /** Milliseconds between keep-alive comments; 0 disables them. Default 15,000. */
+  /** Milliseconds between keep-alive comments; 0 (or anything past 2^31-1) disables them. Default 15,000. */
   keepAliveMs?: number;
   /** Bytes a reader may leave unread before the stream is cut off. Default 1 MiB. */
   maxBufferedBytes?: number;
@@ -55,7 +83,17 @@ export function encodeEvent(event: SseEvent): string {
   return out + "\n";
 }
 
-/** Headers every SSE response carries. */
+/**
+ * Headers every SSE response carries.
+ *
+ * @example
+ * ```ts
+ * import { SSE_HEADERS, SseStream } from "./sse.ts";
+ * const stream = new SseStream({ keepAliveMs: 0 });
+ * const response = new Response(stream.readable, { headers: SSE_HEADERS });
+ * stream.close();
+ * ```
+ */
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
   "content-type": "text/event-stream",
   "cache-control": "no-cache, no-transform",
@@ -92,7 +130,8 @@ export class SseStream {
       cancel: () => this.#finish("cancel"),
     }, new ByteLengthQueuingStrategy({ highWaterMark: limit }));
     const keepAliveMs = options.keepAliveMs ?? 15_000;
-    if (keepAliveMs > 0) this.#timer = setInterval(() => this.comment("keep-alive"), keepAliveMs);
+    // Past a timer's range (2^31-1 ms; `Infinity` included) an interval fires every millisecond: none then.
+    if (keepAliveMs > 0 && keepAliveMs < 2 ** 31) this.#timer = setInterval(() => this.comment("keep-alive"), keepAliveMs);
   }
 
   /** True once the stream has closed, for whatever reason. */

@@ -8,10 +8,29 @@ import { ErrorCode, McpError } from "./jsonrpc.ts";
 import type { RequestContext } from "./context.ts";
 import type { CacheHint } from "./caching.ts";
 
-/** A JSON Schema object, passed through to clients untouched. */
+/**
+ * A JSON Schema object, passed through to clients untouched.
+ *
+ * @example
+ * ```ts
+ * import type { JsonSchema } from "./tools.ts";
+ * const schema: JsonSchema = { $schema: "https://json-schema.org/draft/2020-12/schema", type: "object", properties: { q: { type: "string" } } };
+ * ```
+ */
 export type JsonSchema = Record<string, unknown>;
 
-/** Content blocks a tool can return. */
+/**
+ * Content blocks a tool can return.
+ *
+ * @example
+ * ```ts
+ * import type { ContentBlock } from "./tools.ts";
+ * const blocks: ContentBlock[] = [
+ *   { type: "text", text: "hello" },
+ *   { type: "image", data: "iVBORw0KGgo=", mimeType: "image/png" },
+ * ];
+ * ```
+ */
 export type ContentBlock =
   | { type: "text"; text: string; [key: string]: unknown }
   | { type: "image"; data: string; mimeType: string; [key: string]: unknown }
@@ -19,39 +38,102 @@ export type ContentBlock =
   | { type: "resource_link"; uri: string; name: string; [key: string]: unknown }
   | { type: "resource"; resource: Record<string, unknown>; [key: string]: unknown };
 
-/** The result of `tools/call`. */
+/**
+ * The result of `tools/call`.
+ *
+ * @example
+ * ```ts
+ * import type { CallToolResult } from "./tools.ts";
+ * const result: CallToolResult = { content: [{ type: "text", text: "3" }], structuredContent: { sum: 3 } };
+ * ```
+ */
 export interface CallToolResult {
+  /** What the tool returns, as content blocks. */
   content: ContentBlock[];
+  /** The result as a JSON object (checked against `outputSchema`). */
   structuredContent?: Record<string, unknown>;
+  /** True when the tool failed (the model sees the content). */
   isError?: boolean;
+  /** Protocol metadata. */
   _meta?: Record<string, unknown>;
+  /** Other fields, passed through. */
   [key: string]: unknown;
 }
 
-/** Hints about a tool's behaviour (all optional, all advisory). */
+/**
+ * Hints about a tool's behaviour (all optional, all advisory).
+ *
+ * @example
+ * ```ts
+ * import type { ToolAnnotations } from "./tools.ts";
+ * const annotations: ToolAnnotations = { readOnlyHint: true, openWorldHint: false };
+ * ```
+ */
 export interface ToolAnnotations {
+  /** A name to show people. */
   title?: string;
+  /** True when the tool changes nothing. */
   readOnlyHint?: boolean;
+  /** True when it may destroy or overwrite (meaningful when not read-only). */
   destructiveHint?: boolean;
+  /** True when repeating a call with the same arguments has no further effect. */
   idempotentHint?: boolean;
+  /** True when it reaches outside systems (the web, other services). */
   openWorldHint?: boolean;
 }
 
-/** A zod object schema or a raw JSON Schema object. */
+/**
+ * A zod object schema or a raw JSON Schema object.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import type { ToolSchema } from "./tools.ts";
+ * const validated: ToolSchema = z.object({ text: z.string() });
+ * const passedThrough: ToolSchema = { type: "object", properties: { text: { type: "string" } } };
+ * ```
+ */
 export type ToolSchema = z.ZodType | JsonSchema;
 
-/** Argument type a handler receives for an input schema. */
+/**
+ * Argument type a handler receives for an input schema.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import type { ToolArgs } from "./tools.ts";
+ * const schema = z.object({ a: z.number(), b: z.number() });
+ * const args: ToolArgs<typeof schema> = { a: 1, b: 2 };
+ * ```
+ */
 export type ToolArgs<S> = S extends z.ZodType ? z.output<S> : Record<string, unknown>;
 
-/** How a tool is described to clients. */
+/**
+ * How a tool is described to clients.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import type { ToolDefinition } from "./tools.ts";
+ * const definition: ToolDefinition = {
+ *   description: "Adds two numbers",
+ *   inputSchema: z.object({ a: z.number(), b: z.number() }),
+ *   annotations: { readOnlyHint: true },
+ * };
+ * ```
+ */
 export interface ToolDefinition<S extends ToolSchema | undefined = ToolSchema | undefined> {
+  /** A name to show people. */
   title?: string;
+  /** What the tool does, for the model. */
   description?: string;
   /** Arguments schema: validated on every call (zod), or passed through (JSON Schema). */
   inputSchema?: S;
   /** Schema of `structuredContent`; a result that does not match it is an error. */
   outputSchema?: ToolSchema;
+  /** Hints about the tool's behaviour. */
   annotations?: ToolAnnotations;
+  /** Protocol metadata published with the tool. */
   _meta?: Record<string, unknown>;
   /** 2026 caching hint this tool contributes to `tools/list` (not published). */
   cache?: CacheHint;
@@ -59,13 +141,32 @@ export interface ToolDefinition<S extends ToolSchema | undefined = ToolSchema | 
   [key: string]: unknown;
 }
 
-/** The function behind a tool. */
+/**
+ * The function behind a tool.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import type { ToolHandler } from "./tools.ts";
+ * const schema = z.object({ text: z.string() });
+ * const echo: ToolHandler<typeof schema> = ({ text }) => ({ content: [{ type: "text", text }] });
+ * ```
+ */
 export type ToolHandler<S extends ToolSchema | undefined> = (
   args: S extends ToolSchema ? ToolArgs<S> : Record<string, unknown>,
   ctx: RequestContext,
 ) => CallToolResult | Promise<CallToolResult>;
 
-/** A registered tool, with its published description computed once. */
+/**
+ * A registered tool, with its published description computed once.
+ *
+ * @example
+ * ```ts
+ * import { defineTool, type RegisteredTool } from "./tools.ts";
+ * const tool: RegisteredTool = defineTool("ping", { description: "Answers pong" }, () => ({ content: [{ type: "text", text: "pong" }] }));
+ * tool.listing.name; // "ping"
+ * ```
+ */
 export interface RegisteredTool {
   readonly name: string;
   /** The `tools/list` entry. */

@@ -5,7 +5,16 @@
  * @module
  */
 
-/** The variables of a template: a string, or a list for exploded / comma-separated values. */
+/**
+ * The variables of a template: a string, or a list for exploded / comma-separated values.
+ *
+ * @example
+ * ```ts
+ * import { UriTemplate, type UriVariables } from "./uri_template.ts";
+ * const variables: UriVariables = { owner: "ada", path: ["src", "mod.ts"] };
+ * new UriTemplate("repo://{owner}{/path*}").expand(variables); // "repo://ada/src/mod.ts"
+ * ```
+ */
 export type UriVariables = Record<string, string | string[]>;
 
 interface VarSpec {

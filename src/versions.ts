@@ -4,16 +4,48 @@
  * @module
  */
 
-/** Versions negotiated by `initialize` (2024/2025 clients), oldest first. */
+/**
+ * Versions negotiated by `initialize` (2024/2025 clients), oldest first.
+ *
+ * @example
+ * ```ts
+ * import { SESSION_VERSIONS } from "./versions.ts";
+ * SESSION_VERSIONS.includes("2025-06-18"); // true
+ * ```
+ */
 export const SESSION_VERSIONS = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"] as const;
 
-/** The newest version negotiated by `initialize`. */
+/**
+ * The newest version negotiated by `initialize`.
+ *
+ * @example
+ * ```ts
+ * import { LATEST_SESSION_VERSION } from "./versions.ts";
+ * LATEST_SESSION_VERSION; // "2025-11-25": what initialize offers a client asking for something newer
+ * ```
+ */
 export const LATEST_SESSION_VERSION = "2025-11-25";
 
-/** The version assumed when a Streamable HTTP request carries no `MCP-Protocol-Version`. */
+/**
+ * The version assumed when a Streamable HTTP request carries no `MCP-Protocol-Version`.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_HEADER_VERSION } from "./versions.ts";
+ * const version = new Headers().get("mcp-protocol-version") ?? DEFAULT_HEADER_VERSION; // "2025-03-26"
+ * ```
+ */
 export const DEFAULT_HEADER_VERSION = "2025-03-26";
 
-/** The sessionless revision, negotiated per request through the `_meta` envelope. */
+/**
+ * The sessionless revision, negotiated per request through the `_meta` envelope.
+ *
+ * @example
+ * ```ts
+ * import { MODERN_VERSION } from "./versions.ts";
+ * const meta = { "io.modelcontextprotocol/protocolVersion": MODERN_VERSION }; // "2026-07-28"
+ * ```
+ */
 export const MODERN_VERSION = "2026-07-28";
 
 /**
@@ -45,7 +77,15 @@ export function isSessionVersion(version: string): boolean {
   return (SESSION_VERSIONS as readonly string[]).includes(version);
 }
 
-/** Versions served per request through the `_meta` envelope (2026 clients), oldest first. */
+/**
+ * Versions served per request through the `_meta` envelope (2026 clients), oldest first.
+ *
+ * @example
+ * ```ts
+ * import { MODERN_VERSIONS } from "./versions.ts";
+ * MODERN_VERSIONS; // ["2026-07-28"]
+ * ```
+ */
 export const MODERN_VERSIONS = [MODERN_VERSION] as const;
 
 /**

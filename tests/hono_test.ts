@@ -10,8 +10,9 @@ import { tether } from "../adapters/hono.ts";
 import { createSdkHandler } from "../adapters/sdk.ts";
 import { testServer } from "./_fixtures.ts";
 import { serveFetch, waitFor } from "./_serve.ts";
+import { post as modernPost, request as modernRequest } from "./_modern.ts";
 
-type AppEnv = { Variables: { user: { name: string } } };
+type AppEnv = { Variables: { user: { id: string; name: string } } };
 
 /** A Hono app with a bearer-token auth middleware in front of Tether under /api. */
 function appWith(server: McpServer) {
@@ -19,7 +20,7 @@ function appWith(server: McpServer) {
   app.get("/health", (c) => c.text("ok"));
   app.use("/api/*", async (c, next) => {
     const auth = c.req.header("authorization");
-    if (auth === "Bearer good") c.set("user", { name: "ada" });
+    if (auth === "Bearer good") c.set("user", { id: "u-1", name: "ada" });
     await next();
   });
   const mcp = tether<AppEnv>(server, {
@@ -49,7 +50,7 @@ test("Hono: SDK client over legacy SSE under /api; the Hono user becomes the ses
     assert.deepEqual(result.content, [{ type: "text", text: "via hono" }]);
     assert.equal(mcp.handler.sessions.size, 1);
     const session = mcp.handler.sessions.get(mcp.handler.sessions.ids()[0]);
-    assert.deepEqual(session?.principal, { name: "ada" });
+    assert.deepEqual(session?.principal, { id: "u-1", name: "ada" });
     await client.close();
     await waitFor(() => mcp.handler.sessions.size === 0, 5000, "session to close");
   } finally {
@@ -140,7 +141,7 @@ test("Hono + SDK bridge: an AuthInfo-shaped principal reaches SDK tools as extra
     return server;
   }, { basePath: "/api" });
   const app = new Hono();
-  app.use("/api/*", tether(sdk, { basePath: "/api", principal: () => ({ token: "t", clientId: "cli-7", scopes: ["mcp"] }) }));
+  app.use("/api/*", tether(sdk, { basePath: "/api", principal: () => ({ id: "cli-7", token: "t", clientId: "cli-7", scopes: ["mcp"] }) }));
   const served = await serveFetch(app.fetch);
   try {
     const client = new Client({ name: "t", version: "1" });
@@ -167,7 +168,7 @@ test("Hono: SDK client over Streamable HTTP at /api/mcp; principal reaches the s
     const result = await client.callTool({ name: "echo", arguments: { text: "streamable via hono" } });
     assert.deepEqual(result.content, [{ type: "text", text: "streamable via hono" }]);
     const id = transport.sessionId!;
-    assert.deepEqual(mcp.handler.sessions.get(id)?.principal, { name: "ada" });
+    assert.deepEqual(mcp.handler.sessions.get(id)?.principal, { id: "u-1", name: "ada" });
     await transport.terminateSession();
     await client.close();
     assert.equal(mcp.handler.sessions.size, 0);
@@ -193,6 +194,58 @@ test("Hono: without credentials the Streamable HTTP initialize gets the app's 40
       body: JSON.stringify({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "x", version: "1" } } }),
     });
     assert.equal(res.status, 401);
+    assert.equal(mcp.handler.sessions.size, 0);
+  } finally {
+    await mcp.handler.close();
+    await served.close();
+  }
+});
+
+test("Hono: `principal` returning undefined answers 401 (JSON-RPC body); a string becomes { id }", async () => {
+  const server = new McpServer({ name: "p", version: "1" });
+  server.tool("whoami", { description: "The principal" }, (_args, ctx) => ({
+    content: [{ type: "text", text: JSON.stringify(ctx.principal) }],
+  }));
+  const app = new Hono();
+  const mcp = tether(server, { principal: (c) => c.req.header("x-user") });
+  app.use(mcp);
+  const served = await serveFetch(app.fetch);
+  try {
+    const anonymous = await fetch(`${served.url}/sse`, { headers: { accept: "text/event-stream" } });
+    assert.equal(anonymous.status, 401);
+    assert.equal((await anonymous.json()).error.code, -32600);
+    assert.equal(mcp.handler.sessions.size, 0);
+    const client = new Client({ name: "t", version: "1" });
+    const headers = { "x-user": "grace" };
+    await client.connect(new SSEClientTransport(new URL(`${served.url}/sse`), {
+      eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
+      requestInit: { headers },
+    }));
+    const result = await client.callTool({ name: "whoami", arguments: {} });
+    assert.deepEqual(result.content, [{ type: "text", text: JSON.stringify({ id: "grace" }) }]);
+    await client.close();
+  } finally {
+    await mcp.handler.close();
+    await served.close();
+  }
+});
+
+test("Hono: a 2026-07-28 (sessionless) request through the middleware carries the principal to ctx.principal", async () => {
+  const server = new McpServer({ name: "p", version: "1" });
+  server.tool("whoami", { description: "The principal's id" }, (_args, ctx) => ({
+    content: [{ type: "text", text: String((ctx.principal as { id?: string } | undefined)?.id) }],
+  }));
+  const app = new Hono();
+  const mcp = tether(server, { principal: (c) => c.req.header("x-user") });
+  app.use(mcp);
+  const served = await serveFetch(app.fetch);
+  try {
+    const call = modernRequest(1, "tools/call", { name: "whoami", arguments: {} });
+    const res = await modernPost(served.url, call, { "x-user": "lin", accept: "application/json" });
+    assert.equal(res.status, 200);
+    assert.deepEqual((await res.json()).result.content, [{ type: "text", text: "lin" }]);
+    const anonymous = await modernPost(served.url, call, { accept: "application/json" });
+    assert.equal(anonymous.status, 401);
     assert.equal(mcp.handler.sessions.size, 0);
   } finally {
     await mcp.handler.close();

@@ -49,6 +49,17 @@ describe("asking in 2024/2025 sessions (requestAsker)", () => {
     assert.equal(sent, 0);
   });
 
+  test("an answer over maxInputBytes is refused", async () => {
+    const ask = requestAsker({
+      request: () => Promise.resolve({ roots: [{ uri: "file:///" + "x".repeat(500) }] }),
+      capabilities: ALL,
+      signal: new AbortController().signal,
+      maxRounds: 10,
+      maxInputBytes: 200,
+    });
+    await assert.rejects(ask({ r: roots() }), /The answer to "r" is \d+ bytes, over the 200-byte input limit/);
+  });
+
   test("the first failing question cancels the others of its round", async () => {
     const signals: AbortSignal[] = [];
     const ask = requestAsker({

@@ -10,7 +10,7 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport as V1StreamableTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CreateMessageRequestSchema, ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { Client as V2Client, StreamableHTTPClientTransport as V2StreamableTransport } from "@modelcontextprotocol/client";
-import { createHandler, ErrorCode } from "../mod.ts";
+import { attachPrincipal, createHandler, ErrorCode } from "../mod.ts";
 import { answer, inputServer, TRIP_RESULT, type TripCounters } from "./_input_fixtures.ts";
 import { serveHandler } from "./_serve.ts";
 
@@ -114,6 +114,51 @@ describe("one tool asking for input, every client generation", () => {
       assert.equal(tampered.error.code, ErrorCode.InvalidParams);
     } finally {
       await served.close();
+    }
+  });
+
+  test("over HTTP, a requestState issued to one principal is rejected for another and for none", async () => {
+    const counters: TripCounters = { runs: 0, booked: 0 };
+    const handler = createHandler(inputServer(counters), { keepAliveMs: 0 });
+    const call = (id: number, params: Record<string, unknown>, user?: string) => {
+      const body = {
+        jsonrpc: "2.0",
+        id,
+        method: "tools/call",
+        params: {
+          ...params,
+          _meta: { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": { elicitation: {}, sampling: {} } },
+        },
+      };
+      const request = new Request("http://127.0.0.1/mcp", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json",
+          "mcp-protocol-version": "2026-07-28",
+          "mcp-method": "tools/call",
+          "mcp-name": "plan_trip",
+        },
+        body: JSON.stringify(body),
+      });
+      // What an authentication middleware in front of Tether does.
+      if (user !== undefined) attachPrincipal(request, { user });
+      return handler.fetch(request).then((r) => r.json());
+    };
+    try {
+      const first = await call(1, { name: "plan_trip", arguments: {} }, "ada");
+      assert.equal(first.result.resultType, "input_required");
+      const inputResponses = { "elicitation-1": answer("elicitation/create", { requestedSchema: { properties: { destination: {} } } }) };
+      const runs = counters.runs;
+      for (const [id, user] of [[2, "mallory"], [3, undefined]] as const) {
+        const stolen = await call(id, { name: "plan_trip", arguments: {}, inputResponses, requestState: first.result.requestState }, user);
+        assert.equal(stolen.error?.code, ErrorCode.InvalidParams, `principal ${user}`);
+      }
+      assert.equal(counters.runs, runs, "no handler ran for the stolen state");
+      const own = await call(4, { name: "plan_trip", arguments: {}, inputResponses, requestState: first.result.requestState }, "ada");
+      assert.deepEqual(Object.keys(own.result.inputRequests), ["sampling-2"], "the principal who got the state goes on to the next question");
+    } finally {
+      await handler.close();
     }
   });
 });

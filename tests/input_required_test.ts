@@ -274,6 +274,23 @@ describe("2026-07-28 input-required rounds", () => {
     assert.equal(text(final), "file:///repo accept test-model");
   });
 
+  test("resources/read asks too, and its state is bound to the URI", async () => {
+    const server = new McpServer({ name: "t", version: "1" });
+    for (const uri of ["secret://a", "secret://b"]) {
+      server.resource(uri, { name: uri }, async (u, ctx) => {
+        const ok = await ctx.elicit(`Reveal ${u}?`, z.object({ ok: z.boolean() }), { key: "reveal" });
+        return { contents: [{ uri: u, text: ok.action === "accept" && ok.content.ok ? "revealed" : "hidden" }] };
+      });
+    }
+    const first = result(await send(server, { method: "resources/read", params: { uri: "secret://a" } }));
+    assert.deepEqual(Object.keys(first.inputRequests as object), ["reveal"]);
+    const inputResponses = { reveal: { action: "accept", content: { ok: true } } };
+    const other = errorOf(await send(server, { method: "resources/read", params: { uri: "secret://b", inputResponses, requestState: first.requestState } }));
+    assert.match(other.message, /Invalid requestState/);
+    const done = result(await send(server, { method: "resources/read", params: { uri: "secret://a", inputResponses, requestState: first.requestState } }));
+    assert.deepEqual(done.contents, [{ uri: "secret://a", text: "revealed" }]);
+  });
+
   test("the round's signal aborts work the handler started in parallel", async () => {
     const server = new McpServer({ name: "t", version: "1" });
     let aborted = false;

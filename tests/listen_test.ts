@@ -36,6 +36,7 @@ describe("subscriptions/listen", () => {
         method: "notifications/subscriptions/acknowledged",
         params: { _meta: { [SUB]: 11 }, notifications: { toolsListChanged: true } },
       });
+      assert.equal(handler.openListens, 1);
       await sse.cancel();
       await waitFor(() => handler.openListens === 0, 5000, "listen to close");
     } finally {

@@ -96,14 +96,14 @@ describe("2026 churn", () => {
     }
   });
 
-  test("shutdown aborts 2026 requests in progress", async () => {
+  test("shutdown with no grace period aborts 2026 requests in progress", async () => {
     const probe: Probe = { aborted: 0, started: 0 };
     const handler = createHandler(modernServer(probe), { keepAliveMs: 0 });
     const body = request(1, "tools/call", { name: "wait", arguments: {} });
     const pending = handler.fetch(modernRequest(body, new AbortController().signal));
     await waitFor(() => probe.started === 1, 5000, "the handler to start");
     assert.equal(handler.modernInFlight, 1);
-    await handler.close();
+    await handler.close({ graceMs: 0 });
     assert.equal(probe.aborted, 1);
     assert.equal(handler.modernInFlight, 0);
     const response = await pending;

@@ -199,3 +199,40 @@ test("SDK bridge over Streamable HTTP (sse): a cancelled request's POST stream e
     assert.equal(handler.sessions.size, 1);
   });
 });
+
+test("SDK bridge: an async factory's server gets the messages that arrived before it connected, in order", async () => {
+  const made: Made[] = [];
+  const make = sdkFactory(made);
+  const handler = createSdkHandler(async () => {
+    await new Promise((r) => setTimeout(r, 30));
+    return make();
+  }, { responseMode: "json" });
+  const served = await serveHandler(handler);
+  try {
+    const url = `${served.url}/mcp`;
+    const id = await openSession(url);
+    const res = await post(url, { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "echo", arguments: { text: "late" } } }, sessionHeaders(id));
+    assert.deepEqual((await res.json()).result.content, [{ type: "text", text: "late" }]);
+    assert.equal(made.length, 1);
+  } finally {
+    await served.close();
+  }
+});
+
+for (const responseMode of ["json", "auto"] as const) {
+  test(`SDK bridge (${responseMode}): an async factory that rejects answers initialize with -32603 naming the cause, and no session remains`, async () => {
+    const handler = createSdkHandler(() => Promise.reject(new Error("no server today")), { responseMode });
+    const served = await serveHandler(handler);
+    try {
+      const res = await post(`${served.url}/mcp`, { jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "x", version: "1" } } });
+      assert.equal(res.headers.get("mcp-session-id"), null);
+      const body = await res.json();
+      assert.equal(body.id, 0);
+      assert.equal(body.error.code, -32603);
+      assert.match(body.error.message, /no server today/);
+      await waitFor(() => handler.sessions.size === 0, 5000, "the session to close");
+    } finally {
+      await served.close();
+    }
+  });
+}

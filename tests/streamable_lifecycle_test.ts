@@ -116,7 +116,7 @@ describe("Streamable HTTP: server→client requests, cancellation, shutdown", ()
     });
   }
 
-  test("handler.close(): open streams end, a pending JSON request gets 404 'Session closed', 0 sessions", async () => {
+  test("handler.close({ graceMs: 0 }): open streams end, a pending JSON request gets 404 'Session closed', 0 sessions", async () => {
     const handler = createHandler(testServer(), { responseMode: "json" });
     const served = await serveHandler(handler);
     const url = `${served.url}/mcp`;
@@ -128,7 +128,8 @@ describe("Streamable HTTP: server→client requests, cancellation, shutdown", ()
       await get.next();
       const pending = post(url, { jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "slow" } }, sessionHeaders(id));
       await waitFor(() => handler.sessions.get(id)?.inFlightCount === 1, 5000, "the call to start");
-      await handler.close();
+      // No grace period: the in-flight call is cut at once (the default would wait for it 5 s).
+      await handler.close({ graceMs: 0 });
       assert.equal(handler.sessions.size, 0);
       const answer = await pending;
       assert.equal(answer.status, 404);

@@ -9,11 +9,28 @@ import type { ResolvedOptions } from "../options.ts";
 import type { ListenRegistry } from "../listen.ts";
 import type { InFlightRequests } from "../inflight.ts";
 
-/** The shared state a transport works with. */
+/**
+ * The shared state a transport works with.
+ *
+ * @example
+ * ```ts
+ * import type { TransportContext } from "./context.ts";
+ * // What every transport function receives (built once by createHandler).
+ * function liveSessions(ctx: TransportContext): number {
+ *   return ctx.registry.size;
+ * }
+ * ```
+ */
 export interface TransportContext {
   readonly server: McpServer;
   readonly registry: SessionRegistry;
   readonly options: ResolvedOptions;
+  /**
+   * The principal of the request being served: from the `auth` hook, or attached by a host
+   * framework; absent for anonymous requests. The handler sets it per request, and `registry` is
+   * then already that principal's view. Sessionless transports pass it on in their `RequestChannel`.
+   */
+  readonly principal?: unknown;
   /** Open 2026 `subscriptions/listen` streams. */
   readonly listens: ListenRegistry;
   /** 2026 requests in progress. */
@@ -24,6 +41,14 @@ export interface TransportContext {
  * The optional second argument of a fetch handler. On Bun it is the server, whose
  * `timeout(request, seconds)` lifts the idle limit for long-lived streams; other runtimes pass
  * something else or nothing, and it is ignored.
+ *
+ * @example
+ * ```ts
+ * import { keepOpen, type PlatformArg } from "./context.ts";
+ * // Bun passes its server as the fetch handler's second argument; elsewhere it is ignored.
+ * const platform: PlatformArg = undefined;
+ * keepOpen(new Request("http://x"), platform);
+ * ```
  */
 export type PlatformArg = unknown;
 

@@ -6,11 +6,11 @@
  *
  * @module
  */
-import { ErrorCode, type JsonRpcMessage, parseMessage } from "../jsonrpc.ts";
-import { accepts, isJsonContentType, jsonRpcErrorResponse, readBody, tooLargeResponse } from "../http.ts";
+import { encodeMessage, ErrorCode, type JsonRpcMessage, parseMessage } from "../jsonrpc.ts";
+import { accepts, jsonRpcErrorResponse, readJsonBody, sessionNotFoundResponse, tooManySessionsResponse } from "../http.ts";
 import { SSE_HEADERS, SseStream } from "../sse.ts";
 import { SESSION_ID_PATTERN } from "../registry.ts";
-import type { MessageSink } from "../session.ts";
+import type { MessageSink, Session } from "../session.ts";
 import { principalOf } from "../request_principal.ts";
 import { keepOpen, type PlatformArg, type TransportContext } from "./context.ts";
 
@@ -31,11 +31,7 @@ export function openLegacySession(
   if (!accepts(request.headers, "text/event-stream")) {
     return jsonRpcErrorResponse(406, ErrorCode.InvalidRequest, "Not Acceptable: the client must accept text/event-stream");
   }
-  if (ctx.registry.full) {
-    return jsonRpcErrorResponse(503, ErrorCode.InternalError, "Service Unavailable: too many sessions, try again later", {
-      headers: { "retry-after": "10" },
-    });
-  }
+  if (ctx.registry.full) return tooManySessionsResponse();
   // Legacy sessions end with their stream; the idle timeout does not apply to them.
   const session = ctx.registry.create("sse", { idleTimeoutMs: 0, principal: principalOf(request) });
   const stream = new SseStream({
@@ -44,7 +40,11 @@ export function openLegacySession(
     onClose: (reason) => session.close(reason === "cancel" ? "client-gone" : reason === "closed" ? "closed" : "write-failed"),
   });
   const sink: MessageSink = {
-    send: (message: JsonRpcMessage) => stream.send({ event: "message", data: JSON.stringify(message) }),
+    // Never throws: an unserialisable response becomes -32603, anything else is undeliverable.
+    send: (message: JsonRpcMessage) => {
+      const data = encodeMessage(message);
+      return data !== undefined && stream.send({ event: "message", data });
+    },
   };
   session.defaultSink = sink;
   session.own(() => stream.close());
@@ -74,34 +74,23 @@ export async function postLegacyMessage(ctx: TransportContext, request: Request)
   if (!SESSION_ID_PATTERN.test(id)) {
     return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, "Bad Request: malformed sessionId");
   }
-  if (!ctx.registry.get(id)) return sessionNotFound();
-  if (!isJsonContentType(request.headers)) {
-    return jsonRpcErrorResponse(415, ErrorCode.InvalidRequest, "Unsupported Media Type: Content-Type must be application/json");
-  }
-  const body = await readBody(request, ctx.options.maxBodyBytes);
-  if (!body.ok) {
-    return body.reason === "too-large"
-      ? tooLargeResponse(ctx.options.maxBodyBytes)
-      : jsonRpcErrorResponse(400, ErrorCode.ParseError, "Parse error: the body could not be read as UTF-8");
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(body.text);
-  } catch {
-    return jsonRpcErrorResponse(400, ErrorCode.ParseError, "Parse error: invalid JSON");
-  }
-  const message = parseMessage(json);
+  if (!legacySession(ctx, id)) return sessionNotFoundResponse();
+  const parsed = await readJsonBody(request, ctx.options.maxBodyBytes);
+  if (parsed instanceof Response) return parsed;
+  const message = parseMessage(parsed.body);
   if (!message) {
     return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, "Invalid Request: not a JSON-RPC 2.0 message");
   }
   // Look the session up again: it may have closed while the body was read. Only a session
   // that is live now gets the message, and only then is 202 the answer.
-  const session = ctx.registry.get(id);
-  if (!session || session.closed || !session.defaultSink) return sessionNotFound();
+  const session = legacySession(ctx, id);
+  if (!session?.defaultSink) return sessionNotFoundResponse();
   void session.receive(message, session.defaultSink);
   return new Response("Accepted", { status: 202, headers: { "content-type": "text/plain" } });
 }
 
-function sessionNotFound(): Response {
-  return jsonRpcErrorResponse(404, ErrorCode.SessionNotFound, "Session not found");
+/** The live 2024-11-05 session with this id: another transport's session is not one (its answers would go astray). */
+function legacySession(ctx: TransportContext, id: string): Session | undefined {
+  const session = ctx.registry.get(id);
+  return session && !session.closed && session.transport === "sse" ? session : undefined;
 }

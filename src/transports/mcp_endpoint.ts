@@ -8,7 +8,7 @@
  * @module
  */
 import { ErrorCode } from "../jsonrpc.ts";
-import { accepts, isJsonContentType, jsonRpcErrorResponse, readBody, tooLargeResponse } from "../http.ts";
+import { accepts, type JsonBody, jsonRpcErrorResponse, readJsonBody } from "../http.ts";
 import type { PlatformArg, TransportContext } from "./context.ts";
 import { deleteStreamable, getStreamable, postStreamable } from "./streamable.ts";
 import { openLegacySession } from "./legacy_sse.ts";
@@ -17,14 +17,20 @@ import { classifyEra, type EraRejection, type ServedEras } from "../era.ts";
 import { MODERN_VERSIONS, SESSION_VERSIONS } from "../versions.ts";
 import type { ResolvedOptions } from "../options.ts";
 
-/** A POST whose body passed the common checks. */
-export interface ParsedPost {
+/**
+ * A POST whose body passed the common checks.
+ *
+ * @example
+ * ```ts
+ * import type { ParsedPost } from "./mcp_endpoint.ts";
+ * function method(parsed: ParsedPost): unknown {
+ *   return (parsed.body as { method?: unknown } | null)?.method;
+ * }
+ * ```
+ */
+export interface ParsedPost extends JsonBody {
   /** The request (its body has been consumed). */
   request: Request;
-  /** The body's text, as read. */
-  text: string;
-  /** The body parsed as JSON. */
-  body: unknown;
 }
 
 /**
@@ -38,21 +44,8 @@ export interface ParsedPost {
  * ```
  */
 export async function readJsonPost(ctx: TransportContext, request: Request): Promise<ParsedPost | Response> {
-  if (!isJsonContentType(request.headers)) {
-    await request.body?.cancel().catch(() => {});
-    return jsonRpcErrorResponse(415, ErrorCode.InvalidRequest, "Unsupported Media Type: Content-Type must be application/json");
-  }
-  const read = await readBody(request, ctx.options.maxBodyBytes);
-  if (!read.ok) {
-    return read.reason === "too-large"
-      ? tooLargeResponse(ctx.options.maxBodyBytes)
-      : jsonRpcErrorResponse(400, ErrorCode.ParseError, "Parse error: the body could not be read as UTF-8");
-  }
-  try {
-    return { request, text: read.text, body: JSON.parse(read.text) };
-  } catch {
-    return jsonRpcErrorResponse(400, ErrorCode.ParseError, "Parse error: invalid JSON");
-  }
+  const parsed = await readJsonBody(request, ctx.options.maxBodyBytes);
+  return parsed instanceof Response ? parsed : { request, ...parsed };
 }
 
 /**

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { startDeadline } from "../security/limits.ts";
 import { ErrorCode, errorResponse, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from "../jsonrpc.ts";
 import { accepts, jsonResponse, jsonRpcErrorResponse } from "../http.ts";
 import { createContext, type RequestContext } from "../context.ts";
@@ -139,6 +140,8 @@ function runRequest(ctx: TransportContext, request: Request, route: ModernRoute 
   const wantsStream = accepts(request.headers, "text/event-stream");
   const mode = wantsStream ? ctx.options.responseMode : "json";
   const controller = new AbortController();
+  // A handler that runs past handlerTimeoutMs is aborted and answered with an error.
+  const deadline = startDeadline(ctx.options.handlerTimeoutMs, controller);
   let stream: SseStream | undefined;
   let ended = false;
   let resolveResponse!: (response: Response) => void;
@@ -155,6 +158,7 @@ function runRequest(ctx: TransportContext, request: Request, route: ModernRoute 
   const end = (how: "completed" | "cancelled" | "shutdown") => {
     if (ended) return;
     ended = true;
+    deadline.clear();
     request.signal.removeEventListener("abort", onAbort);
     removeFromInFlight();
     if (how !== "completed") {
@@ -190,12 +194,15 @@ function runRequest(ctx: TransportContext, request: Request, route: ModernRoute 
   };
   if (mode === "sse") openStream();
 
-  // The principal a host framework authenticated for this request (2026 has no session to keep it).
-  const channel = envelopeChannel(route.envelope, sendOnStream, principalOf(request));
+  // The request's principal: from the auth hook, or one a host framework attached (2026 has no session to keep it).
+  const channel = envelopeChannel(route.envelope, sendOnStream, ctx.principal ?? principalOf(request));
   const { context, finish } = createContext(channel, message, controller.signal);
   if (request.signal.aborted) end("cancelled");
   void (async () => {
-    const response = ended ? undefined : await ctx.server.handle(message, context);
+    const timedOut = deadline.expired.then(() =>
+      errorResponse(message.id, ErrorCode.InternalError, `Request timed out after ${ctx.options.handlerTimeoutMs} ms`)
+    );
+    const response = ended ? undefined : await Promise.race([ctx.server.handle(message, context), timedOut]);
     finish();
     if (ended || response === undefined) return;
     let decorated = decorate(ctx.server, response, message, context);

@@ -27,7 +27,18 @@ function withHeaders(base: HeadersInit, extra: Readonly<Record<string, string>>)
 
 const JSON_HEADERS: Readonly<Record<string, string>> = { "content-type": "application/json" };
 
-/** What a {@link PostExchange} needs. */
+/**
+ * What a {@link PostExchange} needs.
+ *
+ * @example
+ * ```ts
+ * import type { ExchangeInit } from "./post_exchange.ts";
+ * // Built by the Streamable HTTP transport for each POST that carries requests.
+ * function describeExchange(init: ExchangeInit): string {
+ *   return `${init.requestIds.length} request(s), ${init.mode} mode`;
+ * }
+ * ```
+ */
 export interface ExchangeInit {
   streams: SessionStreams;
   mode: ResponseMode;

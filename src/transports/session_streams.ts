@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ErrorCode, errorResponse, isResponse, type JsonRpcMessage } from "../jsonrpc.ts";
+import { encodeMessage, type JsonRpcMessage } from "../jsonrpc.ts";
 import { encodeEvent, SSE_HEADERS, SseStream } from "../sse.ts";
 import type { EventStore, Replay } from "../event_store.ts";
 import type { MessageSink, Session } from "../session.ts";
@@ -16,8 +16,7 @@ import { keepOpen, type PlatformArg, type TransportContext } from "./context.ts"
 const STANDALONE_STREAM = "g";
 
 /**
- * A message as JSON text, for writing once. A result that cannot be serialised (a handler returned a BigInt or a
- * cycle) becomes an internal error, so the request is still answered; other messages: undefined.
+ * A message as JSON text (see {@link encodeMessage}).
  *
  * @example
  * ```ts
@@ -25,14 +24,7 @@ const STANDALONE_STREAM = "g";
  * encode({ jsonrpc: "2.0", id: 1, result: {} }); // '{"jsonrpc":"2.0","id":1,"result":{}}'
  * ```
  */
-export function encode(message: JsonRpcMessage): string | undefined {
-  try {
-    return JSON.stringify(message);
-  } catch (error) {
-    if (!isResponse(message)) return undefined;
-    return JSON.stringify(errorResponse(message.id, ErrorCode.InternalError, `Response could not be serialized: ${String(error)}`));
-  }
-}
+export const encode: (message: JsonRpcMessage) => string | undefined = encodeMessage;
 
 const registry = new WeakMap<Session, SessionStreams>();
 
@@ -48,7 +40,15 @@ export function streamsOf(session: Session): SessionStreams | undefined {
   return registry.get(session);
 }
 
-/** What stays of a Streamable HTTP session's streams, for tests and metrics. */
+/**
+ * What stays of a Streamable HTTP session's streams, for tests and metrics.
+ *
+ * @example
+ * ```ts
+ * import type { StreamableStats } from "./session_streams.ts";
+ * const idle: StreamableStats = { postStreams: 0, connections: 0 }; // what a quiet session holds
+ * ```
+ */
 export interface StreamableStats {
   /** POST streams alive (the standalone stream lives as long as the session and is not counted). */
   postStreams: number;

@@ -9,20 +9,26 @@
  * @module
  */
 import { ErrorCode, errorResponse, isRequest, type JsonRpcMessage, type JsonRpcRequest, parseMessage, type RequestId } from "../jsonrpc.ts";
-import { accepts, jsonRpcErrorResponse } from "../http.ts";
+import { accepts, jsonRpcErrorResponse, sessionNotFoundResponse, tooManySessionsResponse } from "../http.ts";
 import type { MessageSink, Session } from "../session.ts";
 import { principalOf } from "../request_principal.ts";
 import { DEFAULT_HEADER_VERSION, isSessionVersion, negotiateVersion } from "../versions.ts";
 import type { PlatformArg, TransportContext } from "./context.ts";
+import { acquireStream, checkBatchSize, tooManyStreamsResponse } from "../security/limits.ts";
 import { SessionStreams, streamsOf } from "./session_streams.ts";
 import { PostExchange } from "./post_exchange.ts";
 
 
-/** Most messages one batch may carry (2025-03-26 clients only). */
+/**
+ * Most messages one batch may carry by default (2025-03-26 clients only; option `maxBatchSize`).
+ *
+ * @example
+ * ```ts
+ * import { MAX_BATCH_MESSAGES } from "./streamable.ts";
+ * MAX_BATCH_MESSAGES; // 100: a longer 2025-03-26 batch gets 400
+ * ```
+ */
 export const MAX_BATCH_MESSAGES = 100;
-
-/** Seconds a client is asked to wait when the session cap is reached. */
-const RETRY_AFTER_SECONDS = 10;
 
 /** The first version whose clients get priming events and may be polled. */
 const PRIMING_VERSION = "2025-11-25";
@@ -31,10 +37,6 @@ const PRIMING_VERSION = "2025-11-25";
 const LAST_BATCH_VERSION = "2025-03-26";
 
 const NO_SINK: MessageSink = { send: () => false };
-
-function sessionNotFound(message = "Session not found"): Response {
-  return jsonRpcErrorResponse(404, ErrorCode.SessionNotFound, message);
-}
 
 function badRequest(message: string, id?: RequestId | null): Response {
   return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, `Bad Request: ${message}`, { id });
@@ -53,7 +55,7 @@ function lookupSession(ctx: TransportContext, request: Request): Session | Respo
   if (id === null || id === "") return badRequest("Mcp-Session-Id header is required");
   const session = ctx.registry.get(id);
   if (!session || session.closed || session.transport !== "streamable" || !streamsOf(session)) {
-    return sessionNotFound();
+    return sessionNotFoundResponse();
   }
   return session;
 }
@@ -87,7 +89,8 @@ export function postStreamable(ctx: TransportContext, request: Request, platform
   const batch = Array.isArray(body);
   const raw: unknown[] = batch ? body as unknown[] : [body];
   if (raw.length === 0) return badRequest("an empty batch");
-  if (raw.length > MAX_BATCH_MESSAGES) return badRequest(`a batch may carry at most ${MAX_BATCH_MESSAGES} messages`);
+  const tooMany = checkBatchSize(raw, ctx.options.maxBatchSize);
+  if (tooMany) return tooMany;
   const messages: JsonRpcMessage[] = [];
   for (const value of raw) {
     const message = parseMessage(value);
@@ -117,12 +120,7 @@ export function postStreamable(ctx: TransportContext, request: Request, platform
 }
 
 function initializeSession(ctx: TransportContext, request: Request, platform: PlatformArg, initialize: JsonRpcRequest): Response | Promise<Response> {
-  if (ctx.registry.full) {
-    return jsonRpcErrorResponse(503, ErrorCode.InternalError, "Service Unavailable: too many sessions, try again later", {
-      id: initialize.id,
-      headers: { "retry-after": String(RETRY_AFTER_SECONDS) },
-    });
-  }
+  if (ctx.registry.full) return tooManySessionsResponse(initialize.id);
   const session = ctx.registry.create("streamable", { principal: principalOf(request) });
   const streams = new SessionStreams(session, ctx, ctx.options.eventStore || undefined);
   session.defaultSink = streams.standalone();
@@ -182,6 +180,11 @@ function dispatch(
     for (const message of messages) void session.receive(message, session.defaultSink ?? NO_SINK);
     return new Response(null, { status: 202 });
   }
+  // Each POST carrying requests may become a stream: a session holds a bounded number at once.
+  const maxStreams = streams.ctx.options.maxStreamsPerSession;
+  const releaseStream = acquireStream(session, maxStreams);
+  if (!releaseStream) return tooManyStreamsResponse(maxStreams);
+  // (The runtime's idle limit is lifted by the exchange, once it outlives its turn.)
   const version = primingVersion ?? session.protocolVersion ?? DEFAULT_HEADER_VERSION;
   const exchange = new PostExchange({
     streams,
@@ -192,7 +195,10 @@ function dispatch(
     platform,
     prime: version >= PRIMING_VERSION,
     headers,
-    onDone,
+    onDone: () => {
+      releaseStream();
+      onDone?.();
+    },
   });
   for (const message of messages) {
     if (!isRequest(message)) {

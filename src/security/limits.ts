@@ -1,0 +1,135 @@
+/**
+ * Bounds that keep one client from growing the server without limit: streams per session,
+ * handler run time and batch size. (Body size is bounded in `http.ts` while reading; the SSE
+ * outbound buffer in `sse.ts`; live sessions in `registry.ts`.)
+ *
+ * @module
+ */
+import { ErrorCode } from "../jsonrpc.ts";
+import { jsonRpcErrorResponse } from "../http.ts";
+import type { Session } from "../session.ts";
+
+const openStreams = new WeakMap<Session, number>();
+
+/**
+ * Counts a stream against its session's budget. Returns the idempotent release (also run when the
+ * session closes), or `undefined` when the session already has `max` open streams.
+ *
+ * @example
+ * ```ts ignore
+ * const release = acquireStream(session, ctx.options.maxStreamsPerSession);
+ * if (!release) return tooManyStreamsResponse(ctx.options.maxStreamsPerSession);
+ * const stream = new SseStream({ onClose: release });
+ * ```
+ */
+export function acquireStream(session: Session, max: number): (() => void) | undefined {
+  if (session.closed) return undefined;
+  const count = openStreams.get(session) ?? 0;
+  if (count >= max) return undefined;
+  openStreams.set(session, count + 1);
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    forget();
+    const now = (openStreams.get(session) ?? 1) - 1;
+    if (now <= 0) openStreams.delete(session);
+    else openStreams.set(session, now);
+  };
+  const forget = session.own(release);
+  return release;
+}
+
+/**
+ * Number of streams counted for a session.
+ *
+ * @example
+ * ```ts ignore
+ * openStreamCount(session); // 0
+ * ```
+ */
+export function openStreamCount(session: Session): number {
+  return openStreams.get(session) ?? 0;
+}
+
+/**
+ * The 429 for a session that has as many streams open as it may.
+ *
+ * @example
+ * ```ts
+ * import { tooManyStreamsResponse } from "./limits.ts";
+ * tooManyStreamsResponse(16).status; // 429
+ * ```
+ */
+export function tooManyStreamsResponse(max: number): Response {
+  return jsonRpcErrorResponse(429, ErrorCode.InvalidRequest, `Too many open streams for this session (limit ${max})`);
+}
+
+/**
+ * The 400 for a JSON-RPC batch with more messages than allowed (or `undefined` when it fits).
+ *
+ * @example
+ * ```ts
+ * import { checkBatchSize } from "./limits.ts";
+ * checkBatchSize([{}, {}, {}], 2)?.status; // 400
+ * checkBatchSize([{}], 2); // undefined
+ * ```
+ */
+export function checkBatchSize(batch: readonly unknown[], max: number): Response | undefined {
+  if (batch.length <= max) return undefined;
+  return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, `Bad Request: a batch may carry at most ${max} messages`);
+}
+
+/**
+ * A running handler deadline (see {@link startDeadline}).
+ *
+ * @example
+ * ```ts
+ * import { type Deadline, startDeadline } from "./limits.ts";
+ * const controller = new AbortController();
+ * const deadline: Deadline = startDeadline(30_000, controller);
+ * deadline.clear(); // the handler finished in time
+ * ```
+ */
+export interface Deadline {
+  /** Resolves when the deadline passes (never, when there is none). */
+  readonly expired: Promise<void>;
+  /** True once the deadline passed. */
+  readonly fired: boolean;
+  /** Stops the timer. Idempotent. */
+  clear(): void;
+}
+
+/**
+ * Starts a deadline for one handler run: when `ms` pass, `controller` is aborted (so the handler
+ * stops) and `expired` resolves (so the caller can answer without waiting for it). `ms <= 0`
+ * means no deadline.
+ *
+ * @example
+ * ```ts
+ * import { startDeadline } from "./limits.ts";
+ * const controller = new AbortController();
+ * const deadline = startDeadline(1000, controller);
+ * deadline.clear();
+ * ```
+ */
+export function startDeadline(ms: number, controller: AbortController): Deadline {
+  if (!(ms > 0) || !Number.isFinite(ms)) {
+    return { expired: new Promise<void>(() => {}), fired: false, clear() {} };
+  }
+  let fired = false;
+  let resolve!: () => void;
+  const expired = new Promise<void>((r) => (resolve = r));
+  const timer = setTimeout(() => {
+    fired = true;
+    controller.abort(new Error(`Handler timed out after ${ms} ms`));
+    resolve();
+  }, ms);
+  return {
+    expired,
+    get fired() {
+      return fired;
+    },
+    clear: () => clearTimeout(timer),
+  };
+}
