@@ -163,9 +163,13 @@ function quote(value: string): string {
  * ```
  */
 export interface BearerChallenge {
+  /** The RFC 6750 error code, when the request carried a token or was malformed. */
   error?: "invalid_request" | "invalid_token" | "insufficient_scope";
+  /** Human-readable text for the developer (`error_description`). */
   errorDescription?: string;
+  /** Scopes the request needs (`scope`). */
   scope?: readonly string[];
+  /** Where the protected resource metadata is (`resource_metadata`). */
   resourceMetadataUrl?: string;
 }
 
