@@ -7,12 +7,18 @@ type Id = ReturnType<typeof setTimeout>;
 export interface TimerTracker {
   /** Timers created since `trackTimers()` that are still live. */
   live(): number;
+  /** Where each live timer was created, as `originOf` named it (for failure messages). */
+  origins(): string[];
   /** Restores the original timer functions. */
   restore(): void;
 }
 
-/** Starts counting live timers. */
-export function trackTimers(): TimerTracker {
+/**
+ * Starts counting live timers. `originOf` runs inside the wrapped `setTimeout`/`setInterval`
+ * (so the timer's creator is two frames up its stack) and names where the timer comes from;
+ * a timer it names "" is not counted.
+ */
+export function trackTimers(originOf: () => string = () => "timer"): TimerTracker {
   const g = globalThis as Record<string, any>;
   const original = {
     setTimeout: g.setTimeout,
@@ -20,19 +26,21 @@ export function trackTimers(): TimerTracker {
     clearTimeout: g.clearTimeout,
     clearInterval: g.clearInterval,
   };
-  const live = new Set<unknown>();
+  const live = new Map<unknown, string>();
   const key = (id: unknown) => (typeof id === "object" && id !== null && Symbol.toPrimitive in id ? Number(id) : id);
   g.setTimeout = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
     const id: Id = original.setTimeout((...a: unknown[]) => {
       live.delete(key(id));
       fn(...a);
     }, ms, ...args);
-    live.add(key(id));
+    const origin = originOf();
+    if (origin !== "") live.set(key(id), origin);
     return id;
   };
   g.setInterval = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
     const id = original.setInterval(fn, ms, ...args);
-    live.add(key(id));
+    const origin = originOf();
+    if (origin !== "") live.set(key(id), origin);
     return id;
   };
   g.clearTimeout = (id: unknown) => {
@@ -45,6 +53,7 @@ export function trackTimers(): TimerTracker {
   };
   return {
     live: () => live.size,
+    origins: () => [...live.values()],
     restore: () => Object.assign(g, original),
   };
 }
