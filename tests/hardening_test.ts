@@ -289,3 +289,29 @@ describe("a handler's own signal adds to the request's, never replaces it", () =
     }
   });
 });
+
+describe("a log that cannot be written as JSON is dropped on every generation", () => {
+  test("2026: ctx.log with a BigInt neither fails the tool nor opens a stream", async () => {
+    const server = testServer();
+    server.tool("log_bigint", { description: "Logs a BigInt, then answers" }, (_args, ctx) => {
+      ctx.log("info", { n: 10n });
+      return { content: [{ type: "text", text: "ok" }] };
+    });
+    const handler = createHandler(server, { keepAliveMs: 0 });
+    try {
+      const body = {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "log_bigint", arguments: {}, _meta: envelope({ "io.modelcontextprotocol/logLevel": "debug" }) },
+      };
+      const res = await handler.fetch(new Request(`${BASE}/mcp`, { method: "POST", headers: modernHeaders(body), body: JSON.stringify(body) }));
+      assert.equal(res.headers.get("content-type"), "application/json");
+      const answer = await res.json();
+      assert.equal(answer.result.isError, undefined);
+      assert.deepEqual(answer.result.content, [{ type: "text", text: "ok" }]);
+    } finally {
+      await handler.close({ graceMs: 0 });
+    }
+  });
+});

@@ -8,7 +8,7 @@
  * @module
  */
 import { startDeadline } from "../security/limits.ts";
-import { ErrorCode, errorResponse, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from "../jsonrpc.ts";
+import { encodeMessage, ErrorCode, errorResponse, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from "../jsonrpc.ts";
 import { accepts, jsonResponse, jsonRpcErrorResponse } from "../http.ts";
 import { createContext, type RequestContext } from "../context.ts";
 import { envelopeChannel, SERVER_INFO_KEY } from "../envelope.ts";
@@ -197,7 +197,9 @@ function runRequest(ctx: TransportContext, request: Request, route: ModernRoute 
   };
   const sendOnStream = (m: JsonRpcMessage) => {
     if (ended || mode === "json") return; // JSON mode has nowhere to put related notifications.
-    (stream ?? openStream()).send({ event: "message", data: JSON.stringify(m) });
+    const data = encodeMessage(m);
+    if (data === undefined) return; // Unserialisable: dropped, as on the session transports.
+    (stream ?? openStream()).send({ event: "message", data });
   };
   if (mode === "sse") openStream();
 
