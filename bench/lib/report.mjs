@@ -52,7 +52,7 @@ export function headlines(results) {
       const parts = [];
       if (peer) parts.push(`${ratio(t.rps.median / peer.rps.median)} the best peer (${LABEL[peer.server]})`);
       if (bare) parts.push(`${pct(t.rps.median / bare.rps.median)} of the bare ${name} limit`);
-      lines.push(`${name}, ${what}: Tether ${int(t.rps.median)} req/s = ${parts.join(", ")}`);
+      lines.push(`${name}, ${what}: Tether ${int(t.rps.median)} req/s${parts.length ? ` = ${parts.join(", ")}` : ""}`);
     }
     const c = find(results.c, "tether", runtime);
     if (c) {
@@ -65,15 +65,23 @@ export function headlines(results) {
       if (peer) lines.push(`${name}, session setup + teardown (d): Tether ${int(d.rate.median)} sessions/s = ${ratio(d.rate.median / peer.rate.median)} the best peer (${LABEL[peer.server]})`);
     }
     for (const transport of ["streamable", "legacy"]) {
-      const e = results.e.find((r) => r.server === "tether" && r.runtime === runtime && r.transport === transport);
-      if (e) lines.push(`${name}, idle session with an open SSE stream (e, ${transport}): Tether ${kb(e.bytesPerSession)} KB RSS per session`);
+      const rows = results.e.filter((r) => r.transport === transport);
+      const e = rows.find((r) => r.server === "tether" && r.runtime === runtime);
+      if (!e) continue;
+      const peer = bestPeer(rows, runtime, (r) => r.bytesPerSession, false);
+      const bare = find(rows, "bare", runtime);
+      const extra = [peer ? `best peer ${kb(peer.bytesPerSession)} KB (${LABEL[peer.server]})` : "", bare ? `bare ${kb(bare.bytesPerSession)} KB` : ""].filter(Boolean).join(", ");
+      lines.push(`${name}, idle session with an open SSE stream (e, ${transport}): Tether ${kb(e.bytesPerSession)} KB RSS per session${extra ? `; ${extra}` : ""}`);
     }
     for (const g of results.g.filter((r) => r.server === "tether" && r.runtime === runtime)) {
       const warm = g.checkpoints[1] ?? g.checkpoints[0];
       lines.push(`${name}, leak check (g, ${g.transport}): ${int(g.cycles)} session cycles, live sessions ${int(g.liveBefore)} → ${int(g.liveAfter)}; from the first checkpoint (${int(warm.cycles)} cycles) to the end, heap ${mb(warm.heapUsed)} → ${mb(g.heapAfter)} MB, RSS ${mb(warm.rss)} → ${mb(g.rssAfter)} MB`);
     }
     const f = find(results.f, "tether", runtime);
-    if (f) lines.push(`${name}, client abort → legacy session gone (f): p50 ${ms(f.p50_ms)} ms, p99 ${ms(f.p99_ms)} ms`);
+    if (f) {
+      const peer = bestPeer(results.f, runtime, (r) => r.p99_ms, false);
+      lines.push(`${name}, client abort → legacy session gone (f): Tether p50 ${ms(f.p50_ms)} ms, p99 ${ms(f.p99_ms)} ms${peer ? `; ${LABEL[peer.server]} p50 ${ms(peer.p50_ms)} ms, p99 ${ms(peer.p99_ms)} ms` : ""}`);
+    }
   }
   return lines;
 }
