@@ -318,7 +318,7 @@ describe("legacy SSE: churn and races", () => {
         if (i % 3 !== 0) abort.abort();
       }
       assert.equal(handler.sessions.size, 0);
-      assert.equal(timers.live(), 0);
+      assert.equal(timers.live(), 0, `timers still pending, set at: ${timers.origins().slice(0, 3).join(" | ")}`);
       await handler.close();
     } finally {
       timers.restore();
