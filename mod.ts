@@ -117,6 +117,7 @@ export {
   type AuthOptions,
   bearerAuth,
   type BearerAuthOptions,
+  type BearerChallenge,
   bearerChallenge,
   insufficientScopeResponse,
   type Principal,

@@ -2,10 +2,10 @@
 // from separate processes (wrk, or bench/lib/client.mjs) pinned to another, and writes
 // results.json, RESULTS.md and chart.svg. See bench/README.md.
 //
-//   node bench/run.mjs            full run (about 15 minutes), writes bench/RESULTS.md
+//   node bench/run.mjs            full run (about 15 minutes on 2 cores), writes bench/RESULTS.md
 //   node bench/run.mjs --smoke    seconds; checks the harness end to end, asserts no timings
 //   options: --out DIR  --only tether,sdk  --runtimes deno,bun  --workloads a,b,c,d,e,f,g
-//            --note "text for RESULTS.md"  --runs N --seconds S --warm S --eN N --fN N (overrides)
+//            --note "text for RESULTS.md"  --merge results.json (keep the other workloads' rows)  --runs N --seconds S --warm S --eN N --fN N (overrides)
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -22,9 +22,9 @@ const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "tether-bench-"));
 
 /** Durations and sizes: the full run, and the smoke run that only proves the harness works. */
 const P = SMOKE
-  ? { warm: 0, runs: 1, seconds: 1, sessions: 4, cycleConc: 2, dWindows: 1, dSeconds: 1, gChunks: 2, gCycles: 40, gSeconds: 2, gConc: 2, eN: 50, eWarm: 0, eSettleMs: 100, fN: 5, cConc: 4, cWindows: [0.3], cLatency: 10 }
-  : { warm: 2, runs: 3, seconds: 5, sessions: 64, cycleConc: 16, dWindows: 3, dSeconds: 3, gChunks: 4, gCycles: 100_000, gSeconds: 40, gConc: 16, eN: 10_000, eWarm: 50, eSettleMs: 1500, fN: 300, cConc: 64, cWindows: [4, 4, 4], cLatency: 500 };
-for (const key of ["runs", "seconds", "warm", "eN", "fN", "gCycles", "gSeconds"]) if (args[key] !== undefined) P[key] = Number(args[key]);
+  ? { warm: 0, runs: 1, seconds: 1, sessions: 4, cycleConc: 2, dWindows: 1, dSeconds: 1, gChunks: 2, gCycles: 40, gSeconds: 2, gSecondsTether: 2, gConc: 2, eN: 50, eWarm: 0, eSettleMs: 100, fN: 5, cConc: 4, cWindows: [0.3], cLatency: 10 }
+  : { warm: 1, runs: 3, seconds: 3, sessions: 64, cycleConc: 16, dWindows: 3, dSeconds: 2, gChunks: 4, gCycles: 100_000, gSeconds: 16, gSecondsTether: 100, gConc: 16, eN: 10_000, eWarm: 50, eSettleMs: 1500, fN: 300, cConc: 64, cWindows: [3, 3, 3], cLatency: 500 };
+for (const key of ["runs", "seconds", "warm", "eN", "fN", "gCycles", "gSeconds", "gSecondsTether"]) if (args[key] !== undefined) P[key] = Number(args[key]);
 
 const ACCEPT_BOTH = "application/json, text/event-stream";
 /** Servers under test. `accept` is per response mode: mcp-lite picks its mode from Accept. */
@@ -143,9 +143,10 @@ function stopChild(child) {
 }
 
 /** Runs a client process on core 0; resolves with its last JSON line. `onLine` sees the others. */
-function runClient(argv, { input, onLine } = {}) {
+function runClient(argv, { input, onLine, onStart } = {}) {
   const full = PIN ? ["taskset", "-c", "0", ...argv] : argv;
   const child = track(spawn(full[0], full.slice(1), { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] }));
+  onStart?.(child);
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => {
@@ -167,8 +168,18 @@ function runClient(argv, { input, onLine } = {}) {
   });
 }
 
-function client(task, options) {
-  return runClient([process.execPath, path.join(ROOT, "bench/lib/client.mjs"), JSON.stringify(task)], options);
+/** Runs bench/lib/client.mjs; it is killed if it outlives `limitSeconds` (a hung load generator). */
+async function client(task, options = {}, limitSeconds = 600) {
+  let timer;
+  const run = runClient([process.execPath, path.join(ROOT, "bench/lib/client.mjs"), JSON.stringify(task)], {
+    ...options,
+    onStart: (child) => (timer = setTimeout(() => child.kill("SIGKILL"), limitSeconds * 1000)),
+  });
+  try {
+    return await run;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Runs wrk with a Lua script; resolves with the JSON the script's done() wrote. */
@@ -189,7 +200,7 @@ async function wrk(script, port, { threads, connections, seconds, env }) {
 }
 
 async function stats(served, gc = true) {
-  const response = await fetch(`http://127.0.0.1:${served.controlPort}/stats${gc ? "?gc=1" : ""}`);
+  const response = await fetch(`http://127.0.0.1:${served.controlPort}/stats${gc ? "?gc=1" : ""}`, { signal: AbortSignal.timeout(30_000) });
   return response.json();
 }
 
@@ -219,6 +230,7 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+const int = (x) => Math.round(x).toLocaleString("en-US");
 const summary = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
 
 /** True when this Tether build serves Streamable HTTP at /mcp. */
@@ -298,6 +310,8 @@ async function leakWorkload(served, server, runtime, kind) {
   let cycles = 0;
   let bad = 0;
   let seconds = 0;
+  // Tether runs the whole cycle count (the target is about it); peers run for a shorter while.
+  const cap = server.id === "tether" ? P.gSecondsTether : P.gSeconds;
   for (let i = 0; i < P.gChunks; i++) {
     const { result } = await client({
       workload: "churn",
@@ -305,12 +319,13 @@ async function leakWorkload(served, server, runtime, kind) {
       port: served.port,
       accept,
       concurrency: P.gConc,
-      seconds: P.gSeconds / P.gChunks,
+      seconds: cap / P.gChunks,
       maxCycles: P.gCycles / P.gChunks,
-    });
+    }, {}, cap / P.gChunks + 60);
     cycles += result.cycles;
     bad += result.bad;
     seconds += result.seconds;
+    log(`    ${int(cycles)} cycles`);
     checkpoints.push({ cycles, ...(await stats(served)) });
   }
   const after = checkpoints.at(-1);
@@ -321,7 +336,9 @@ async function leakWorkload(served, server, runtime, kind) {
     cycles,
     seconds,
     bad,
+    liveBefore: before.live,
     liveAfter: after.live,
+    capSeconds: cap,
     rssBefore: before.rss,
     rssAfter: after.rss,
     heapBefore: before.heapUsed,
@@ -337,28 +354,26 @@ async function memoryWorkload(server, runtime, kind) {
     const accept = acceptFor(server, "json");
     // Warm-up: a few sessions opened and dropped, so code paths are compiled before the baseline.
     if (P.eWarm) {
-      await client({ workload: "streams", kind, port: served.port, accept, n: P.eWarm }, { onLine: (line, child) => line.startsWith('{"progress":"held"') && child.stdin.end("go\n") });
+      await client({ workload: "streams", kind, port: served.port, accept, n: P.eWarm }, { onLine: (line, child) => line.startsWith('{"progress":"held"') && child.stdin.end("go\ndelete\n") });
       await new Promise((r) => setTimeout(r, 300));
     }
     const before = await stats(served);
     let held;
     let during;
-    let measured;
-    const measuredPromise = new Promise((resolve) => (measured = resolve));
+    let after;
     const run = client({ workload: "streams", kind, port: served.port, accept, n: P.eN }, {
       onLine: async (line, child) => {
         if (!line.startsWith('{"progress":"held"')) return;
         held = JSON.parse(line);
         await new Promise((r) => setTimeout(r, Math.min(500, P.eSettleMs)));
         during = await stats(served);
-        measured();
-        child.stdin.end("go\n");
+        child.stdin.write("go\n");
+        await new Promise((r) => setTimeout(r, P.eSettleMs));
+        after = await stats(served);
+        child.stdin.end("delete\n");
       },
     });
-    await measuredPromise;
     await run;
-    await new Promise((r) => setTimeout(r, P.eSettleMs));
-    const after = await stats(served);
     return {
       server: server.id,
       runtime,
@@ -430,13 +445,15 @@ async function streamableGroup(server, runtime) {
         log(`  (a) tools/call JSON ${server.id}/${runtime}`);
         results.a.push(await callWorkload(served, server, runtime, "json"));
       }
-      if (workloads.has("d")) {
-        log(`  (d) session setup/teardown ${server.id}/${runtime}`);
-        results.d.push(await setupWorkload(served, server, runtime));
-      }
+      // (g) before (d): wrk, stopped mid-cycle, may leave a session behind whose initialize
+      // was in flight, and (g) counts live sessions.
       if (workloads.has("g")) {
         log(`  (g) leak check ${server.id}/${runtime}`);
         results.g.push(await leakWorkload(served, server, runtime, "streamable"));
+      }
+      if (workloads.has("d")) {
+        log(`  (d) session setup/teardown ${server.id}/${runtime}`);
+        results.d.push(await setupWorkload(served, server, runtime));
       }
     } finally {
       await served.stop();
@@ -497,8 +514,27 @@ function collectMeta() {
   };
 }
 
+/** --merge FILE: keeps the rows of the workloads not run now from an earlier results.json. */
+function mergeEarlier() {
+  if (!args.merge) return;
+  const earlier = JSON.parse(fs.readFileSync(args.merge, "utf8"));
+  const kept = [];
+  for (const w of ["a", "b", "c", "d", "e", "f", "g"]) {
+    if (workloads.has(w) || !earlier[w]?.length) continue;
+    results[w] = earlier[w];
+    results.meta.workloadDates[w] = earlier.meta.workloadDates?.[w] ?? earlier.meta.date;
+    kept.push(w);
+  }
+  if (kept.length) {
+    results.meta.merged = { workloads: kept, date: earlier.meta.date, loadAverageAtStart: earlier.meta.machine.loadAverageAtStart, tether: earlier.meta.tether };
+    for (const note of earlier.notes) if (!results.notes.includes(note)) results.notes.push(note);
+  }
+}
+
 async function main() {
   results.meta = collectMeta();
+  results.meta.workloadDates = Object.fromEntries([...workloads].map((w) => [w, results.meta.date]));
+  mergeEarlier();
   log(`bench ${SMOKE ? "smoke" : "full"} run → ${OUT}; ${results.meta.pinned}`);
   const started = Date.now();
   let tetherStreamable = {};

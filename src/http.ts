@@ -71,10 +71,10 @@ export async function readBody(request: Request, limit: number): Promise<BodyRes
     await request.body?.cancel().catch(() => {});
     return { ok: false, reason: "too-large" };
   }
-  if (!request.body) return { ok: true, text: "" };
   // Hot path: with a declared length within the limit and no transfer coding, HTTP framing
   // already bounds the body, so it is read in one go (much cheaper than a stream reader on
-  // Deno). The limit is checked again on what arrived.
+  // Deno). The limit is checked again on what arrived. (`request.body` is not touched first:
+  // on Deno that alone turns the body into a JS stream.)
   if (length !== null && /^\d+$/.test(length) && !request.headers.has("transfer-encoding")) {
     let bytes: Uint8Array;
     try {
@@ -85,6 +85,7 @@ export async function readBody(request: Request, limit: number): Promise<BodyRes
     if (bytes.byteLength > limit) return { ok: false, reason: "too-large" };
     return decodeUtf8(bytes);
   }
+  if (!request.body) return { ok: true, text: "" };
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

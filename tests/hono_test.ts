@@ -258,3 +258,81 @@ test("Hono: a 2026-07-28 (sessionless) request through the middleware carries th
     await served.close();
   }
 });
+
+/** An app whose users are named by the `x-user` header. */
+function headerUserApp(options: Parameters<typeof tether>[1] = {}) {
+  const app = new Hono();
+  const mcp = tether(testServer(), { ...options, principal: (c) => c.req.header("x-user") });
+  app.use(mcp);
+  return { app, mcp };
+}
+
+test("Hono: a session is bound to its principal — another user's POST to its id gets 404 on both transports", async () => {
+  const { app, mcp } = headerUserApp();
+  const served = await serveFetch(app.fetch);
+  try {
+    // Streamable HTTP: ada's session, bob's request.
+    const init = await fetch(`${served.url}/mcp`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "x-user": "ada" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "x", version: "1" } } }),
+    });
+    assert.equal(init.status, 200);
+    await init.body?.cancel();
+    const id = init.headers.get("mcp-session-id")!;
+    const ping = (user: string) =>
+      fetch(`${served.url}/mcp`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "x-user": user, "mcp-session-id": id, "mcp-protocol-version": "2025-11-25" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+      });
+    const bobs = await ping("bob");
+    assert.equal(bobs.status, 404);
+    assert.equal((await bobs.json()).error.code, -32001);
+    const adas = await ping("ada");
+    assert.equal(adas.status, 200);
+    await adas.body?.cancel();
+
+    // Legacy SSE: ada's stream, bob's POST.
+    const stream = await fetch(`${served.url}/sse`, { headers: { accept: "text/event-stream", "x-user": "ada" } });
+    const reader = stream.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    const endpoint = /data: (\S+)/.exec(first)![1];
+    const post = (user: string) =>
+      fetch(`${served.url}${endpoint}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-user": user },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+      });
+    assert.equal((await post("bob")).status, 404);
+    const own = await post("ada");
+    assert.equal(own.status, 202);
+    await reader.cancel();
+  } finally {
+    await mcp.handler.close();
+    await served.close();
+  }
+});
+
+test("Hono: with auth.resourceMetadata, the protected resource metadata is served through the middleware", async () => {
+  const { app, mcp } = headerUserApp({
+    basePath: "/api",
+    auth: {
+      authenticate: (request) => request.headers.get("x-user") ? { id: request.headers.get("x-user")! } : new Response(null, { status: 401 }),
+      resourceMetadata: { authorization_servers: ["https://auth.example"] },
+    },
+  });
+  app.get("/.well-known/other", (c) => c.text("not tether"));
+  const served = await serveFetch(app.fetch);
+  try {
+    const res = await fetch(`${served.url}/.well-known/oauth-protected-resource/api/mcp`);
+    assert.equal(res.status, 200);
+    const metadata = await res.json();
+    assert.deepEqual(metadata.authorization_servers, ["https://auth.example"]);
+    assert.equal(metadata.resource, `${served.url}/api/mcp`);
+    assert.equal(await (await fetch(`${served.url}/.well-known/other`)).text(), "not tether");
+  } finally {
+    await mcp.handler.close();
+    await served.close();
+  }
+});

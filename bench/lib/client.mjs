@@ -142,6 +142,7 @@ async function pool(n, concurrency, worker) {
 /** (e) idle sessions: opens `n` sessions each with an open SSE stream, holds them until told. */
 async function streams() {
   const held = [];
+  const sessionIds = [];
   let failed = 0;
   const started = now();
   const lanes = Array.from({ length: 32 }, () => (task.kind === "streamable" ? new Connection(task.port) : undefined));
@@ -154,6 +155,7 @@ async function streams() {
         held.push(session.stream);
       } else {
         const sessionId = await openStreamable(lanes[lane], task.accept);
+        sessionIds.push(sessionId);
         const stream = new EventStream(task.port, "/mcp", { "mcp-session-id": sessionId, "mcp-protocol-version": PROTOCOL });
         const head = await stream.opened;
         if (head.status !== 200) throw new Error(`GET answered ${head.status}`);
@@ -163,12 +165,40 @@ async function streams() {
       if (++failed <= 3) console.error(String(error));
     }
   });
-  for (const c of lanes) c?.close();
   console.log(JSON.stringify({ progress: "held", held: held.length, failed, openSeconds: (now() - started) / 1000 }));
-  // Wait for the harness to take its measurement, then drop every stream at once.
-  await new Promise((resolve) => process.stdin.once("data", resolve));
+  // Wait for the harness to take its measurement, then drop every stream at once ("go"); then,
+  // told so ("delete"), end the Streamable HTTP sessions too (they outlive their streams).
+  const lines = readLines();
+  await lines.next();
   for (const s of held) s.close();
-  return { held: held.length, failed };
+  await lines.next();
+  let deleted = 0;
+  if (task.kind === "streamable") {
+    await pool(sessionIds.length, 32, async (i, lane) => {
+      const r = await lanes[lane].request("DELETE", "/mcp", { "mcp-session-id": sessionIds[i], "mcp-protocol-version": PROTOCOL }).catch(() => undefined);
+      if (r?.status === 200 || r?.status === 204) deleted++;
+    });
+  }
+  for (const c of lanes) c?.close();
+  return { held: held.length, failed, deleted };
+}
+
+/** Lines from stdin, one per `next()`. */
+function readLines() {
+  const queue = [];
+  const waiting = [];
+  let buffer = "";
+  process.stdin.on("data", (chunk) => {
+    buffer += chunk;
+    let at;
+    while ((at = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, at);
+      buffer = buffer.slice(at + 1);
+      if (waiting.length) waiting.shift()(line);
+      else queue.push(line);
+    }
+  });
+  return { next: () => (queue.length ? Promise.resolve(queue.shift()) : new Promise((resolve) => waiting.push(resolve))) };
 }
 
 /** (f) cleanup latency: drop a legacy session's stream; time until the server says it is gone. */
@@ -204,6 +234,12 @@ async function cleanup() {
   };
 }
 
+/** Rejects after `ms`: no await of the load generator may hang it. */
+function within(ms, promise, what) {
+  let timer;
+  return Promise.race([promise, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+}
+
 /** (g) leak check: whole request/session cycles, each ending cleanly, for `seconds`. */
 async function churn() {
   let cycles = 0;
@@ -219,24 +255,28 @@ async function churn() {
         if (task.kind === "legacy") {
           const session = new LegacySession(task.port);
           try {
-            await session.open();
-            const response = await session.call(2, CALL(2));
+            await within(10_000, session.open(), "legacy session setup");
+            const response = await within(10_000, session.call(2, CALL(2)), "legacy tools/call");
             if (response.result?.content?.[0]?.text !== "hello bench") bad++;
           } finally {
             session.close();
           }
         } else {
-          const sessionId = await openStreamable(connection, task.accept);
+          const sessionId = await within(10_000, openStreamable(connection, task.accept), "session setup");
           const headers = sessionHeaders(task.accept, sessionId);
-          const call = await connection.request("POST", "/mcp", headers, CALL(++n));
+          const call = await within(10_000, connection.request("POST", "/mcp", headers, CALL(++n)), "tools/call");
           if (call.status !== 200 || !call.body.includes("hello bench")) bad++;
-          const deleted = await connection.request("DELETE", "/mcp", { "mcp-session-id": sessionId, "mcp-protocol-version": PROTOCOL });
+          const deleted = await within(10_000, connection.request("DELETE", "/mcp", { "mcp-session-id": sessionId, "mcp-protocol-version": PROTOCOL }), "DELETE");
           if (deleted.status !== 200 && deleted.status !== 204) bad++;
         }
         cycles++;
       } catch (error) {
         if (++bad <= 3) console.error(String(error));
-        if (task.kind === "streamable" && connection.closed) return;
+        // A connection left mid-request cannot be reused: this lane stops.
+        if (task.kind === "streamable") {
+          connection.close();
+          return;
+        }
       }
     }
     connection?.close();

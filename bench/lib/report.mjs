@@ -68,6 +68,10 @@ export function headlines(results) {
       const e = results.e.find((r) => r.server === "tether" && r.runtime === runtime && r.transport === transport);
       if (e) lines.push(`${name}, idle session with an open SSE stream (e, ${transport}): Tether ${kb(e.bytesPerSession)} KB RSS per session`);
     }
+    for (const g of results.g.filter((r) => r.server === "tether" && r.runtime === runtime)) {
+      const warm = g.checkpoints[1] ?? g.checkpoints[0];
+      lines.push(`${name}, leak check (g, ${g.transport}): ${int(g.cycles)} session cycles, live sessions ${int(g.liveBefore)} → ${int(g.liveAfter)}; from the first checkpoint (${int(warm.cycles)} cycles) to the end, heap ${mb(warm.heapUsed)} → ${mb(g.heapAfter)} MB, RSS ${mb(warm.rss)} → ${mb(g.rssAfter)} MB`);
+    }
     const f = find(results.f, "tether", runtime);
     if (f) lines.push(`${name}, client abort → legacy session gone (f): p50 ${ms(f.p50_ms)} ms, p99 ${ms(f.p99_ms)} ms`);
   }
@@ -105,6 +109,9 @@ export function renderResults(results) {
   out.push(`- Pinning: ${m.pinned}.`);
   out.push(`- Runtimes: ${m.versions.deno}, Bun ${m.versions.bun}, Node ${m.versions.node}. Load generator: ${m.versions.wrk} with the Lua scripts in \`bench/wrk/\`, and \`bench/lib/client.mjs\` (Node, raw sockets) where SSE streams must be read or held.`);
   out.push(`- Peers: \`@modelcontextprotocol/sdk\` ${m.versions["@modelcontextprotocol/sdk"]}, \`@hono/mcp\` ${m.versions["@hono/mcp"]} (hono ${m.versions.hono}), \`mcp-lite\` ${m.versions["mcp-lite"]}; zod ${m.versions.zod}.`);
+  if (m.merged) {
+    out.push(`- Workload${m.merged.workloads.length > 1 ? "s" : ""} ${m.merged.workloads.map((w) => `(${w})`).join(", ")} come${m.merged.workloads.length > 1 ? "" : "s"} from an earlier invocation of the same harness (${m.merged.date}, Tether \`${m.merged.tether}\`, load average at start ${m.merged.loadAverageAtStart.join(" / ")}), kept with \`--merge\`; every ratio compares rows of one invocation.`);
+  }
   if (m.note) out.push(`- Note: ${m.note}`);
   out.push("");
   const heads = headlines(results);
@@ -182,13 +189,15 @@ export function renderResults(results) {
   if (results.g.length) {
     out.push("## (g) leak check: RSS and live sessions across request/session cycles");
     out.push("");
-    out.push(`Each cycle is a whole session: Streamable HTTP initialize → initialized → tools/call → DELETE; legacy GET /sse → initialize → initialized → tools/call → drop the stream. ${P.gConc} concurrent clients (bench/lib/client.mjs), up to ${int(P.gCycles)} cycles or ${P.gSeconds} s, whichever comes first; RSS and heap after a forced GC at ${P.gChunks} checkpoints.`);
+    out.push(`Each cycle is a whole session: Streamable HTTP initialize → initialized → tools/call → DELETE; legacy GET /sse → initialize → initialized → tools/call → drop the stream. ${P.gConc} concurrent clients (bench/lib/client.mjs, every cycle completed), up to ${int(P.gCycles)} cycles or a time cap, whichever comes first: ${P.gSecondsTether ?? P.gSeconds} s for Tether, ${P.gSeconds} s for the others (the cycles column says how many ran). RSS and heap after a forced GC before the run and at ${P.gChunks} checkpoints. A leak-free server ends with as many live sessions as it started with.`);
     out.push("");
-    out.push("| server | runtime | transport | cycles | cycles/s | live after | RSS MB before → after | heap MB before → after | heap MB at checkpoints |");
-    out.push("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |");
+    out.push("| server | runtime | transport | cycles | cycles/s | live before → after | RSS MB at start, then at each checkpoint | heap MB at start, then at each checkpoint |");
+    out.push("| --- | --- | --- | ---: | ---: | ---: | --- | --- |");
     for (const r of [...results.g].sort(byOrder)) {
-      out.push(`| ${LABEL[r.server]} | ${r.runtime} | ${r.transport} | ${int(r.cycles)}${r.bad ? ` (${r.bad} bad)` : ""} | ${int(r.cycles / r.seconds)} | ${int(r.liveAfter)} | ${mb(r.rssBefore)} → ${mb(r.rssAfter)} | ${mb(r.heapBefore)} → ${mb(r.heapAfter)} | ${r.checkpoints.map((c) => mb(c.heapUsed)).join(", ")} |`);
+      out.push(`| ${LABEL[r.server]} | ${r.runtime} | ${r.transport} | ${int(r.cycles)}${r.bad ? ` (${r.bad} bad)` : ""} | ${int(r.cycles / r.seconds)} | ${int(r.liveBefore)} → ${int(r.liveAfter)} | ${r.checkpoints.map((c) => mb(c.rss)).join(", ")} | ${r.checkpoints.map((c) => mb(c.heapUsed)).join(", ")} |`);
     }
+    out.push("");
+    out.push("RSS grows over the first checkpoint as the runtime's allocators and JIT warm up; a leak shows as growth from checkpoint to checkpoint after that, and in the heap.");
     out.push("");
   }
   out.push("## Method");

@@ -72,3 +72,18 @@ export function keepOpen(request: Request, platform: PlatformArg): void {
     }
   }
 }
+
+/**
+ * True when the runtime lets a request's idle limit be lifted ({@link keepOpen} would act):
+ * Bun. Lets a transport skip the cost for answers that are ready at once.
+ *
+ * @example
+ * ```ts
+ * import { canKeepOpen } from "./context.ts";
+ * canKeepOpen(undefined); // false
+ * canKeepOpen({ timeout() {} }); // true
+ * ```
+ */
+export function canKeepOpen(platform: PlatformArg): boolean {
+  return typeof (platform as { timeout?: unknown } | null | undefined)?.timeout === "function";
+}

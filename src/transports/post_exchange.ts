@@ -7,7 +7,7 @@ import { ErrorCode, isResponse, type JsonRpcMessage, type RequestId } from "../j
 import { jsonRpcErrorResponse } from "../http.ts";
 import type { MessageSink } from "../session.ts";
 import type { ResponseMode } from "../options.ts";
-import type { PlatformArg } from "./context.ts";
+import { canKeepOpen, keepOpen, type PlatformArg } from "./context.ts";
 import { encode, type EventChannel, type SessionStreams } from "./session_streams.ts";
 import { encodeEvent, SSE_HEADERS } from "../sse.ts";
 
@@ -76,21 +76,24 @@ export class PostExchange implements MessageSink {
   #channel: EventChannel | undefined;
   #done = false;
   readonly #disown: () => void;
-  /** SSE mode: opens the stream if the exchange is still undecided after this turn. */
-  #streamTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Runs once this turn is over, for an exchange not answered yet (see the constructor). */
+  #turnTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(init: ExchangeInit) {
     this.#init = init;
     this.#pending = new Set(init.requestIds);
     this.response = new Promise((resolve) => (this.#resolve = resolve));
     this.#disown = init.streams.session.own(() => this.#sessionClosed());
-    if (init.mode === "sse") {
-      // A request answered within this turn (most are) gets its whole SSE body at once, as
-      // one string: the same bytes as a stream, without a stream's cost. Anything slower, or
-      // anything sent before the response, gets the live stream.
-      this.#streamTimer = setTimeout(() => {
-        this.#streamTimer = undefined;
-        if (!this.#done && !this.#channel) this.#openStream();
+    // Most requests are answered within this turn: JSON, or in SSE mode the whole SSE body as
+    // one string (the same bytes as a stream, without a stream's cost). An exchange still open
+    // after the turn lifts the runtime's idle limit for its request (a long request must not
+    // be cut while its response is pending), and in SSE mode gets its live stream.
+    if (init.mode === "sse" || canKeepOpen(init.platform)) {
+      this.#turnTimer = setTimeout(() => {
+        this.#turnTimer = undefined;
+        if (this.#done) return;
+        keepOpen(init.request, init.platform);
+        if (init.mode === "sse" && !this.#channel) this.#openStream();
       }, 0);
     }
   }
@@ -147,6 +150,8 @@ export class PostExchange implements MessageSink {
       if (id !== undefined) body = encodeEvent(retry > 0 ? { id, data: "", retry } : { id, data: "" });
     }
     if (body === "") body = ": stream open\n\n";
+    // Every SSE response lifts the idle limit of its request, as a live stream does.
+    keepOpen(this.#init.request, this.#init.platform);
     for (const { message, text } of this.#responses) {
       body += encodeEvent({ event: "message", id: streams.append(streamId, message), data: text });
     }
@@ -181,7 +186,7 @@ export class PostExchange implements MessageSink {
   #finish(): void {
     if (this.#done) return;
     this.#done = true;
-    this.#stopStreamTimer();
+    this.#stopTurnTimer();
     this.#disown();
     this.#channel?.finish();
     this.#channel = undefined;
@@ -189,14 +194,14 @@ export class PostExchange implements MessageSink {
     this.#init.onDone?.();
   }
 
-  #stopStreamTimer(): void {
-    if (this.#streamTimer !== undefined) clearTimeout(this.#streamTimer);
-    this.#streamTimer = undefined;
+  #stopTurnTimer(): void {
+    if (this.#turnTimer !== undefined) clearTimeout(this.#turnTimer);
+    this.#turnTimer = undefined;
   }
 
   #sessionClosed(): void {
     if (this.#done) return;
-    this.#stopStreamTimer();
+    this.#stopTurnTimer();
     // Only matters while no response was chosen yet; an open stream ends with the session.
     // (SSE mode answers with a stream, over at once, as its stream would have been.)
     this.#resolve(

@@ -13,7 +13,7 @@ import { accepts, jsonRpcErrorResponse, sessionNotFoundResponse, tooManySessions
 import type { MessageSink, Session } from "../session.ts";
 import { principalOf } from "../request_principal.ts";
 import { DEFAULT_HEADER_VERSION, isSessionVersion, negotiateVersion } from "../versions.ts";
-import { keepOpen, type PlatformArg, type TransportContext } from "./context.ts";
+import type { PlatformArg, TransportContext } from "./context.ts";
 import { acquireStream, checkBatchSize, tooManyStreamsResponse } from "../security/limits.ts";
 import { SessionStreams, streamsOf } from "./session_streams.ts";
 import { PostExchange } from "./post_exchange.ts";
@@ -184,8 +184,7 @@ function dispatch(
   const maxStreams = streams.ctx.options.maxStreamsPerSession;
   const releaseStream = acquireStream(session, maxStreams);
   if (!releaseStream) return tooManyStreamsResponse(maxStreams);
-  // A long request must not be cut by the runtime's idle limit while the response is pending.
-  keepOpen(request, platform);
+  // (The runtime's idle limit is lifted by the exchange, once it outlives its turn.)
   const version = primingVersion ?? session.protocolVersion ?? DEFAULT_HEADER_VERSION;
   const exchange = new PostExchange({
     streams,
