@@ -43,8 +43,8 @@ function sseClientTransport(url: string, token = "good") {
 test("Hono: SDK client over legacy SSE under /api; the Hono user becomes the session principal", async () => {
   const { app, mcp } = appWith(testServer());
   const served = await serveFetch(app.fetch);
+  const client = new Client({ name: "t", version: "1" });
   try {
-    const client = new Client({ name: "t", version: "1" });
     await client.connect(sseClientTransport(served.url));
     const result = await client.callTool({ name: "echo", arguments: { text: "via hono" } });
     assert.deepEqual(result.content, [{ type: "text", text: "via hono" }]);
@@ -54,6 +54,7 @@ test("Hono: SDK client over legacy SSE under /api; the Hono user becomes the ses
     await client.close();
     await waitFor(() => mcp.handler.sessions.size === 0, 5000, "session to close");
   } finally {
+    await client.close().catch(() => {});
     await mcp.handler.close();
     await served.close();
   }
@@ -66,13 +67,14 @@ test("Hono: tool handlers see the principal the Hono middleware set", async () =
   }));
   const { app, mcp } = appWith(server);
   const served = await serveFetch(app.fetch);
+  const client = new Client({ name: "t", version: "1" });
   try {
-    const client = new Client({ name: "t", version: "1" });
     await client.connect(sseClientTransport(served.url));
     const result = await client.callTool({ name: "whoami", arguments: {} });
     assert.deepEqual(result.content, [{ type: "text", text: "ada" }]);
     await client.close();
   } finally {
+    await client.close().catch(() => {});
     await mcp.handler.close();
     await served.close();
   }
@@ -113,8 +115,8 @@ test("Hono: other routes pass through the middleware; Tether's paths only exist 
 test("Hono: disconnect regression — POST to the old session id → 404 and 0 sessions", async () => {
   const { app, mcp } = appWith(testServer());
   const served = await serveFetch(app.fetch);
+  const client = new Client({ name: "t", version: "1" });
   try {
-    const client = new Client({ name: "t", version: "1" });
     await client.connect(sseClientTransport(served.url));
     const id = mcp.handler.sessions.ids()[0];
     await client.close();
@@ -127,6 +129,7 @@ test("Hono: disconnect regression — POST to the old session id → 404 and 0 s
     assert.equal(res.status, 404);
     assert.equal((await res.json()).error.code, -32001);
   } finally {
+    await client.close().catch(() => {});
     await mcp.handler.close();
     await served.close();
   }
@@ -143,14 +146,15 @@ test("Hono + SDK bridge: an AuthInfo-shaped principal reaches SDK tools as extra
   const app = new Hono();
   app.use("/api/*", tether(sdk, { basePath: "/api", principal: () => ({ id: "cli-7", token: "t", clientId: "cli-7", scopes: ["mcp"] }) }));
   const served = await serveFetch(app.fetch);
+  const client = new Client({ name: "t", version: "1" });
   try {
-    const client = new Client({ name: "t", version: "1" });
     await client.connect(new SSEClientTransport(new URL(`${served.url}/api/sse`)));
     const result = await client.callTool({ name: "client", arguments: {} });
     assert.deepEqual(result.content, [{ type: "text", text: "cli-7" }]);
     await client.close();
     await waitFor(() => sdk.sessions.size === 0, 5000, "session to close");
   } finally {
+    await client.close().catch(() => {});
     await sdk.close();
     await served.close();
   }
@@ -159,11 +163,11 @@ test("Hono + SDK bridge: an AuthInfo-shaped principal reaches SDK tools as extra
 test("Hono: SDK client over Streamable HTTP at /api/mcp; principal reaches the session; DELETE → 404 and 0 sessions", async () => {
   const { app, mcp } = appWith(testServer());
   const served = await serveFetch(app.fetch);
+  const transport = new StreamableHTTPClientTransport(new URL(`${served.url}/api/mcp`), {
+    requestInit: { headers: { authorization: "Bearer good" } },
+  });
+  const client = new Client({ name: "t", version: "1" });
   try {
-    const transport = new StreamableHTTPClientTransport(new URL(`${served.url}/api/mcp`), {
-      requestInit: { headers: { authorization: "Bearer good" } },
-    });
-    const client = new Client({ name: "t", version: "1" });
     await client.connect(transport);
     const result = await client.callTool({ name: "echo", arguments: { text: "streamable via hono" } });
     assert.deepEqual(result.content, [{ type: "text", text: "streamable via hono" }]);
@@ -179,6 +183,7 @@ test("Hono: SDK client over Streamable HTTP at /api/mcp; principal reaches the s
     });
     assert.equal(res.status, 404);
   } finally {
+    await client.close().catch(() => {});
     await mcp.handler.close();
     await served.close();
   }
@@ -210,12 +215,12 @@ test("Hono: `principal` returning undefined answers 401 (JSON-RPC body); a strin
   const mcp = tether(server, { principal: (c) => c.req.header("x-user") });
   app.use(mcp);
   const served = await serveFetch(app.fetch);
+  const client = new Client({ name: "t", version: "1" });
   try {
     const anonymous = await fetch(`${served.url}/sse`, { headers: { accept: "text/event-stream" } });
     assert.equal(anonymous.status, 401);
     assert.equal((await anonymous.json()).error.code, -32600);
     assert.equal(mcp.handler.sessions.size, 0);
-    const client = new Client({ name: "t", version: "1" });
     const headers = { "x-user": "grace" };
     await client.connect(new SSEClientTransport(new URL(`${served.url}/sse`), {
       eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
@@ -225,6 +230,7 @@ test("Hono: `principal` returning undefined answers 401 (JSON-RPC body); a strin
     assert.deepEqual(result.content, [{ type: "text", text: JSON.stringify({ id: "grace" }) }]);
     await client.close();
   } finally {
+    await client.close().catch(() => {});
     await mcp.handler.close();
     await served.close();
   }

@@ -9,7 +9,7 @@ import { createHandler, type TetherHandler } from "../mod.ts";
 import { churnServer, type Tally } from "./_churn.ts";
 import { initializeLegacy, type LegacyClient, openLegacy, sseReader } from "./_legacy.ts";
 import { buildServesMcp, MCP_URL, mcpDelete, mcpPost } from "./_mcp_inproc.ts";
-import { trackOwnTimers } from "./_own_timers.ts";
+import { trackTimers } from "./_timers.ts";
 
 const tick = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 import { waitFor } from "./_serve.ts";
@@ -27,7 +27,7 @@ function drop(client: LegacyClient, how: Drop): Promise<void> {
 
 /** Runs `scenario`, then checks the session, its timers and its handlers are all gone. */
 async function expectNothingLeft(name: string, scenario: (handler: TetherHandler, tally: Tally) => Promise<void>) {
-  const timers = trackOwnTimers();
+  const timers = trackTimers();
   const tally: Tally = { started: 0, settled: 0 };
   const handler = createHandler(churnServer(tally), { keepAliveMs: 5 });
   try {

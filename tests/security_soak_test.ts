@@ -11,7 +11,7 @@ import { createHandler } from "../mod.ts";
 import { type ChurnStats, churnLegacySession, churnServer, churnStreamableSession, prng, type Tally } from "./_churn.ts";
 import { buildServesMcp } from "./_mcp_inproc.ts";
 import { watchUnhandled } from "./_hostile.ts";
-import { trackOwnTimers } from "./_own_timers.ts";
+import { trackTimers } from "./_timers.ts";
 
 const tick = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 import { waitFor } from "./_serve.ts";
@@ -41,7 +41,7 @@ async function soak(kind: string, churn: Churn, options: Parameters<typeof creat
   const tally: Tally = { started: 0, settled: 0 };
   const stats: ChurnStats = { sessions: 0, posts: 0, badStatuses: [] };
   const unhandled = watchUnhandled();
-  const timers = trackOwnTimers();
+  const timers = trackTimers();
   const handler = createHandler(churnServer(tally), options);
   const gc = collectGarbage();
   const baseline = process.memoryUsage();
