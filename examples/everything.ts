@@ -12,6 +12,8 @@ import { createHandler, createMessage, elicit, listRoots, McpServer, pingClient 
 import { addInputRequiredFixtures } from "./input_required_fixtures.ts";
 import type { RequestContext } from "../mod.ts";
 import { addModernFixtures } from "./modern_fixtures.ts";
+import { addTasksFixtures } from "./tasks_fixtures.ts";
+import type { Tasks } from "../mod.ts";
 
 /** A 1×1 red PNG. */
 export const TEST_IMAGE_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
@@ -62,6 +64,8 @@ const text = (value: string) => ({ content: [{ type: "text" as const, text: valu
 /** What {@link everythingServer} returns. */
 export interface Everything {
   server: McpServer;
+  /** The tasks store (close it at shutdown). */
+  tasks: Tasks;
   /** Changes `test://watched-resource` and notifies its subscribers. */
   touchWatchedResource(): void;
 }
@@ -338,9 +342,12 @@ export function everythingServer(): Everything {
   addModernFixtures(server);
   // ---- 2026-07-28 input-required results (also work for 2025 sessions) ----
   addInputRequiredFixtures(server);
+  // ---- the optional tasks extension (io.modelcontextprotocol/tasks) ----
+  const tasks = addTasksFixtures(server);
 
   return {
     server,
+    tasks,
     touchWatchedResource() {
       watchedVersion++;
       server.resourceUpdated("test://watched-resource");

@@ -55,10 +55,14 @@ export function decodeHeaderValue(raw: string): DecodedHeader {
 }
 
 /** The body field `Mcp-Name` mirrors for each method that needs it. */
-const NAME_FIELD: Record<string, "name" | "uri"> = {
+const NAME_FIELD: Record<string, "name" | "uri" | "taskId"> = {
   "tools/call": "name",
   "prompts/get": "name",
   "resources/read": "uri",
+  // The tasks extension (served only when registered; see tasks.ts).
+  "tasks/get": "taskId",
+  "tasks/update": "taskId",
+  "tasks/cancel": "taskId",
 };
 
 /**

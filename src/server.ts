@@ -164,6 +164,7 @@ export class McpServer {
   /** The options the server was made with. */
   readonly options: McpServerOptions;
   readonly #tools = new Map<string, RegisteredTool>();
+  readonly #extensions = new Map<string, Record<string, unknown>>();
   readonly #resources = new ResourceCatalog();
   readonly #prompts = new Map<string, RegisteredPrompt>();
   readonly #methods = new Map<string, MethodHandler>();
@@ -488,7 +489,23 @@ export class McpServer {
     if (this.#resources.size > 0) derived.resources = { subscribe: true, listChanged: true };
     if (this.#prompts.size > 0) derived.prompts = { listChanged: true };
     if (this.#prompts.size > 0 || this.#resources.templateListings().length > 0) derived.completions = {};
+    if (this.#extensions.size > 0) derived.extensions = Object.fromEntries(this.#extensions);
     return { ...derived, ...this.options.capabilities };
+  }
+
+  /**
+   * Advertises an extension under `capabilities.extensions[id]` (e.g. the tasks extension,
+   * which registers itself here). Returns the server for chaining.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * new McpServer({ name: "demo", version: "1.0.0" }).extension("com.example/ext", {}).capabilities().extensions; // { "com.example/ext": {} }
+   * ```
+   */
+  extension(id: string, settings: Record<string, unknown> = {}): this {
+    this.#extensions.set(id, settings);
+    return this;
   }
 
   /**

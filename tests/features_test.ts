@@ -115,6 +115,8 @@ for (const [name, transport] of Object.entries(TRANSPORTS)) {
           resources: { subscribe: true, listChanged: true },
           prompts: { listChanged: true },
           completions: {},
+          // The everything server enables the optional tasks extension.
+          extensions: { "io.modelcontextprotocol/tasks": {} },
         });
       } finally {
         await c.close();
