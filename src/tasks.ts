@@ -131,6 +131,9 @@ export class Task {
   /** The asker of the task's work: questions wait in `inputRequests` until `tasks/update` answers them. */
   readonly ask: Asker = (questions) => {
     if (this.terminal) return new Promise(() => {});
+    for (const key of Object.keys(questions)) {
+      if (this.#pending.has(key)) return Promise.reject(new McpError(ErrorCode.InternalError, `Question key "${key}" is already waiting for an answer`));
+    }
     const answers = Object.entries(questions).map(([key, question]) =>
       new Promise<[string, unknown]>((resolve) => this.#pending.set(key, { question, resolve: (value) => resolve([key, value]) }))
     );
