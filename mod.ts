@@ -130,4 +130,4 @@ export {
 } from "./src/security/auth.ts";
 export { LOOPBACK_HOSTS, type OriginPolicy } from "./src/security/origin.ts";
 export { SessionRefusedError } from "./src/registry.ts";
-export { Task, Tasks, TASKS_EXTENSION, type TaskStatus, type TaskSupport, type TasksOptions } from "./src/tasks.ts";
+export { Task, Tasks, TASKS_EXTENSION, type TaskStatus, type TaskSupport, type TasksOptions, type TaskWork } from "./src/tasks.ts";

@@ -12,13 +12,21 @@
  */
 import { ErrorCode, McpError } from "./jsonrpc.ts";
 import { type RequestContext, withAsker } from "./context.ts";
-import { type Asker, parseAnswer, type Question } from "./input.ts";
+import { parseAnswer, type Question } from "./input.ts";
 import { isModernVersion } from "./versions.ts";
 import { defaultPrincipalId } from "./request_state.ts";
 import type { McpServer } from "./server.ts";
 import type { CallToolResult, ToolDefinition, ToolHandler, ToolSchema } from "./tools.ts";
 
-/** The extension identifier, as advertised in `capabilities.extensions`. */
+/**
+ * The extension identifier, as advertised in `capabilities.extensions`.
+ *
+ * @example
+ * ```ts
+ * import { TASKS_EXTENSION } from "./tasks.ts";
+ * const capabilities = { extensions: { [TASKS_EXTENSION]: {} } }; // what a client declares to get tasks
+ * ```
+ */
 export const TASKS_EXTENSION = "io.modelcontextprotocol/tasks";
 
 /**
@@ -62,8 +70,17 @@ export interface TasksOptions {
  */
 export type TaskSupport = "optional" | "required";
 
-/** Work a task runs, with a context whose signal is the task's and whose questions park the task. */
-type TaskWork = (ctx: RequestContext) => Promise<CallToolResult> | CallToolResult;
+/**
+ * Work a task runs, with a context whose signal is the task's (aborted by cancel or expiry)
+ * and whose questions park the task in `input_required` until `tasks/update` answers them.
+ *
+ * @example
+ * ```ts
+ * import type { TaskWork } from "./tasks.ts";
+ * const work: TaskWork = async (ctx) => ({ content: [{ type: "text", text: ctx.signal.aborted ? "stopped" : "done" }] });
+ * ```
+ */
+export type TaskWork = (ctx: RequestContext) => Promise<CallToolResult> | CallToolResult;
 
 interface PendingInput {
   question: Question<unknown>;
@@ -80,7 +97,9 @@ interface PendingInput {
  * ```
  */
 export class Task {
+  /** The server-minted opaque id. */
   readonly id: string = crypto.randomUUID();
+  /** When the task was created (ISO 8601). */
   readonly createdAt: string = new Date().toISOString();
   #status: TaskStatus = "working";
   #lastUpdatedAt = this.createdAt;
@@ -92,6 +111,7 @@ export class Task {
   readonly #onClose: (task: Task) => void;
   #closed = false;
 
+  /** Made by {@link Tasks.create}; `owner` is the creating principal's identity, `onClose` forgets the task. */
   constructor(readonly owner: string, readonly ttlMs: number, readonly pollIntervalMs: number, onClose: (task: Task) => void) {
     this.#onClose = onClose;
     this.#expiry = setTimeout(() => this.close(), ttlMs);
@@ -129,7 +149,7 @@ export class Task {
   }
 
   /** The asker of the task's work: questions wait in `inputRequests` until `tasks/update` answers them. */
-  readonly ask: Asker = (questions) => {
+  readonly ask: (questions: Record<string, Question<unknown>>) => Promise<Record<string, unknown>> = (questions) => {
     if (this.terminal) return new Promise(() => {});
     for (const key of Object.keys(questions)) {
       if (this.#pending.has(key)) return Promise.reject(new McpError(ErrorCode.InternalError, `Question key "${key}" is already waiting for an answer`));
@@ -211,7 +231,10 @@ export class Tasks {
   readonly #ttlMs: number;
   readonly #maxTasks: number;
   readonly #pollIntervalMs: number;
+  // Same identity as requestState bindings: `input.principalId` of the server, when set.
+  #principalId: (principal: unknown) => string = defaultPrincipalId;
 
+  /** A store with the given bounds (see {@link TasksOptions} for defaults). */
   constructor(options: TasksOptions = {}) {
     this.#ttlMs = Math.max(1, Math.floor(options.ttlMs ?? 600_000));
     this.#maxTasks = Math.max(1, Math.floor(options.maxTasks ?? 1000));
@@ -223,8 +246,20 @@ export class Tasks {
     return this.#tasks.size;
   }
 
-  /** Registers `tasks/get`, `tasks/update`, `tasks/cancel` and advertises the extension. */
+  /**
+   * Registers `tasks/get`, `tasks/update`, `tasks/cancel` and advertises the extension.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * import { Tasks } from "./tasks.ts";
+   * const server = new McpServer({ name: "demo", version: "1.0.0" });
+   * new Tasks().enable(server);
+   * server.hasMethod("tasks/get"); // true
+   * ```
+   */
   enable(server: McpServer): this {
+    this.#principalId = server.options.input?.principalId ?? defaultPrincipalId;
     server.extension(TASKS_EXTENSION, {});
     server.method("tasks/get", (params, ctx) => ({ ...this.#find(params, ctx).detailed() }));
     server.method("tasks/update", (params, ctx) => {
@@ -246,6 +281,11 @@ export class Tasks {
   /**
    * True when this request may get a `CreateTaskResult`: a 2026 request whose client
    * capabilities (session-level or the request's `_meta`) declare the extension.
+   *
+   * @example
+   * ```ts ignore
+   * if (!tasks.supported(ctx)) return quickAnswer();
+   * ```
    */
   supported(ctx: RequestContext): boolean {
     if (!isModernVersion(ctx.protocolVersion)) return false;
@@ -253,7 +293,14 @@ export class Tasks {
     return typeof extensions === "object" && extensions !== null && TASKS_EXTENSION in extensions;
   }
 
-  /** The `-32021` error for a request that needs a task from a client without the extension. */
+  /**
+   * The `-32021` error for a request that needs a task from a client without the extension.
+   *
+   * @example
+   * ```ts ignore
+   * if (!tasks.supported(ctx)) throw tasks.missingCapability();
+   * ```
+   */
   missingCapability(): McpError {
     return new McpError(ErrorCode.MissingRequiredClientCapability, `This request needs the ${TASKS_EXTENSION} extension`, {
       requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } },
@@ -263,12 +310,21 @@ export class Tasks {
   /**
    * Starts `work` as a task and returns the `CreateTaskResult` to answer the `tools/call`
    * with. The task exists before this returns, so an immediate `tasks/get` finds it.
-   * Throws `-32021` when the client did not declare the extension.
+   * Throws `-32021` when the client did not declare the extension. A handler may first ask
+   * for input in the request (`input_required` rounds) and then escalate to a task.
+   *
+   * @example
+   * ```ts ignore
+   * server.tool("deploy", {}, async (_args, ctx) => {
+   *   const answer = await ctx.elicit("Which environment?", z.object({ env: z.string() }));
+   *   return tasks.create(ctx, async (taskCtx) => await deploy(answer, taskCtx.signal));
+   * });
+   * ```
    */
   create(ctx: RequestContext, work: TaskWork): CallToolResult {
     if (!this.supported(ctx)) throw this.missingCapability();
     this.#makeRoom();
-    const task = new Task(defaultPrincipalId(ctx.principal), this.#ttlMs, this.#pollIntervalMs, (t) => this.#tasks.delete(t.id));
+    const task = new Task(this.#principalId(ctx.principal), this.#ttlMs, this.#pollIntervalMs, (t) => this.#tasks.delete(t.id));
     this.#tasks.set(task.id, task);
     const view = withAsker(ctx, task.ask, task.signal);
     Promise.resolve()
@@ -291,9 +347,17 @@ export class Tasks {
 
   /**
    * Registers a tool that runs as a task: with `optional` support it runs synchronously for
-   * clients without the extension; with `required` they get `-32021`.
+   * clients without the extension; with `required` they get `-32021`. The listing carries
+   * `execution.taskSupport`.
+   *
+   * @example
+   * ```ts ignore
+   * tasks.tool(server, "report", { description: "Builds a report" }, async (_args, ctx) => buildReport(ctx.signal), "required");
+   * ```
    */
   tool<S extends ToolSchema | undefined>(server: McpServer, name: string, definition: ToolDefinition<S>, handler: ToolHandler<S>, support: TaskSupport = "optional"): this {
+    // The CreateTaskResult would fail the sync output check, and the task path has none yet.
+    if (definition.outputSchema !== undefined) throw new TypeError(`Task tool ${name}: outputSchema is not supported on task tools yet`);
     const execution = { ...(definition.execution as Record<string, unknown> | undefined), taskSupport: support };
     server.tool(name, { ...definition, execution }, (args, ctx) => {
       if (!this.supported(ctx)) {
@@ -305,7 +369,17 @@ export class Tasks {
     return this;
   }
 
-  /** Ends every task (idempotent per task). */
+  /**
+   * Ends every task (idempotent per task), e.g. at shutdown.
+   *
+   * @example
+   * ```ts
+   * import { Tasks } from "./tasks.ts";
+   * const tasks = new Tasks();
+   * tasks.close();
+   * tasks.size; // 0
+   * ```
+   */
   close(): void {
     for (const task of [...this.#tasks.values()]) task.close();
   }
@@ -316,7 +390,7 @@ export class Tasks {
     if (typeof id !== "string") throw new McpError(ErrorCode.InvalidParams, "taskId is required");
     const task = this.#tasks.get(id);
     // Another principal's task is as unknown as a missing one.
-    if (!task || task.owner !== defaultPrincipalId(ctx.principal)) throw new McpError(ErrorCode.InvalidParams, `Unknown task: ${id}`);
+    if (!task || task.owner !== this.#principalId(ctx.principal)) throw new McpError(ErrorCode.InvalidParams, `Unknown task: ${id}`);
     return task;
   }
 

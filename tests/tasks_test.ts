@@ -210,6 +210,11 @@ describe("tasks extension", () => {
     }
   });
 
+  test("a task tool with an outputSchema is refused at registration", () => {
+    const server = new McpServer({ name: "x", version: "1" });
+    assert.throws(() => new Tasks().tool(server, "typed", { outputSchema: z.object({ n: z.number() }) }, () => text("x")), /outputSchema/);
+  });
+
   test("a task belongs to the principal that created it", async () => {
     const r = rig(new Tasks(), (server, tasks) => tasks.tool(server, "mine", {}, () => text("ok")));
     try {
