@@ -17,6 +17,7 @@
  * @module
  */
 export { createHandler, type SessionsView, type TetherHandler } from "./src/handler.ts";
+export type { PlatformArg } from "./src/transports/context.ts";
 export type { Generation, HandlerOptions, ResponseMode } from "./src/options.ts";
 export { attachPrincipal, principalOf } from "./src/request_principal.ts";
 export type { MessageHandler, MessageHandlerFactory } from "./src/message_handler.ts";
@@ -32,18 +33,19 @@ export {
 } from "./src/server.ts";
 export type { CacheHint, CacheScope, ResolvedCacheHint } from "./src/caching.ts";
 export { type Envelope, missingCapabilityError, requireClientCapabilities } from "./src/envelope.ts";
-export { classifyEra, type EraOutcome, type ServedEras } from "./src/era.ts";
+export { classifyEra, type EraInput, type EraOutcome, type EraRejection, type LegacyRoute, type ModernRoute, type ServedEras } from "./src/era.ts";
 export type { ListenFilter } from "./src/listen.ts";
 export type {
   CallToolResult,
   ContentBlock,
   JsonSchema,
   ToolAnnotations,
+  ToolArgs,
   ToolDefinition,
   ToolHandler,
   ToolSchema,
 } from "./src/tools.ts";
-export type { ClientRequestOptions, Implementation, LoggingLevel, RequestContext, ResourceSubscriptions } from "./src/context.ts";
+export { type ClientRequestOptions, type Implementation, LOGGING_LEVELS, type LoggingLevel, type RequestContext, type ResourceSubscriptions } from "./src/context.ts";
 export {
   RESOURCE_NOT_FOUND,
   type ReadResourceResult,
@@ -58,6 +60,7 @@ export {
 export type {
   GetPromptResult,
   PromptArgs,
+  PromptArgValues,
   PromptArgument,
   PromptDefinition,
   PromptHandler,
@@ -110,13 +113,14 @@ export {
 } from "./src/input.ts";
 export { INPUT_REQUIRED_METHODS } from "./src/input_required.ts";
 export { defaultPrincipalId, type RequestStateOptions, RequestStateSealer, type StateBinding } from "./src/request_state.ts";
-export { elicitationSchemaProblem, toElicitationSchema } from "./src/elicitation_schema.ts";
+export { elicitationSchemaProblem, type JsonSchemaObject, toElicitationSchema } from "./src/elicitation_schema.ts";
 export {
   type AuthInfo,
   type Authenticate,
   type AuthOptions,
   bearerAuth,
   type BearerAuthOptions,
+  type BearerChallenge,
   bearerChallenge,
   insufficientScopeResponse,
   type Principal,

@@ -26,7 +26,8 @@
 import type { Context, Env, MiddlewareHandler } from "hono";
 import { createHandler, type TetherHandler } from "../src/handler.ts";
 import { type HandlerOptions, resolveOptions } from "../src/options.ts";
-import { attachPrincipal, principalOf } from "../src/request_principal.ts";
+import { attachPrincipal } from "../src/request_principal.ts";
+import { PROTECTED_RESOURCE_WELL_KNOWN } from "../src/security/auth.ts";
 import { jsonRpcErrorResponse } from "../src/http.ts";
 import { ErrorCode } from "../src/jsonrpc.ts";
 import type { McpServer } from "../src/server.ts";
@@ -69,43 +70,6 @@ export interface TetherMiddleware<E extends Env = Env> extends MiddlewareHandler
   readonly handler: TetherHandler;
 }
 
-/**
- * An authentication hook for a Tether handler mounted with {@link tether}: the principal the
- * middleware attached to the request, or a 401. `tether(server, { principal })` installs it on
- * the handler it makes; pass it yourself (`auth: { authenticate: authenticateFromHono }`) to a
- * handler you made, once your handler options have `auth`.
- *
- * @example
- * ```ts ignore
- * import { authenticateFromHono, tether } from "@tether/mcp/hono";
- * const sdk = createSdkHandler(factory, { auth: { authenticate: authenticateFromHono } });
- * app.use(tether(sdk, { principal: (c) => c.get("user") }));
- * ```
- */
-export function authenticateFromHono(request: Request): HonoPrincipal | Response {
-  const principal = principalOf(request);
-  return principal === undefined ? unauthorized() : principal as HonoPrincipal;
-}
-
-/**
- * A principal as Tether's authentication sees it: a stable `id` that sessions are bound to, the
- * credential's scopes, and anything else your tools should see.
- *
- * @example
- * ```ts
- * import type { HonoPrincipal } from "./hono.ts";
- * const user: HonoPrincipal = { id: "u-1", scopes: ["mcp"], name: "Ada" };
- * ```
- */
-export interface HonoPrincipal {
-  /** Stable identity (a user or client id); sessions are bound to it. */
-  readonly id: string;
-  /** Scopes the credential grants. */
-  readonly scopes?: readonly string[];
-  /** Anything else the application wants handlers to see. */
-  readonly [key: string]: unknown;
-}
-
 function unauthorized(): Response {
   return jsonRpcErrorResponse(401, ErrorCode.InvalidRequest, "Unauthorized");
 }
@@ -117,8 +81,10 @@ function isTetherHandler(value: McpServer | TetherHandler): value is TetherHandl
 /**
  * Makes Hono middleware serving `server` (a Tether `McpServer`, or a handler already made with
  * `createHandler` / `createSdkHandler` — then pass the same path options as given to it).
- * Requests for Tether's paths (`basePath` + `/mcp`, `/sse`, `/messages`) are answered by
- * Tether; every other request goes on to the next handler.
+ * Requests for Tether's paths (`basePath` + `/mcp`, `/sse`, `/messages`, and the protected
+ * resource metadata when `auth.resourceMetadata` is set) are answered by Tether; every other
+ * request goes on to the next handler. Sessions are bound to the principal: another principal
+ * using a session's id gets the same 404 as an unknown id.
  *
  * The Hono `c.env` is passed on as the platform argument, so Bun's per-request idle timeout is
  * still lifted for streams.
@@ -134,15 +100,18 @@ function isTetherHandler(value: McpServer | TetherHandler): value is TetherHandl
  */
 export function tether<E extends Env = Env>(server: McpServer | TetherHandler, options: TetherHonoOptions<E> = {}): TetherMiddleware<E> {
   const { principal, ...handlerOptions } = options;
-  // With an authentication hook in the handler options (the `auth` option), the principal
-  // attached below is what it answers with, so sessions are bound to it. Core versions without
-  // `auth` read the attached principal directly.
-  const viaAuth = principal && !("auth" in handlerOptions) ? { auth: { authenticate: authenticateFromHono } } : {};
-  const handler = isTetherHandler(server) ? server : createHandler(server, { ...handlerOptions, ...viaAuth });
+  // The handler binds each session to the principal attached below (by its `id`), and finds
+  // only that principal's sessions; an `auth` hook in the options, if any, runs as well.
+  const handler = isTetherHandler(server) ? server : createHandler(server, handlerOptions);
   const resolved = resolveOptions(handlerOptions);
   const paths = new Set([resolved.mcpPath, resolved.ssePath, resolved.messagesPath].map((p) => resolved.basePath + p));
+  // RFC 9728 metadata, when the handler serves it (root and path-aware forms).
+  const servesMetadata = handlerOptions.auth?.resourceMetadata !== undefined;
+  const isMetadata = (path: string) => servesMetadata && path.startsWith(PROTECTED_RESOURCE_WELL_KNOWN);
   const middleware = async (c: Context<E>, next: () => Promise<void>): Promise<Response | void> => {
-    if (!paths.has(c.req.path)) return next();
+    const path = c.req.path;
+    if (isMetadata(path)) return handler.fetch(c.req.raw, c.env); // public, as RFC 9728 needs
+    if (!paths.has(path)) return next();
     const request = c.req.raw;
     if (principal) {
       const found = await principal(c);

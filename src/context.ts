@@ -74,7 +74,7 @@ export type LoggingLevel = typeof LOGGING_LEVELS[number];
 export interface ClientRequestOptions {
   /** Give up after this many milliseconds (default: the handler's `requestTimeoutMs`). */
   timeoutMs?: number;
-  /** Abort the wait early. */
+  /** Abort the wait early; the request's own signal (cancellation, disconnect) always applies too. */
   signal?: AbortSignal;
 }
 
@@ -251,7 +251,9 @@ export function createContext(
     if (!channel.request) {
       return Promise.reject(new Error(`This client cannot be sent requests on this transport (${method})`));
     }
-    return channel.request(method, params, { signal, ...options });
+    // A signal of the handler's own ends the wait early; the request's signal always applies too.
+    const own = options?.signal;
+    return channel.request(method, params, { ...options, signal: own && own !== signal ? AbortSignal.any([signal, own]) : signal });
   };
   const context: RequestContext = {
     ...inputApi(requestAsker({ request: request_, capabilities: channel.clientCapabilities, signal, ...INPUT_DEFAULTS }), channel.clientCapabilities),

@@ -57,6 +57,7 @@ export interface EraInput {
  * ```
  */
 export interface LegacyRoute {
+  /** Discriminant: 2024/2025 traffic. */
   kind: "legacy";
   /** Why it is legacy. */
   reason: "http-method" | "initialize" | "no-claim" | "batch" | "response" | "invalid";
@@ -93,6 +94,7 @@ export type ModernRoute =
  * ```
  */
 export interface EraRejection {
+  /** Discriminant: answered with an error before any transport. */
   kind: "reject";
   /** HTTP status. */
   status: number;

@@ -169,6 +169,8 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
     close(options = {}) {
       closing ??= (async () => {
         registry.refuseNewSessions();
+        listens.refuseNew();
+        inFlight.refuseNew();
         await waitUntilIdle(busy, options.graceMs ?? resolved.shutdownGraceMs);
         unsubscribe();
         registry.closeAll("shutdown");

@@ -21,6 +21,17 @@
  */
 export class InFlightRequests {
   readonly #ends = new Set<() => void>();
+  #refusing = false;
+
+  /** False once {@link InFlightRequests.refuseNew} ran: new requests are refused (shutdown). */
+  get accepting(): boolean {
+    return !this.#refusing;
+  }
+
+  /** From now on transports refuse new requests (graceful shutdown); those in progress go on. */
+  refuseNew(): void {
+    this.#refusing = true;
+  }
 
   /** Number of requests in progress. */
   get size(): number {

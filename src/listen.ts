@@ -261,7 +261,7 @@ function stamp(notification: JsonRpcNotification, id: JsonRpcRequest["id"]): Jso
  * opened.ok; // false: the cap is reached
  * ```
  */
-export type ListenOpenResult = { ok: true; listen: Listen; response: Response } | { ok: false; reason: "limit" };
+export type ListenOpenResult = { ok: true; listen: Listen; response: Response } | { ok: false; reason: "limit" | "closed" };
 
 /**
  * The one owner of open listens.
@@ -279,6 +279,7 @@ export type ListenOpenResult = { ok: true; listen: Listen; response: Response } 
 export class ListenRegistry {
   readonly #open = new Set<Listen>();
   readonly #options: ListenRegistryOptions;
+  #refusing = false;
 
   constructor(options: ListenRegistryOptions = {}) {
     this.#options = options;
@@ -299,12 +300,19 @@ export class ListenRegistry {
    * the first thing on its stream. Refused when the cap is reached.
    */
   open(request: JsonRpcRequest, filter: ListenFilter, signal?: AbortSignal): ListenOpenResult {
+    // After shutdown began nothing would ever close a new listen.
+    if (this.#refusing) return { ok: false, reason: "closed" };
     if (this.#open.size >= this.limit) return { ok: false, reason: "limit" };
     const listen = new Listen(request.id, filter, this.#options, (l) => this.#open.delete(l));
     this.#open.add(listen);
     listen.acknowledge();
     if (signal) listen.bindAbort(signal);
     return { ok: true, listen, response: new Response(listen.readable, { headers: SSE_HEADERS }) };
+  }
+
+  /** From now on `open()` refuses (graceful shutdown); open listens go on until `closeAll()`. */
+  refuseNew(): void {
+    this.#refusing = true;
   }
 
   /** Delivers a notification to every listen whose filter wants it. */

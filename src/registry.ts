@@ -53,6 +53,7 @@ export interface RegistryOptions {
 export class SessionRefusedError extends Error {
   /** Why no session was created. */
   readonly reason: "limit" | "shutdown";
+  /** The error for a refusal because of the session cap (`limit`) or a shutdown. */
   constructor(reason: "limit" | "shutdown") {
     super(reason === "limit" ? "Too many live sessions" : "Server is shutting down");
     this.name = "SessionRefusedError";

@@ -2,7 +2,7 @@
  * Test helper: an in-process Streamable HTTP client that calls `handler.fetch` directly, for
  * hostile-input and churn tests. Detects whether the handler serves `/mcp` at all.
  */
-import type { TetherHandler } from "../mod.ts";
+import { createHandler, McpServer, type TetherHandler } from "../mod.ts";
 import { sseReader } from "./_legacy.ts";
 
 export const MCP_URL = "http://localhost/mcp";
@@ -47,6 +47,16 @@ export async function servesMcp(handler: TetherHandler): Promise<boolean> {
   if (id === undefined) return false;
   await mcpDelete(handler, id);
   return true;
+}
+
+/** True when this build serves Streamable HTTP at /mcp, probed once with a throwaway handler. */
+export async function buildServesMcp(): Promise<boolean> {
+  const probe = createHandler(new McpServer({ name: "probe", version: "0" }));
+  try {
+    return await servesMcp(probe);
+  } finally {
+    await probe.close({ graceMs: 0 });
+  }
 }
 
 /** The JSON-RPC messages of a /mcp answer: its JSON body, or every event of its SSE body. */

@@ -25,10 +25,18 @@ import { createHandler, createMessage, type McpServer, SessionClosedError, type 
 import { everythingServer, JSON_SCHEMA_2020_12, TEST_IMAGE_BASE64 } from "../examples/everything.ts";
 import { serveHandler, type Served, waitFor } from "./_serve.ts";
 
+/**
+ * No test here resumes a stream, and SDK v1 (1.32.2) keeps only the last scheduled reconnection
+ * in one field: when the server closes a session that has both a GET stream and a primed POST
+ * stream open, both schedule one, client.close() cancels only the second, and the first kept
+ * retrying (GET /mcp twice, 1 s and 1.5 s later) after its test had ended.
+ */
+const NO_RECONNECT = { maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1 };
+
 /** The transports the SDK client can reach Tether over. */
 const TRANSPORTS: Record<string, (url: string) => Transport> = {
   "legacy SSE": (url) => new SSEClientTransport(new URL(`${url}/sse`)),
-  "Streamable HTTP": (url) => new StreamableHTTPClientTransport(new URL(`${url}/mcp`)),
+  "Streamable HTTP": (url) => new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { reconnectionOptions: NO_RECONNECT }),
 };
 
 interface Connected {

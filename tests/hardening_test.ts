@@ -8,6 +8,7 @@ import { createHandler, type McpServer } from "../mod.ts";
 import { testServer } from "./_fixtures.ts";
 import { initializeMessage, postHeaders, sessionHeaders, SseReader } from "./_streamable.ts";
 import { trackUnhandledRejections } from "./_timers.ts";
+import { envelope, modernHeaders } from "./_modern.ts";
 
 const BASE = "http://localhost";
 type Handler = ReturnType<typeof createHandler>;
@@ -231,6 +232,86 @@ describe("every end reaches the single close (pins for gaps no other test caught
       await second.body?.cancel();
     } finally {
       await handler.close();
+    }
+  });
+});
+
+describe("shutdown covers what arrives after it", () => {
+  const modernPost = (handler: Handler, body: { method: string; params?: Record<string, unknown> }) =>
+    handler.fetch(new Request(`${BASE}/mcp`, { method: "POST", headers: modernHeaders(body), body: JSON.stringify(body) }));
+
+  test("after close() a 2026 listen is refused (503), not left open for ever", async () => {
+    const handler = createHandler(testServer(), { keepAliveMs: 0 });
+    await handler.close({ graceMs: 0 });
+    const res = await modernPost(handler, {
+      jsonrpc: "2.0", id: 1, method: "subscriptions/listen", params: { notifications: { toolsListChanged: true }, _meta: envelope() },
+    } as never);
+    assert.equal(res.status, 503);
+    assert.equal((await res.json()).error.code, -32603);
+    assert.equal(handler.openListens, 0);
+  });
+
+  test("after close() a 2026 request is refused (503), not run where no shutdown will end it", async () => {
+    const handler = createHandler(testServer(), { keepAliveMs: 0 });
+    await handler.close({ graceMs: 0 });
+    const res = await modernPost(handler, {
+      jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "slow", arguments: { ms: 60_000 }, _meta: envelope() },
+    } as never);
+    assert.equal(res.status, 503);
+    assert.equal((await res.json()).id, 2);
+    assert.equal(handler.modernInFlight, 0);
+  });
+});
+
+describe("a handler's own signal adds to the request's, never replaces it", () => {
+  test("ctx.request with { signal }: cancelling the tool call still ends the wait for the client's answer", async () => {
+    const server = testServer();
+    server.tool("ask_own_signal", { description: "Asks with a signal of its own" }, async (_args, ctx) => {
+      await ctx.request("roots/list", undefined, { signal: new AbortController().signal });
+      return { content: [] };
+    });
+    const handler = createHandler(server, { keepAliveMs: 0, requestTimeoutMs: 60_000 });
+    try {
+      const { reader, send, id } = await initializedLegacy(handler, { roots: {} });
+      await send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "ask_own_signal" } });
+      const asked = await reader.nextMessage();
+      assert.equal(asked?.method, "roots/list");
+      const session = handler.sessions.get(id)!;
+      assert.equal(session.pendingCount, 1);
+      await send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 1 } });
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      assert.equal(session.pendingCount, 0, "the wait ended with the cancellation, not with the timeout");
+      const told = await reader.nextMessage();
+      assert.deepEqual([told?.method, told?.params?.requestId], ["notifications/cancelled", asked!.id]);
+      await reader.cancel();
+    } finally {
+      await handler.close({ graceMs: 0 });
+    }
+  });
+});
+
+describe("a log that cannot be written as JSON is dropped on every generation", () => {
+  test("2026: ctx.log with a BigInt neither fails the tool nor opens a stream", async () => {
+    const server = testServer();
+    server.tool("log_bigint", { description: "Logs a BigInt, then answers" }, (_args, ctx) => {
+      ctx.log("info", { n: 10n });
+      return { content: [{ type: "text", text: "ok" }] };
+    });
+    const handler = createHandler(server, { keepAliveMs: 0 });
+    try {
+      const body = {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "log_bigint", arguments: {}, _meta: envelope({ "io.modelcontextprotocol/logLevel": "debug" }) },
+      };
+      const res = await handler.fetch(new Request(`${BASE}/mcp`, { method: "POST", headers: modernHeaders(body), body: JSON.stringify(body) }));
+      assert.equal(res.headers.get("content-type"), "application/json");
+      const answer = await res.json();
+      assert.equal(answer.result.isError, undefined);
+      assert.deepEqual(answer.result.content, [{ type: "text", text: "ok" }]);
+    } finally {
+      await handler.close({ graceMs: 0 });
     }
   });
 });

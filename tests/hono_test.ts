@@ -43,8 +43,8 @@ function sseClientTransport(url: string, token = "good") {
 test("Hono: SDK client over legacy SSE under /api; the Hono user becomes the session principal", async () => {
   const { app, mcp } = appWith(testServer());
   const served = await serveFetch(app.fetch);
+  const client = new Client({ name: "t", version: "1" });
   try {
-    const client = new Client({ name: "t", version: "1" });
     await client.connect(sseClientTransport(served.url));
     const result = await client.callTool({ name: "echo", arguments: { text: "via hono" } });
     assert.deepEqual(result.content, [{ type: "text", text: "via hono" }]);
@@ -54,6 +54,7 @@ test("Hono: SDK client over legacy SSE under /api; the Hono user becomes the ses
     await client.close();
     await waitFor(() => mcp.handler.sessions.size === 0, 5000, "session to close");
   } finally {
+    await client.close().catch(() => {});
     await mcp.handler.close();
     await served.close();
   }
@@ -66,13 +67,14 @@ test("Hono: tool handlers see the principal the Hono middleware set", async () =
   }));
   const { app, mcp } = appWith(server);
   const served = await serveFetch(app.fetch);
+  const client = new Client({ name: "t", version: "1" });
   try {
-    const client = new Client({ name: "t", version: "1" });
     await client.connect(sseClientTransport(served.url));
     const result = await client.callTool({ name: "whoami", arguments: {} });
     assert.deepEqual(result.content, [{ type: "text", text: "ada" }]);
     await client.close();
   } finally {
+    await client.close().catch(() => {});
     await mcp.handler.close();
     await served.close();
   }
@@ -113,8 +115,8 @@ test("Hono: other routes pass through the middleware; Tether's paths only exist 
 test("Hono: disconnect regression — POST to the old session id → 404 and 0 sessions", async () => {
   const { app, mcp } = appWith(testServer());
   const served = await serveFetch(app.fetch);
+  const client = new Client({ name: "t", version: "1" });
   try {
-    const client = new Client({ name: "t", version: "1" });
     await client.connect(sseClientTransport(served.url));
     const id = mcp.handler.sessions.ids()[0];
     await client.close();
@@ -127,6 +129,7 @@ test("Hono: disconnect regression — POST to the old session id → 404 and 0 s
     assert.equal(res.status, 404);
     assert.equal((await res.json()).error.code, -32001);
   } finally {
+    await client.close().catch(() => {});
     await mcp.handler.close();
     await served.close();
   }
@@ -143,14 +146,15 @@ test("Hono + SDK bridge: an AuthInfo-shaped principal reaches SDK tools as extra
   const app = new Hono();
   app.use("/api/*", tether(sdk, { basePath: "/api", principal: () => ({ id: "cli-7", token: "t", clientId: "cli-7", scopes: ["mcp"] }) }));
   const served = await serveFetch(app.fetch);
+  const client = new Client({ name: "t", version: "1" });
   try {
-    const client = new Client({ name: "t", version: "1" });
     await client.connect(new SSEClientTransport(new URL(`${served.url}/api/sse`)));
     const result = await client.callTool({ name: "client", arguments: {} });
     assert.deepEqual(result.content, [{ type: "text", text: "cli-7" }]);
     await client.close();
     await waitFor(() => sdk.sessions.size === 0, 5000, "session to close");
   } finally {
+    await client.close().catch(() => {});
     await sdk.close();
     await served.close();
   }
@@ -159,11 +163,11 @@ test("Hono + SDK bridge: an AuthInfo-shaped principal reaches SDK tools as extra
 test("Hono: SDK client over Streamable HTTP at /api/mcp; principal reaches the session; DELETE → 404 and 0 sessions", async () => {
   const { app, mcp } = appWith(testServer());
   const served = await serveFetch(app.fetch);
+  const transport = new StreamableHTTPClientTransport(new URL(`${served.url}/api/mcp`), {
+    requestInit: { headers: { authorization: "Bearer good" } },
+  });
+  const client = new Client({ name: "t", version: "1" });
   try {
-    const transport = new StreamableHTTPClientTransport(new URL(`${served.url}/api/mcp`), {
-      requestInit: { headers: { authorization: "Bearer good" } },
-    });
-    const client = new Client({ name: "t", version: "1" });
     await client.connect(transport);
     const result = await client.callTool({ name: "echo", arguments: { text: "streamable via hono" } });
     assert.deepEqual(result.content, [{ type: "text", text: "streamable via hono" }]);
@@ -179,6 +183,7 @@ test("Hono: SDK client over Streamable HTTP at /api/mcp; principal reaches the s
     });
     assert.equal(res.status, 404);
   } finally {
+    await client.close().catch(() => {});
     await mcp.handler.close();
     await served.close();
   }
@@ -210,12 +215,12 @@ test("Hono: `principal` returning undefined answers 401 (JSON-RPC body); a strin
   const mcp = tether(server, { principal: (c) => c.req.header("x-user") });
   app.use(mcp);
   const served = await serveFetch(app.fetch);
+  const client = new Client({ name: "t", version: "1" });
   try {
     const anonymous = await fetch(`${served.url}/sse`, { headers: { accept: "text/event-stream" } });
     assert.equal(anonymous.status, 401);
     assert.equal((await anonymous.json()).error.code, -32600);
     assert.equal(mcp.handler.sessions.size, 0);
-    const client = new Client({ name: "t", version: "1" });
     const headers = { "x-user": "grace" };
     await client.connect(new SSEClientTransport(new URL(`${served.url}/sse`), {
       eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
@@ -225,6 +230,7 @@ test("Hono: `principal` returning undefined answers 401 (JSON-RPC body); a strin
     assert.deepEqual(result.content, [{ type: "text", text: JSON.stringify({ id: "grace" }) }]);
     await client.close();
   } finally {
+    await client.close().catch(() => {});
     await mcp.handler.close();
     await served.close();
   }
@@ -247,6 +253,84 @@ test("Hono: a 2026-07-28 (sessionless) request through the middleware carries th
     const anonymous = await modernPost(served.url, call, { accept: "application/json" });
     assert.equal(anonymous.status, 401);
     assert.equal(mcp.handler.sessions.size, 0);
+  } finally {
+    await mcp.handler.close();
+    await served.close();
+  }
+});
+
+/** An app whose users are named by the `x-user` header. */
+function headerUserApp(options: Parameters<typeof tether>[1] = {}) {
+  const app = new Hono();
+  const mcp = tether(testServer(), { ...options, principal: (c) => c.req.header("x-user") });
+  app.use(mcp);
+  return { app, mcp };
+}
+
+test("Hono: a session is bound to its principal — another user's POST to its id gets 404 on both transports", async () => {
+  const { app, mcp } = headerUserApp();
+  const served = await serveFetch(app.fetch);
+  try {
+    // Streamable HTTP: ada's session, bob's request.
+    const init = await fetch(`${served.url}/mcp`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "x-user": "ada" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "x", version: "1" } } }),
+    });
+    assert.equal(init.status, 200);
+    await init.body?.cancel();
+    const id = init.headers.get("mcp-session-id")!;
+    const ping = (user: string) =>
+      fetch(`${served.url}/mcp`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "x-user": user, "mcp-session-id": id, "mcp-protocol-version": "2025-11-25" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+      });
+    const bobs = await ping("bob");
+    assert.equal(bobs.status, 404);
+    assert.equal((await bobs.json()).error.code, -32001);
+    const adas = await ping("ada");
+    assert.equal(adas.status, 200);
+    await adas.body?.cancel();
+
+    // Legacy SSE: ada's stream, bob's POST.
+    const stream = await fetch(`${served.url}/sse`, { headers: { accept: "text/event-stream", "x-user": "ada" } });
+    const reader = stream.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    const endpoint = /data: (\S+)/.exec(first)![1];
+    const post = (user: string) =>
+      fetch(`${served.url}${endpoint}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-user": user },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+      });
+    assert.equal((await post("bob")).status, 404);
+    const own = await post("ada");
+    assert.equal(own.status, 202);
+    await reader.cancel();
+  } finally {
+    await mcp.handler.close();
+    await served.close();
+  }
+});
+
+test("Hono: with auth.resourceMetadata, the protected resource metadata is served through the middleware", async () => {
+  const { app, mcp } = headerUserApp({
+    basePath: "/api",
+    auth: {
+      authenticate: (request) => request.headers.get("x-user") ? { id: request.headers.get("x-user")! } : new Response(null, { status: 401 }),
+      resourceMetadata: { authorization_servers: ["https://auth.example"] },
+    },
+  });
+  app.get("/.well-known/other", (c) => c.text("not tether"));
+  const served = await serveFetch(app.fetch);
+  try {
+    const res = await fetch(`${served.url}/.well-known/oauth-protected-resource/api/mcp`);
+    assert.equal(res.status, 200);
+    const metadata = await res.json();
+    assert.deepEqual(metadata.authorization_servers, ["https://auth.example"]);
+    assert.equal(metadata.resource, `${served.url}/api/mcp`);
+    assert.equal(await (await fetch(`${served.url}/.well-known/other`)).text(), "not tether");
   } finally {
     await mcp.handler.close();
     await served.close();

@@ -36,16 +36,16 @@ describe("one tool asking for input, every client generation", () => {
         const client = new V1Client({ name: "sdk-v1", version: "1" }, { capabilities: { elicitation: {}, sampling: {} } });
         client.setRequestHandler(ElicitRequestSchema, (r) => answer(r.method, r.params) as never);
         client.setRequestHandler(CreateMessageRequestSchema, (r) => answer(r.method, r.params) as never);
-        await client.connect(transport);
         try {
+          await client.connect(transport);
           results.push(text(await client.callTool({ name: "plan_trip", arguments: {} })));
         } finally {
           await client.close();
         }
       }
       const modern = v2Client({ elicitation: {}, sampling: {} });
-      await modern.connect(new V2StreamableTransport(new URL(`${served.url}/mcp`)));
       try {
+        await modern.connect(new V2StreamableTransport(new URL(`${served.url}/mcp`)));
         const before = handler.sessions.size;
         results.push(text(await modern.callTool({ name: "plan_trip", arguments: {} }) as { content?: unknown }));
         assert.equal(handler.sessions.size, before, "2026 rounds keep nothing on the server");

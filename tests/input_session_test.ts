@@ -110,18 +110,22 @@ describe("asking for input in 2024/2025 sessions", () => {
       const client = new Client({ name: "silent", version: "1" }, { capabilities: { elicitation: {} } });
       // The client never answers: the question stays open until the session ends.
       client.setRequestHandler(ElicitRequestSchema, () => new Promise(() => {}));
-      await client.connect(transportFor(kind, url));
-      const call = client.callTool({ name: "wait_for_answer", arguments: {} }).catch(() => "client saw the end");
-      const session = handler.sessions.get(handler.sessions.ids()[0])!;
-      await waitFor(() => session.pendingCount === 1, 5000, "the elicitation to be pending");
-      session.close("deleted");
-      const error = await outcome;
-      assert.ok(error instanceof SessionClosedError, `expected SessionClosedError, got ${error}`);
-      assert.equal(session.pendingCount, 0);
-      assert.equal(session.inFlightCount, 0);
-      assert.equal(handler.sessions.size, 0);
-      await client.close();
-      await call;
+      try {
+        await client.connect(transportFor(kind, url));
+        const call = client.callTool({ name: "wait_for_answer", arguments: {} }).catch(() => "client saw the end");
+        const session = handler.sessions.get(handler.sessions.ids()[0])!;
+        await waitFor(() => session.pendingCount === 1, 5000, "the elicitation to be pending");
+        session.close("deleted");
+        const error = await outcome;
+        assert.ok(error instanceof SessionClosedError, `expected SessionClosedError, got ${error}`);
+        assert.equal(session.pendingCount, 0);
+        assert.equal(session.inFlightCount, 0);
+        assert.equal(handler.sessions.size, 0);
+        await client.close();
+        await call;
+      } finally {
+        await client.close();
+      }
     });
   });
 
@@ -134,8 +138,8 @@ describe("asking for input in 2024/2025 sessions", () => {
     await withServer(server, async (url, handler) => {
       const client = new Client({ name: "slow", version: "1" }, { capabilities: { elicitation: {} } });
       client.setRequestHandler(ElicitRequestSchema, () => new Promise(() => {}));
-      await client.connect(new SSEClientTransport(new URL(`${url}/sse`)));
       try {
+        await client.connect(new SSEClientTransport(new URL(`${url}/sse`)));
         await assert.rejects(client.callTool({ name: "impatient", arguments: {} }), /timed out/);
         assert.equal(handler.sessions.get(handler.sessions.ids()[0])!.pendingCount, 0);
       } finally {
@@ -148,8 +152,8 @@ describe("asking for input in 2024/2025 sessions", () => {
     await withServer(inputServer(), async (url) => {
       const client = new Client({ name: "odd", version: "1" }, { capabilities: { elicitation: {}, sampling: {} } });
       client.setRequestHandler(ElicitRequestSchema, () => ({ action: "accept", content: { destination: 42, confirm: true } }) as never);
-      await client.connect(new SSEClientTransport(new URL(`${url}/sse`)));
       try {
+        await client.connect(new SSEClientTransport(new URL(`${url}/sse`)));
         await assert.rejects(client.callTool({ name: "plan_trip", arguments: {} }), (error: { code?: number; message?: string }) => {
           assert.equal(error.code, ErrorCode.InvalidParams);
           assert.match(error.message ?? "", /elicitation-1/);

@@ -35,7 +35,7 @@ describe("2026 churn", () => {
         if (i % 3 !== 0) abort.abort();
         assert.equal(handler.openListens, 0, `listen ${i} still open`);
       }
-      assert.equal(timers.live(), 0);
+      assert.equal(timers.live(), 0, `timers still pending, set at: ${timers.origins().slice(0, 3).join(" | ")}`);
       await handler.close();
       assert.equal(unhandled.count(), 0);
     } finally {
@@ -67,7 +67,7 @@ describe("2026 churn", () => {
       await waitFor(() => probe.aborted === 1000, 5000, "every handler signal to abort");
       assert.equal(probe.started, 1000);
       assert.equal(handler.modernInFlight, 0);
-      assert.equal(timers.live(), 0);
+      assert.equal(timers.live(), 0, `timers still pending, set at: ${timers.origins().slice(0, 3).join(" | ")}`);
       await handler.close();
       assert.equal(unhandled.count(), 0);
     } finally {
@@ -89,7 +89,7 @@ describe("2026 churn", () => {
       assert.equal(handler.openListens, 1);
       for (let i = 0; i < 100 && handler.openListens > 0; i++) server.publish({ jsonrpc: "2.0", method: "notifications/tools/list_changed" });
       assert.equal(handler.openListens, 0);
-      assert.equal(timers.live(), 0);
+      assert.equal(timers.live(), 0, `timers still pending, set at: ${timers.origins().slice(0, 3).join(" | ")}`);
       await handler.close();
     } finally {
       timers.restore();

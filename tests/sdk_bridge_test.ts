@@ -37,10 +37,22 @@ function recordingFactory() {
   return { factory, made, slowStarted: slowStarted.promise, releaseSlow: () => releaseSlow?.() };
 }
 
-async function connectSse(url: string): Promise<Client> {
+/**
+ * Connects an SDK client over legacy SSE and records it in `clients`, so the test's `finally`
+ * closes it even when an assertion failed first: an SDK EventSource left open keeps
+ * reconnecting every 3 s long after its test (and its server) ended.
+ */
+async function connectSse(url: string, clients: Client[]): Promise<Client> {
   const client = new Client({ name: "t", version: "1" });
+  clients.push(client);
   await client.connect(new SSEClientTransport(new URL(`${url}/sse`)));
   return client;
+}
+
+/** Closes every client (idempotent in the SDK), then the server. */
+async function closeAll(clients: Client[], served: { close(): Promise<void> }): Promise<void> {
+  await Promise.all(clients.map((client) => client.close().catch(() => {})));
+  await served.close();
 }
 
 function postMessage(url: string, id: string, body: unknown): Promise<Response> {
@@ -55,8 +67,9 @@ test("SDK bridge: the SDK client lists and calls the SDK server's tools; the SDK
   const { factory, made } = recordingFactory();
   const handler = createSdkHandler(factory);
   const served = await serveHandler(handler);
+  const clients: Client[] = [];
   try {
-    const client = await connectSse(served.url);
+    const client = await connectSse(served.url, clients);
     const tools = await client.listTools();
     assert.deepEqual(tools.tools.map((t) => t.name).sort(), ["echo", "slow", "whoami"]);
     const echoed = await client.callTool({ name: "echo", arguments: { text: "hi" } });
@@ -67,7 +80,7 @@ test("SDK bridge: the SDK client lists and calls the SDK server's tools; the SDK
     assert.equal(typeof handler.sessions.get(made[0].sessionId)?.protocolVersion, "string");
     await client.close();
   } finally {
-    await served.close();
+    await closeAll(clients, served);
   }
 });
 
@@ -75,9 +88,10 @@ test("SDK bridge: one SDK server per session: two clients get two servers", asyn
   const { factory, made } = recordingFactory();
   const handler = createSdkHandler(factory);
   const served = await serveHandler(handler);
+  const clients: Client[] = [];
   try {
-    const a = await connectSse(served.url);
-    const b = await connectSse(served.url);
+    const a = await connectSse(served.url, clients);
+    const b = await connectSse(served.url, clients);
     assert.equal(made.length, 2);
     assert.notEqual(made[0].sessionId, made[1].sessionId);
     assert.equal(handler.sessions.size, 2);
@@ -85,7 +99,7 @@ test("SDK bridge: one SDK server per session: two clients get two servers", asyn
     await b.close();
     await waitFor(() => handler.sessions.size === 0, 5000, "sessions to close");
   } finally {
-    await served.close();
+    await closeAll(clients, served);
   }
 });
 
@@ -93,8 +107,9 @@ test("SDK bridge: disconnect regression: after the client goes, POST to the old 
   const { factory, made } = recordingFactory();
   const handler = createSdkHandler(factory);
   const served = await serveHandler(handler);
+  const clients: Client[] = [];
   try {
-    const client = await connectSse(served.url);
+    const client = await connectSse(served.url, clients);
     await client.callTool({ name: "echo", arguments: { text: "x" } });
     const id = handler.sessions.ids()[0];
     await client.close();
@@ -105,7 +120,7 @@ test("SDK bridge: disconnect regression: after the client goes, POST to the old 
     await waitFor(() => made[0].closes > 0, 5000, "SDK onclose");
     assert.equal(made[0].closes, 1);
   } finally {
-    await served.close();
+    await closeAll(clients, served);
   }
 });
 
@@ -113,8 +128,9 @@ test("SDK bridge: a disconnect aborts the SDK tool handler in flight, and onclos
   const { factory, made, slowStarted } = recordingFactory();
   const handler = createSdkHandler(factory);
   const served = await serveHandler(handler);
+  const clients: Client[] = [];
   try {
-    const client = await connectSse(served.url);
+    const client = await connectSse(served.url, clients);
     const call = client.callTool({ name: "slow", arguments: {} }).catch((e) => e);
     await slowStarted;
     assert.equal(handler.sessions.get(made[0].sessionId)?.inFlightCount, 0, "bridged requests are the SDK's, not the core's");
@@ -123,7 +139,7 @@ test("SDK bridge: a disconnect aborts the SDK tool handler in flight, and onclos
     await waitFor(() => handler.sessions.size === 0 && made[0].aborted, 5000, "session close and abort");
     assert.equal(made[0].closes, 1);
   } finally {
-    await served.close();
+    await closeAll(clients, served);
   }
 });
 
@@ -131,14 +147,15 @@ test("SDK bridge: handler.close() (shutdown) closes every SDK server once", asyn
   const { factory, made } = recordingFactory();
   const handler = createSdkHandler(factory);
   const served = await serveHandler(handler);
+  const clients: Client[] = [];
   try {
-    await connectSse(served.url);
-    await connectSse(served.url);
+    await connectSse(served.url, clients);
+    await connectSse(served.url, clients);
     await handler.close();
     assert.equal(handler.sessions.size, 0);
     assert.deepEqual(made.map((m) => m.closes), [1, 1]);
   } finally {
-    await served.close();
+    await closeAll(clients, served);
   }
 });
 
@@ -150,15 +167,16 @@ test("SDK bridge: the SDK server's close() closes the Tether session: its id ans
     return server;
   });
   const served = await serveHandler(handler);
+  const clients: Client[] = [];
   try {
-    await connectSse(served.url);
+    await connectSse(served.url, clients);
     const id = handler.sessions.ids()[0];
     await servers[0].close();
     assert.equal(handler.sessions.size, 0);
     const res = await postMessage(served.url, id, { jsonrpc: "2.0", id: 1, method: "ping" });
     assert.equal(res.status, 404);
   } finally {
-    await served.close();
+    await closeAll(clients, served);
   }
 });
 
@@ -167,13 +185,15 @@ test("SDK bridge: a factory that throws closes the session instead of leaking it
     throw new Error("no server today");
   });
   const served = await serveHandler(handler);
+  let res: Response | undefined;
   try {
-    const res = await fetch(`${served.url}/sse`, { headers: { accept: "text/event-stream" } });
+    res = await fetch(`${served.url}/sse`, { headers: { accept: "text/event-stream" } });
     assert.equal(res.status, 200);
     // The client keeps reading (cancelling would close the session by itself): the server ends the stream.
     await waitFor(() => handler.sessions.size === 0, 5000, "session to close");
     assert.match(await res.text(), /^event: endpoint\n/);
   } finally {
+    if (res && !res.bodyUsed) await res.body?.cancel().catch(() => {});
     await served.close();
   }
 });

@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { createHandler, type TetherHandler } from "../mod.ts";
 import { churnServer, type Tally } from "./_churn.ts";
 import { initializeLegacy, type LegacyClient, openLegacy, sseReader } from "./_legacy.ts";
-import { MCP_URL, mcpDelete, mcpPost, servesMcp } from "./_mcp_inproc.ts";
-import { trackOwnTimers } from "./_own_timers.ts";
+import { buildServesMcp, MCP_URL, mcpDelete, mcpPost } from "./_mcp_inproc.ts";
+import { trackTimers } from "./_timers.ts";
 
 const tick = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 import { waitFor } from "./_serve.ts";
@@ -27,7 +27,7 @@ function drop(client: LegacyClient, how: Drop): Promise<void> {
 
 /** Runs `scenario`, then checks the session, its timers and its handlers are all gone. */
 async function expectNothingLeft(name: string, scenario: (handler: TetherHandler, tally: Tally) => Promise<void>) {
-  const timers = trackOwnTimers();
+  const timers = trackTimers();
   const tally: Tally = { started: 0, settled: 0 };
   const handler = createHandler(churnServer(tally), { keepAliveMs: 5 });
   try {
@@ -157,14 +157,7 @@ describe("disconnect at every point leaves nothing behind", () => {
 
 // Streamable HTTP (when this build serves /mcp): a dropped connection is not a close, so the
 // checks are that the drop leaves the session usable and that DELETE then leaves nothing.
-const MCP_SERVED = await (async () => {
-  const probe = createHandler(churnServer({ started: 0, settled: 0 }));
-  try {
-    return await servesMcp(probe);
-  } finally {
-    await probe.close({ graceMs: 0 });
-  }
-})();
+const MCP_SERVED = await buildServesMcp();
 
 if (MCP_SERVED) {
   describe("Streamable HTTP: disconnect at every point, then DELETE, leaves nothing behind", () => {

@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import { createHandler } from "../mod.ts";
 import { type ChurnStats, churnLegacySession, churnServer, churnStreamableSession, prng, type Tally } from "./_churn.ts";
-import { servesMcp } from "./_mcp_inproc.ts";
+import { buildServesMcp } from "./_mcp_inproc.ts";
 import { watchUnhandled } from "./_hostile.ts";
-import { trackOwnTimers } from "./_own_timers.ts";
+import { trackTimers } from "./_timers.ts";
 
 const tick = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 import { waitFor } from "./_serve.ts";
@@ -31,14 +31,7 @@ function collectGarbage(): boolean {
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
-const MCP_SERVED = await (async () => {
-  const probe = createHandler(churnServer({ started: 0, settled: 0 }));
-  try {
-    return await servesMcp(probe);
-  } finally {
-    await probe.close({ graceMs: 0 });
-  }
-})();
+const MCP_SERVED = await buildServesMcp();
 
 type Churn = typeof churnLegacySession;
 
@@ -48,7 +41,7 @@ async function soak(kind: string, churn: Churn, options: Parameters<typeof creat
   const tally: Tally = { started: 0, settled: 0 };
   const stats: ChurnStats = { sessions: 0, posts: 0, badStatuses: [] };
   const unhandled = watchUnhandled();
-  const timers = trackOwnTimers();
+  const timers = trackTimers();
   const handler = createHandler(churnServer(tally), options);
   const gc = collectGarbage();
   const baseline = process.memoryUsage();

@@ -61,8 +61,8 @@ test("npm start's example server answers an SDK client over /mcp and over /sse",
     const base = await child.url;
     for (const transport of [new StreamableHTTPClientTransport(new URL(`${base}/mcp`)), new SSEClientTransport(new URL(`${base}/sse`))]) {
       const client = new Client({ name: "example-test", version: "1" });
-      await client.connect(transport);
       try {
+        await client.connect(transport);
         const tools = await client.listTools();
         assert.ok(tools.tools.some((t) => t.name === "calculate"));
         const result = await client.callTool({ name: "calculate", arguments: { op: "multiply", a: 6, b: 7 } });

@@ -70,12 +70,19 @@ export type Authenticate = (request: Request, info: AuthInfo) => unknown;
  * ```
  */
 export interface ProtectedResourceMetadata {
+  /** The resource identifier (default: the MCP endpoint's URL). */
   resource?: string;
+  /** Issuers of the authorization servers that grant tokens for this resource. */
   authorization_servers: string[];
+  /** Scopes this resource understands. */
   scopes_supported?: string[];
+  /** How a token may be sent (`header`, …). */
   bearer_methods_supported?: string[];
+  /** A name to show people. */
   resource_name?: string;
+  /** URL of documentation for developers. */
   resource_documentation?: string;
+  /** Other RFC 9728 fields, served as given. */
   [key: string]: unknown;
 }
 
@@ -156,9 +163,13 @@ function quote(value: string): string {
  * ```
  */
 export interface BearerChallenge {
+  /** The RFC 6750 error code, when the request carried a token or was malformed. */
   error?: "invalid_request" | "invalid_token" | "insufficient_scope";
+  /** Human-readable text for the developer (`error_description`). */
   errorDescription?: string;
+  /** Scopes the request needs (`scope`). */
   scope?: readonly string[];
+  /** Where the protected resource metadata is (`resource_metadata`). */
   resourceMetadataUrl?: string;
 }
 

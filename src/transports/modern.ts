@@ -8,7 +8,7 @@
  * @module
  */
 import { startDeadline } from "../security/limits.ts";
-import { ErrorCode, errorResponse, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from "../jsonrpc.ts";
+import { encodeMessage, ErrorCode, errorResponse, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from "../jsonrpc.ts";
 import { accepts, jsonResponse, jsonRpcErrorResponse } from "../http.ts";
 import { createContext, type RequestContext } from "../context.ts";
 import { envelopeChannel, SERVER_INFO_KEY } from "../envelope.ts";
@@ -99,6 +99,7 @@ function openListen(ctx: TransportContext, request: Request, route: ModernRoute 
     return jsonRpcErrorResponse(400, ErrorCode.InvalidParams, "Invalid params: 'notifications' must be a subscription filter object", { id: message.id });
   }
   const opened = ctx.listens.open(message, honouredFilter(filter, ctx.server.capabilities()), request.signal);
+  if (!opened.ok && opened.reason === "closed") return shuttingDown(message.id);
   if (!opened.ok) {
     // In band, as the SDK does: the HTTP exchange worked, the subscription did not.
     return jsonResponse(errorResponse(message.id, ErrorCode.InternalError, `Subscription limit reached (${ctx.listens.limit} open listens)`));
@@ -133,8 +134,14 @@ function statusOf(response: JsonRpcResponse): number {
   return 200;
 }
 
+/** 503 for a 2026 request that arrives once shutdown began: nothing would end it. */
+function shuttingDown(id: JsonRpcRequest["id"]): Response {
+  return jsonRpcErrorResponse(503, ErrorCode.InternalError, "Service Unavailable: the server is shutting down", { id });
+}
+
 function runRequest(ctx: TransportContext, request: Request, route: ModernRoute & { messageKind: "request" }, platform: PlatformArg): Promise<Response> {
   const message = route.message;
+  if (!ctx.inFlight.accepting) return Promise.resolve(shuttingDown(message.id));
   // A handler may take longer than the runtime's idle limit before its first byte.
   keepOpen(request, platform);
   const wantsStream = accepts(request.headers, "text/event-stream");
@@ -190,7 +197,9 @@ function runRequest(ctx: TransportContext, request: Request, route: ModernRoute 
   };
   const sendOnStream = (m: JsonRpcMessage) => {
     if (ended || mode === "json") return; // JSON mode has nowhere to put related notifications.
-    (stream ?? openStream()).send({ event: "message", data: JSON.stringify(m) });
+    const data = encodeMessage(m);
+    if (data === undefined) return; // Unserialisable: dropped, as on the session transports.
+    (stream ?? openStream()).send({ event: "message", data });
   };
   if (mode === "sse") openStream();
 

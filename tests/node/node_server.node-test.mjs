@@ -54,8 +54,8 @@ function postPing(url, path, id) {
 test("Node: a client disconnect reaches the session's single close (client-gone), then 404", async () => {
   const handler = createHandler(echoServer());
   const served = await serveNode(handler.fetch);
+  const client = new Client({ name: "t", version: "1" });
   try {
-    const client = new Client({ name: "t", version: "1" });
     await client.connect(new SSEClientTransport(new URL(`${served.url}/sse`)));
     const result = await client.callTool({ name: "echo", arguments: { text: "on node" } });
     assert.deepEqual(result.content, [{ type: "text", text: "on node" }]);
@@ -70,6 +70,7 @@ test("Node: a client disconnect reaches the session's single close (client-gone)
     assert.equal(res.status, 404);
     assert.equal((await res.json()).error.code, -32001);
   } finally {
+    await client.close();
     await handler.close();
     await served.close();
   }
@@ -78,8 +79,8 @@ test("Node: a client disconnect reaches the session's single close (client-gone)
 test("Node: a raw GET /sse whose socket is destroyed closes the session", async () => {
   const handler = createHandler(echoServer());
   const served = await serveNode(handler.fetch);
+  const controller = new AbortController();
   try {
-    const controller = new AbortController();
     const res = await fetch(`${served.url}/sse`, { headers: { accept: "text/event-stream" }, signal: controller.signal });
     const reader = res.body.getReader();
     const first = new TextDecoder().decode((await reader.read()).value);
@@ -90,6 +91,7 @@ test("Node: a raw GET /sse whose socket is destroyed closes the session", async 
     await waitFor(() => handler.sessions.size === 0, "session to close");
     assert.equal(session.closeReason, "client-gone");
   } finally {
+    controller.abort();
     await handler.close();
     await served.close();
   }
@@ -106,8 +108,8 @@ test("Node: Hono middleware + SDK bridge on @hono/node-server; disconnect → 40
   const app = new Hono();
   app.use("/mcp-api/*", tether(sdk, { basePath: "/mcp-api", principal: () => ({ user: "node" }) }));
   const served = await serveNode(app.fetch);
+  const client = new Client({ name: "t", version: "1" });
   try {
-    const client = new Client({ name: "t", version: "1" });
     await client.connect(new SSEClientTransport(new URL(`${served.url}/mcp-api/sse`)));
     const result = await client.callTool({ name: "ping", arguments: {} });
     assert.deepEqual(result.content, [{ type: "text", text: "pong" }]);
@@ -119,6 +121,7 @@ test("Node: Hono middleware + SDK bridge on @hono/node-server; disconnect → 40
     const res = await postPing(served.url, "/mcp-api/messages", id);
     assert.equal(res.status, 404);
   } finally {
+    await client.close();
     await sdk.close();
     await served.close();
   }
@@ -133,9 +136,9 @@ test("Node: SDK bridge over Streamable HTTP on @hono/node-server; DELETE → SDK
     return server;
   });
   const served = await serveNode(sdk.fetch);
+  const transport = new StreamableHTTPClientTransport(new URL(`${served.url}/mcp`));
+  const client = new Client({ name: "t", version: "1" });
   try {
-    const transport = new StreamableHTTPClientTransport(new URL(`${served.url}/mcp`));
-    const client = new Client({ name: "t", version: "1" });
     await client.connect(transport);
     const result = await client.callTool({ name: "ping", arguments: {} });
     assert.deepEqual(result.content, [{ type: "text", text: "pong" }]);
@@ -151,6 +154,7 @@ test("Node: SDK bridge over Streamable HTTP on @hono/node-server; DELETE → SDK
     });
     assert.equal(res.status, 404);
   } finally {
+    await client.close();
     await sdk.close();
     await served.close();
   }

@@ -41,8 +41,8 @@ for (const flags of [["enable_request_signal"]]) {
   const label = flags.join(", ");
   test(`Workers (workerd, ${label}): SDK client over SSE; a disconnect closes the session at the next keep-alive write, then POST → 404`, async () => {
     const worker = await startWorker(flags);
+    const client = new Client({ name: "t", version: "1" });
     try {
-      const client = new Client({ name: "t", version: "1" });
       await client.connect(new SSEClientTransport(new URL(`${worker.url}/sse`)));
       const result = await client.callTool({ name: "echo", arguments: { text: "on workerd" } });
       assert.deepEqual(result.content, [{ type: "text", text: "on workerd" }]);
@@ -58,6 +58,7 @@ for (const flags of [["enable_request_signal"]]) {
       assert.equal(res.status, 404);
       assert.equal((await res.json()).error.code, -32001);
     } finally {
+      await client.close();
       await worker.close();
     }
   });
