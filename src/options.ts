@@ -143,8 +143,9 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
     maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
     requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 30 * 60_000,
-    allowedHosts: options.allowedHosts ?? LOOPBACK_HOSTS,
-    allowedOrigins: options.allowedOrigins ?? defaultOrigins(options.allowedHosts),
+    // Copies: the origin check remembers its verdicts per list, so the handler's lists must not change.
+    allowedHosts: options.allowedHosts === undefined || options.allowedHosts === "any" ? options.allowedHosts ?? LOOPBACK_HOSTS : [...options.allowedHosts],
+    allowedOrigins: options.allowedOrigins === "any" ? "any" : [...(options.allowedOrigins ?? defaultOrigins(options.allowedHosts))],
     auth: options.auth,
     maxSessions: options.maxSessions ?? 10_000,
     maxStreamsPerSession: options.maxStreamsPerSession ?? 32,

@@ -122,18 +122,53 @@ function requestHost(request: Request): string {
  */
 export function originViolation(request: Request, policy: OriginPolicy): "host" | "origin" | undefined {
   if (policy.allowedHosts !== "any") {
-    const host = parseHost(requestHost(request));
     const allowed = policy.allowedHosts ?? LOOPBACK_HOSTS;
-    if (!host || !allowed.some((entry) => hostMatches(entry, host))) return "host";
+    if (!remembered(allowed, requestHost(request), hostAllowed)) return "host";
   }
   const origin = request.headers.get("origin");
   if (origin === null) return undefined;
-  const origins = policy.allowedOrigins ?? defaultOrigins(policy.allowedHosts);
+  const origins = policy.allowedOrigins ?? defaultOriginsOf(policy.allowedHosts);
   if (origins === "any") return undefined;
-  // "null" (sandboxed frames, file: pages) is an opaque origin: never one we can vouch for.
-  const parsed = parseOrigin(origin);
-  if (!parsed || !origins.some((entry) => originMatches(entry, parsed))) return "origin";
+  if (!remembered(origins, origin, originAllowed)) return "origin";
   return undefined;
+}
+
+function hostAllowed(allowed: readonly string[], value: string): boolean {
+  const host = parseHost(value);
+  return host !== undefined && allowed.some((entry) => hostMatches(entry, host));
+}
+
+function originAllowed(allowed: readonly string[], value: string): boolean {
+  // "null" (sandboxed frames, file: pages) is an opaque origin: never one we can vouch for.
+  const parsed = parseOrigin(value);
+  return parsed !== undefined && allowed.some((entry) => originMatches(entry, parsed));
+}
+
+/** Clients send the same few Host and Origin values again and again: verdicts are remembered per allow list. */
+const VERDICT_CACHE_SIZE = 64;
+const verdicts = new WeakMap<readonly string[], Map<string, boolean>>();
+
+function remembered(allowed: readonly string[], value: string, decide: (allowed: readonly string[], value: string) => boolean): boolean {
+  // Long values are decided afresh, so that ever-new values cannot make the cache costly.
+  if (value.length > 256) return decide(allowed, value);
+  let known = verdicts.get(allowed);
+  if (known === undefined) verdicts.set(allowed, known = new Map());
+  const verdict = known.get(value);
+  if (verdict !== undefined) return verdict;
+  const decided = decide(allowed, value);
+  if (known.size >= VERDICT_CACHE_SIZE) known.clear();
+  known.set(value, decided);
+  return decided;
+}
+
+/** {@link defaultOrigins}, built once per allow list (the list a handler was given is fixed). */
+const defaultOriginLists = new WeakMap<readonly string[], readonly string[]>();
+
+function defaultOriginsOf(allowedHosts: OriginPolicy["allowedHosts"]): readonly string[] {
+  const hosts = allowedHosts === undefined || allowedHosts === "any" ? LOOPBACK_HOSTS : allowedHosts;
+  let origins = defaultOriginLists.get(hosts);
+  if (origins === undefined) defaultOriginLists.set(hosts, origins = defaultOrigins(hosts));
+  return origins;
 }
 
 /**
