@@ -255,8 +255,15 @@ export function createContext(
     const own = options?.signal;
     return channel.request(method, params, { ...options, signal: own && own !== signal ? AbortSignal.any([signal, own]) : signal });
   };
+  // Built on first use: most handlers never ask for input, and the server core gives them its own (withAsker).
+  let input: InputApi | undefined;
+  const api = () => (input ??= inputApi(requestAsker({ request: request_, capabilities: channel.clientCapabilities, signal, ...INPUT_DEFAULTS }), channel.clientCapabilities));
   const context: RequestContext = {
-    ...inputApi(requestAsker({ request: request_, capabilities: channel.clientCapabilities, signal, ...INPUT_DEFAULTS }), channel.clientCapabilities),
+    ask: ((...args: unknown[]) => (api().ask as (...a: unknown[]) => unknown)(...args)) as InputApi["ask"],
+    elicit: ((...args: unknown[]) => (api().elicit as (...a: unknown[]) => unknown)(...args)) as InputApi["elicit"],
+    sample: (params, options) => api().sample(params, options),
+    roots: (options) => api().roots(options),
+    canAsk: (method) => api().canAsk(method),
     requestId: request.id,
     method: request.method,
     protocolVersion: channel.protocolVersion,
@@ -292,6 +299,9 @@ export function createContext(
   return { context, finish: () => (finished = true) };
 }
 
+/** The context members {@link withAsker} answers from its asker. */
+const INPUT_KEYS: ReadonlySet<string> = new Set(["ask", "elicit", "sample", "roots", "canAsk"]);
+
 /**
  * A view of `context` whose input methods go through `asker` and whose `signal` is `signal`;
  * everything else is the original context. The server core uses it to give handlers the
@@ -310,9 +320,18 @@ export function createContext(
  * ```
  */
 export function withAsker(context: RequestContext, asker: Asker, signal: AbortSignal): RequestContext {
-  const api = inputApi(asker, context.clientCapabilities);
-  const own: Record<PropertyKey, unknown> = { signal, ask: api.ask, elicit: api.elicit, sample: api.sample, roots: api.roots, canAsk: api.canAsk };
+  // Built on first use of an input method: most handlers never ask.
+  let api: InputApi | undefined;
   // A proxy, not Object.create(context): making each request's context a prototype is costly
   // in V8 (it was the largest item of a tools/call profile on Deno).
-  return new Proxy(context, { get: (target, key) => (key in own ? own[key] : Reflect.get(target, key)) });
+  return new Proxy(context, {
+    get: (target, key) => {
+      if (key === "signal") return signal;
+      if (typeof key === "string" && INPUT_KEYS.has(key)) {
+        api ??= inputApi(asker, context.clientCapabilities);
+        return api[key as keyof InputApi];
+      }
+      return Reflect.get(target, key);
+    },
+  });
 }

@@ -16,7 +16,7 @@ import {
   McpError,
 } from "./jsonrpc.ts";
 import { type Implementation, type RequestContext, withAsker } from "./context.ts";
-import { INPUT_DEFAULTS, type InputOptions, requestAsker } from "./input.ts";
+import { type Asker, INPUT_DEFAULTS, type InputOptions, requestAsker } from "./input.ts";
 import { INPUT_REQUIRED_METHODS, InputRound } from "./input_required.ts";
 import { RequestStateSealer } from "./request_state.ts";
 import { defineTool, type RegisteredTool, type ToolDefinition, type ToolHandler, type ToolSchema } from "./tools.ts";
@@ -623,8 +623,11 @@ export class McpServer {
    */
   async #run(method: MethodHandler, name: string, params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> {
     if (!isModernVersion(ctx.protocolVersion)) {
-      const asker = requestAsker({ request: ctx.request, capabilities: ctx.clientCapabilities, signal: ctx.signal, ...this.#limits });
-      return await method(params, withAsker(ctx, asker, ctx.signal));
+      // The asker (and its round count) is made on the first question: most handlers ask none.
+      let asker: Asker | undefined;
+      const ask: Asker = (questions, options) =>
+        (asker ??= requestAsker({ request: ctx.request, capabilities: ctx.clientCapabilities, signal: ctx.signal, ...this.#limits }))(questions, options);
+      return await method(params, withAsker(ctx, ask, ctx.signal));
     }
     if (!INPUT_REQUIRED_METHODS.includes(name)) {
       const refuse = () => Promise.reject(new McpError(ErrorCode.InternalError, `Input can only be asked for while handling ${INPUT_REQUIRED_METHODS.join(", ")}`));
