@@ -2,6 +2,7 @@
  * In-process microbenchmark of Tether's Streamable HTTP POST path (no sockets): handler.fetch
  * on a synthetic Request, response body read to the end. For checking hot-path changes fast.
  * Run: MODE=auto|json|sse N=20000 deno run -A bench/micro/streamable.ts   (or bun run …)
+ * C=16 runs that many requests at once on the session (at most maxStreamsPerSession, 32), as under load.
  */
 import { z } from "zod";
 import process from "node:process";
@@ -11,6 +12,7 @@ const g = globalThis as Record<string, any>;
 const env = (k: string, d: string) => (g.Deno ? g.Deno.env.get(k) : g.process?.env?.[k]) ?? d;
 const N = Number(env("N", "20000"));
 const mode = env("MODE", "auto");
+const concurrency = Number(env("C", "1"));
 
 const server = new McpServer({ name: "micro", version: "1.0.0" });
 server.tool("echo", { inputSchema: z.object({ text: z.string() }) }, ({ text }) => ({ content: [{ type: "text", text }] }));
@@ -52,10 +54,14 @@ const rounds: number[] = [];
 for (let round = 0; round < 5; round++) {
   // CPU time, not wall time: the machine may be shared.
   const t0 = process.cpuUsage();
-  for (let i = 0; i < N / 5; i++) await once();
+  let left = N / 5;
+  const worker = async () => {
+    while (left-- > 0) await once();
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
   const used = process.cpuUsage(t0);
   rounds.push((used.user + used.system) / (N / 5));
 }
 rounds.sort((a, b) => a - b);
-console.log(`${g.Bun ? "bun" : "deno"} ${mode}: ${rounds[2].toFixed(2)} CPU µs/op (min ${rounds[0].toFixed(2)})`);
+console.log(`${g.Bun ? "bun" : "deno"} ${mode}${concurrency > 1 ? ` C=${concurrency}` : ""}: ${rounds[2].toFixed(2)} CPU µs/op (min ${rounds[0].toFixed(2)})`);
 await handler.close();
