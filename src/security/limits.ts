@@ -120,16 +120,84 @@ export function startDeadline(ms: number, controller: AbortController): Deadline
   let fired = false;
   let resolve!: () => void;
   const expired = new Promise<void>((r) => (resolve = r));
-  const timer = setTimeout(() => {
-    fired = true;
-    controller.abort(new Error(`Handler timed out after ${ms} ms`));
-    resolve();
-  }, ms);
+  const entry: DeadlineEntry = {
+    at: performance.now() + ms,
+    expire: () => {
+      fired = true;
+      controller.abort(new Error(`Handler timed out after ${ms} ms`));
+      resolve();
+    },
+  };
+  const queue = queueFor(ms);
+  queue.add(entry);
   return {
     expired,
     get fired() {
       return fired;
     },
-    clear: () => clearTimeout(timer),
+    clear: () => queue.remove(entry),
   };
+}
+
+interface DeadlineEntry {
+  /** When it expires, on the monotonic clock (`performance.now()`). */
+  readonly at: number;
+  readonly expire: () => void;
+}
+
+/**
+ * The running deadlines of one length, in the order they expire (they were added in that order,
+ * all with the same length), behind one timer armed for the earliest: concurrent requests share
+ * it instead of each starting and clearing a timer. No deadline running means no timer.
+ */
+class DeadlineQueue {
+  readonly #entries = new Set<DeadlineEntry>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  add(entry: DeadlineEntry): void {
+    this.#entries.add(entry);
+    if (this.#timer === undefined) this.#arm(entry.at - performance.now());
+  }
+
+  /** Idempotent. */
+  remove(entry: DeadlineEntry): void {
+    if (!this.#entries.delete(entry) || this.#entries.size > 0 || this.#timer === undefined) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #arm(delay: number): void {
+    // One timer at most (an expiry's listeners may have started a deadline meanwhile); and never
+    // past what runtimes can time (longer delays fire at once): the remainder is re-armed on firing.
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = setTimeout(this.#fire, Math.min(Math.max(0, delay), MAX_TIMER_MS));
+  }
+
+  readonly #fire = (): void => {
+    this.#timer = undefined;
+    const now = performance.now();
+    for (const entry of this.#entries) {
+      if (entry.at > now) {
+        this.#arm(entry.at - now);
+        return;
+      }
+      this.#entries.delete(entry);
+      try {
+        entry.expire();
+      } catch {
+        // One failing expiry must not keep the others from theirs.
+      }
+    }
+  };
+}
+
+/** The longest delay `setTimeout` honours (a signed 32-bit count of milliseconds). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const deadlineQueues = new Map<number, DeadlineQueue>();
+
+function queueFor(ms: number): DeadlineQueue {
+  let queue = deadlineQueues.get(ms);
+  if (queue === undefined) deadlineQueues.set(ms, queue = new DeadlineQueue());
+  return queue;
 }
