@@ -93,6 +93,8 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
   });
   const inFlight = new InFlightRequests();
   const ctx: TransportContext = { server, registry, options: resolved, listens, inFlight };
+  // The view of requests without a principal holds no state of its own: made once, not per request.
+  const anonymousCtx: TransportContext = { ...ctx, registry: registry.forPrincipal(undefined), principal: undefined };
   const auth = resolved.auth;
   let activeRequests = 0;
   let closing: Promise<void> | undefined;
@@ -134,7 +136,7 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
       }
       // Transports then see only this principal's sessions (a request without one: only sessions
       // without one), and bind new ones to it.
-      const routeCtx: TransportContext = { ...ctx, registry: registry.forPrincipal(principal), principal };
+      const routeCtx: TransportContext = principal === undefined ? anonymousCtx : { ...ctx, registry: registry.forPrincipal(principal), principal };
       if (pathname === mcpPath) return await handleMcpEndpoint(routeCtx, request, platform, messagesPath);
       if (pathname === ssePath && legacySse) {
         if (request.method !== "GET") return methodNotAllowed("GET");
