@@ -6,7 +6,7 @@
 import type { McpServer } from "./server.ts";
 import { SessionRefusedError, SessionRegistry } from "./registry.ts";
 import { type HandlerOptions, resolveOptions } from "./options.ts";
-import { jsonRpcErrorResponse } from "./http.ts";
+import { jsonRpcErrorResponse, pathnameOf } from "./http.ts";
 import { ErrorCode } from "./jsonrpc.ts";
 import type { PlatformArg, TransportContext } from "./transports/context.ts";
 import { openLegacySession, postLegacyMessage } from "./transports/legacy_sse.ts";
@@ -110,12 +110,8 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
   });
 
   const fetch = async (request: Request, platform?: PlatformArg): Promise<Response> => {
-    let pathname: string;
-    try {
-      pathname = new URL(request.url).pathname;
-    } catch {
-      return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, "Bad Request: invalid URL");
-    }
+    const pathname = pathnameOf(request.url);
+    if (pathname === undefined) return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, "Bad Request: invalid URL");
     activeRequests++;
     try {
       // Security runs first, on every endpoint, before any session is looked up or created.

@@ -275,3 +275,45 @@ export function tooManySessionsResponse(id?: RequestId): Response {
     headers: { "retry-after": String(RETRY_AFTER_SECONDS) },
   });
 }
+
+/**
+ * An `http:`/`https:` URL whose path is plain (letters, digits, `/`, `_`, `-`, `~`: no dot
+ * segments, escapes or backslashes), so the text is its own pathname once its scheme and
+ * authority are known to parse. Anything else goes to the URL parser.
+ */
+const PLAIN_PATH_URL = /^(https?:\/\/[^/?#\\]*)(\/[A-Za-z0-9_~\/-]*)(?:[?#]|$)/;
+
+/** Whether a `scheme://authority` parses: a server sees the same few again and again (bounded). */
+const AUTHORITY_CACHE_SIZE = 64;
+const authorityParses = new Map<string, boolean>();
+
+function parses(authority: string): boolean {
+  let known = authorityParses.get(authority);
+  if (known === undefined) {
+    known = URL.canParse(`${authority}/`);
+    if (authorityParses.size >= AUTHORITY_CACHE_SIZE) authorityParses.clear();
+    authorityParses.set(authority, known);
+  }
+  return known;
+}
+
+/**
+ * The pathname of a request URL, as `new URL(url).pathname` gives it, without building a URL
+ * for the plain paths every request has; `undefined` when the URL does not parse.
+ *
+ * @example
+ * ```ts
+ * import { pathnameOf } from "./http.ts";
+ * pathnameOf("http://127.0.0.1:8787/mcp?x=1"); // "/mcp"
+ * pathnameOf("http://127.0.0.1/a/../mcp"); // "/mcp" (the URL parser decides)
+ * ```
+ */
+export function pathnameOf(url: string): string | undefined {
+  const plain = PLAIN_PATH_URL.exec(url);
+  if (plain && plain[1].length <= 256 && parses(plain[1])) return plain[2];
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return undefined;
+  }
+}
