@@ -4,7 +4,7 @@
 //
 //   node bench/run.mjs            full run (about 15 minutes on 2 cores), writes bench/RESULTS.md
 //   node bench/run.mjs --smoke    seconds; checks the harness end to end, asserts no timings
-//   options: --out DIR  --only tether,sdk  --runtimes deno,bun  --workloads a,b,c,d,e,f,g
+//   options: --out DIR  --only tether,sdk  --runtimes deno,bun  --workloads a,b,c,d,e,f,g,h
 //            --note "text for RESULTS.md"  --merge results.json (keep the other workloads' rows)  --runs N --seconds S --warm S --eN N --fN N (overrides)
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -29,21 +29,22 @@ for (const key of ["runs", "seconds", "warm", "eN", "fN", "gCycles", "gSeconds",
 const ACCEPT_BOTH = "application/json, text/event-stream";
 /** Servers under test. `accept` is per response mode: mcp-lite picks its mode from Accept. */
 const SERVERS = [
-  { id: "tether", label: "Tether", file: "bench/servers/tether.ts", runtimes: ["deno", "bun"], streamable: true, legacy: true, jsonMode: "auto" },
+  { id: "tether", label: "Tether", file: "bench/servers/tether.ts", runtimes: ["deno", "bun"], streamable: true, legacy: true, modern: true, jsonMode: "auto" },
   { id: "sdk", label: "SDK WebStandardStreamableHTTPServerTransport", file: "bench/servers/sdk_web.ts", runtimes: ["deno", "bun"], streamable: true },
   { id: "hono", label: "@hono/mcp", file: "bench/servers/hono_mcp.ts", runtimes: ["deno", "bun"], streamable: true },
   { id: "mcp-lite", label: "mcp-lite", file: "bench/servers/mcp_lite.ts", runtimes: ["deno", "bun"], streamable: true, accept: { json: "application/json", sse: ACCEPT_BOTH } },
   { id: "sdk-sse", label: "SDK SSEServerTransport (node:http)", file: "bench/servers/sdk_legacy_node.mjs", runtimes: ["node", "deno", "bun"], legacy: true },
-  { id: "bare", label: "bare runtime (limit)", file: "bench/servers/bare.ts", runtimes: ["deno", "bun"], streamable: true, legacy: true, limit: true },
+  { id: "sdk2", label: "SDK v2 createMcpHandler", file: "bench/servers/sdk_modern.ts", runtimes: ["deno", "bun"], modern: true },
+  { id: "bare", label: "bare runtime (limit)", file: "bench/servers/bare.ts", runtimes: ["deno", "bun"], streamable: true, legacy: true, modern: true, limit: true },
 ];
 const only = args.only ? new Set(args.only.split(",")) : undefined;
 /** The smoke run starts every server file once (Tether on both runtimes), to stay within seconds. */
-const SMOKE_PAIRS = new Set(["tether/deno", "tether/bun", "sdk/deno", "hono/bun", "mcp-lite/deno", "sdk-sse/node", "bare/bun"]);
+const SMOKE_PAIRS = new Set(["tether/deno", "tether/bun", "sdk/deno", "hono/bun", "mcp-lite/deno", "sdk-sse/node", "sdk2/deno", "bare/bun"]);
 const runtimesWanted = args.runtimes ? new Set(args.runtimes.split(",")) : undefined;
-const workloads = new Set((args.workloads ?? "a,b,c,d,e,f,g").split(","));
+const workloads = new Set((args.workloads ?? "a,b,c,d,e,f,g,h").split(","));
 const PIN = canPin();
 
-const results = { meta: {}, notes: [], a: [], b: [], c: [], d: [], e: [], f: [], g: [] };
+const results = { meta: {}, notes: [], a: [], b: [], c: [], d: [], e: [], f: [], g: [], h: [] };
 /** Every process this harness started, so none outlives it. */
 const children = new Set();
 process.on("exit", () => {
@@ -279,6 +280,35 @@ async function callWorkload(served, server, runtime, mode) {
   return row;
 }
 
+/**
+ * (h): sessionless 2026-07-28 tools/call (the `_meta` envelope and the MCP-Protocol-Version,
+ * Mcp-Method, Mcp-Name headers on every POST, no session), answered JSON; several wrk runs.
+ */
+async function modernWorkload(server, runtime) {
+  const served = await startServer(server, runtime, { MODE: server.jsonMode ?? "json" });
+  try {
+    const shape = { threads: 1, connections: P.sessions, env: {} };
+    if (P.warm) await wrk("call2026.lua", served.port, { ...shape, seconds: P.warm });
+    const runs = [];
+    for (let i = 0; i < P.runs; i++) {
+      const r = await wrk("call2026.lua", served.port, { ...shape, seconds: P.seconds });
+      runs.push({ rps: r.good / (r.duration_us / 1e6), p50_ms: r.p50_us / 1000, p99_ms: r.p99_us / 1000, good: r.good, bad: r.bad + r.errors });
+    }
+    return {
+      server: server.id,
+      runtime,
+      connections: P.sessions,
+      runs,
+      rps: summary(runs.map((r) => r.rps)),
+      p50_ms: median(runs.map((r) => r.p50_ms)),
+      p99_ms: median(runs.map((r) => r.p99_ms)),
+      bad: runs.reduce((n, r) => n + r.bad, 0),
+    };
+  } finally {
+    await served.stop();
+  }
+}
+
 /** (d): session setup + teardown rate (initialize, initialized, DELETE). */
 async function setupWorkload(served, server, runtime) {
   const accept = acceptFor(server, "json");
@@ -503,6 +533,7 @@ function collectMeta() {
       node: process.version,
       wrk: sh("sh", ["-c", "wrk -v 2>&1 | head -1"]),
       "@modelcontextprotocol/sdk": packageVersion("@modelcontextprotocol/sdk"),
+      "@modelcontextprotocol/server": packageVersion("@modelcontextprotocol/server"),
       "@hono/mcp": packageVersion("@hono/mcp"),
       hono: packageVersion("hono"),
       "mcp-lite": packageVersion("mcp-lite"),
@@ -519,7 +550,7 @@ function mergeEarlier() {
   if (!args.merge) return;
   const earlier = JSON.parse(fs.readFileSync(args.merge, "utf8"));
   const kept = [];
-  for (const w of ["a", "b", "c", "d", "e", "f", "g"]) {
+  for (const w of ["a", "b", "c", "d", "e", "f", "g", "h"]) {
     if (workloads.has(w) || !earlier[w]?.length) continue;
     results[w] = earlier[w];
     results.meta.workloadDates[w] = earlier.meta.workloadDates?.[w] ?? earlier.meta.date;
@@ -555,6 +586,10 @@ async function main() {
         if (server.legacy && ["c", "e", "f", "g"].some((w) => workloads.has(w))) await legacyGroup(server, runtime);
         const streamable = server.streamable && (server.id !== "tether" || tetherStreamable[runtime]);
         if (streamable) await streamableGroup(server, runtime);
+        if (server.modern && workloads.has("h")) {
+          log(`  (h) 2026-07-28 tools/call, sessionless, JSON ${server.id}/${runtime}`);
+          results.h.push(await modernWorkload(server, runtime));
+        }
       } catch (error) {
         const message = `${server.label} on ${runtime}: ${String(error.message ?? error).slice(0, 400)}`;
         log(`FAILED ${message}`);

@@ -6,10 +6,11 @@ const LABEL = {
   hono: "@hono/mcp",
   "mcp-lite": "mcp-lite",
   "sdk-sse": "SDK SSEServerTransport (node:http)",
+  sdk2: "SDK v2 createMcpHandler",
   bare: "bare runtime (limit)",
 };
-const ORDER = ["tether", "sdk", "hono", "mcp-lite", "sdk-sse", "bare"];
-const COLOR = { tether: "#2b6cb0", sdk: "#c05621", hono: "#d69e2e", "mcp-lite": "#2f855a", "sdk-sse": "#9b2c2c", bare: "#718096" };
+const ORDER = ["tether", "sdk", "hono", "mcp-lite", "sdk-sse", "sdk2", "bare"];
+const COLOR = { tether: "#2b6cb0", sdk: "#c05621", hono: "#d69e2e", "mcp-lite": "#2f855a", "sdk-sse": "#9b2c2c", sdk2: "#805ad5", bare: "#718096" };
 const RUNTIMES = ["deno", "bun", "node"];
 const isPeer = (id) => id !== "tether" && id !== "bare";
 
@@ -44,8 +45,8 @@ export function headlines(results) {
   const lines = [];
   for (const runtime of ["deno", "bun"]) {
     const name = runtime === "deno" ? "Deno" : "Bun";
-    for (const [w, what] of [["a", "tools/call, JSON responses (a)"], ["b", "tools/call, SSE responses (b)"]]) {
-      const t = find(results[w], "tether", runtime);
+    for (const [w, what] of [["a", "tools/call, JSON responses (a)"], ["b", "tools/call, SSE responses (b)"], ["h", "2026-07-28 tools/call, sessionless, JSON (h)"]]) {
+      const t = find(results[w] ?? [], "tether", runtime);
       if (!t) continue;
       const peer = bestPeer(results[w], runtime, (r) => r.rps.median);
       const bare = find(results[w], "bare", runtime);
@@ -116,7 +117,7 @@ export function renderResults(results) {
   out.push(`- Machine: ${m.machine.cpu}, ${m.machine.cores} cores, ${m.machine.memoryGiB} GiB RAM, ${m.machine.os}, ${m.machine.kernel}; load average at start ${m.machine.loadAverageAtStart.join(" / ")}.`);
   out.push(`- Pinning: ${m.pinned}.`);
   out.push(`- Runtimes: ${m.versions.deno}, Bun ${m.versions.bun}, Node ${m.versions.node}. Load generator: ${m.versions.wrk} with the Lua scripts in \`bench/wrk/\`, and \`bench/lib/client.mjs\` (Node, raw sockets) where SSE streams must be read or held.`);
-  out.push(`- Peers: \`@modelcontextprotocol/sdk\` ${m.versions["@modelcontextprotocol/sdk"]}, \`@hono/mcp\` ${m.versions["@hono/mcp"]} (hono ${m.versions.hono}), \`mcp-lite\` ${m.versions["mcp-lite"]}; zod ${m.versions.zod}.`);
+  out.push(`- Peers: \`@modelcontextprotocol/sdk\` ${m.versions["@modelcontextprotocol/sdk"]}, \`@hono/mcp\` ${m.versions["@hono/mcp"]} (hono ${m.versions.hono}), \`mcp-lite\` ${m.versions["mcp-lite"]}${m.versions["@modelcontextprotocol/server"] ? `, \`@modelcontextprotocol/server\` ${m.versions["@modelcontextprotocol/server"]}` : ""}; zod ${m.versions.zod}.`);
   if (m.merged) {
     out.push(`- Workload${m.merged.workloads.length > 1 ? "s" : ""} ${m.merged.workloads.map((w) => `(${w})`).join(", ")} come${m.merged.workloads.length > 1 ? "" : "s"} from an earlier invocation of the same harness (${m.merged.date}, Tether \`${m.merged.tether}\`, load average at start ${m.merged.loadAverageAtStart.join(" / ")}), kept with \`--merge\`; every ratio compares rows of one invocation.`);
   }
@@ -208,9 +209,23 @@ export function renderResults(results) {
     out.push("RSS grows over the first checkpoint as the runtime's allocators and JIT warm up; a leak shows as growth from checkpoint to checkpoint after that, and in the heap.");
     out.push("");
   }
+  if (results.h?.length) {
+    out.push("## (h) 2026-07-28 tools/call, sessionless, JSON responses");
+    out.push("");
+    out.push(`Every POST carries the \`_meta\` envelope (\`io.modelcontextprotocol/protocolVersion: "2026-07-28"\`, \`clientCapabilities\`, \`clientInfo\`) and the \`MCP-Protocol-Version\`, \`Mcp-Method\` and \`Mcp-Name\` headers, with no session; every answer checked for status 200, \`application/json\` and the echoed text (\`bench/wrk/call2026.lua\`). ${P.sessions} keep-alive connections, wrk closed loop; median of ${P.runs} runs of ${P.seconds} s after a ${P.warm} s warm-up. Tether in its default \`responseMode: "auto"\`; the official SDK v2 \`createMcpHandler\` (one \`McpServer\` from the factory per request, as it is designed) with \`responseMode: "json"\`; the bare limit parses the same body.`);
+    out.push("");
+    out.push("| server | runtime | requests/s | p50 / p99 ms | % of bare |");
+    out.push("| --- | --- | ---: | ---: | ---: |");
+    for (const r of [...results.h].sort(byOrder)) {
+      const bare = find(results.h, "bare", r.runtime);
+      const bold = r.server === "tether" ? "**" : "";
+      out.push(`| ${bold}${LABEL[r.server]}${bold} | ${r.runtime} | ${int(r.rps.median)} ${spread(r.rps)}${r.bad ? ` (${r.bad} bad)` : ""} | ${ms(r.p50_ms)} / ${ms(r.p99_ms)} | ${bare ? pct(r.rps.median / bare.rps.median) : "–"} |`);
+    }
+    out.push("");
+  }
   out.push("## Method");
   out.push("");
-  out.push("Every server exposes the same `echo` tool (zod input `{ text: string }`, answers the text back) and is started by `bench/run.mjs` from `bench/servers/`; each is written the way its documentation shows (the SDK and @hono/mcp with one `McpServer` per session, mcp-lite with its `InMemorySessionAdapter`). The limit is a bare `Deno.serve`/`Bun.serve` handler that parses the same JSON-RPC body and answers the same result with no MCP logic. Servers expose memory and session counts on a second, control port so the measured port carries no bench code. Only 127.0.0.1 is used.");
+  out.push("Every server exposes the same `echo` tool (zod input `{ text: string }`, answers the text back) and is started by `bench/run.mjs` from `bench/servers/`; each is written the way its documentation shows (the SDK and @hono/mcp with one `McpServer` per session, mcp-lite with its `InMemorySessionAdapter`, the SDK v2 `createMcpHandler` with a per-request server factory). The limit is a bare `Deno.serve`/`Bun.serve` handler that parses the same JSON-RPC body and answers the same result with no MCP logic. Servers expose memory and session counts on a second, control port so the measured port carries no bench code. Only 127.0.0.1 is used.");
   out.push("");
   out.push("Reproduce: `npm run bench` (or `deno task bench`); it installs `wrk` with apt-get when it is missing and it runs as root. `npm run bench:smoke` runs every workload for a fraction of a second.");
   out.push("");
