@@ -1,6 +1,7 @@
 /** Test helper: a server whose tools record when they start and settle, for leak checks. */
 import { z } from "zod";
 import { McpServer } from "../mod.ts";
+import { doneAfter } from "./_fixtures.ts";
 
 export interface Tally {
   started: number;
@@ -16,15 +17,7 @@ export function churnServer(tally: Tally): McpServer {
   };
   server.tool("echo", { inputSchema: z.object({ text: z.string() }) }, ({ text }) => ({ content: [{ type: "text", text }] }));
   server.tool("slow", { inputSchema: z.object({ ms: z.number().default(60_000) }) }, ({ ms }, ctx) =>
-    tracked(() =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(() => resolve({ content: [{ type: "text", text: "done" }] }), ms);
-        ctx.signal.addEventListener("abort", () => {
-          clearTimeout(timer);
-          reject(new Error("aborted"));
-        }, { once: true });
-      })
-    ));
+    tracked(() => doneAfter(ms, ctx.signal)));
   server.tool("ask", {}, (_args, ctx) =>
     tracked(async () => {
       const answer = await ctx.request("sampling/createMessage", { messages: [], maxTokens: 1 });

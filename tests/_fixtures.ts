@@ -1,6 +1,6 @@
 /** A small server used across tests. */
 import { z } from "zod";
-import { McpServer } from "../mod.ts";
+import { type CallToolResult, McpServer } from "../mod.ts";
 
 /** Builds the test server: echo, add, fail, slow (waits for abort or `ms`). */
 export function testServer(): McpServer {
@@ -20,13 +20,17 @@ export function testServer(): McpServer {
   server.tool("slow", {
     description: "Waits `ms` milliseconds or until aborted",
     inputSchema: z.object({ ms: z.number().default(60_000) }),
-  }, ({ ms }, ctx) =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => resolve({ content: [{ type: "text", text: "done" }] }), ms);
-      ctx.signal.addEventListener("abort", () => {
-        clearTimeout(timer);
-        reject(new Error("aborted"));
-      }, { once: true });
-    }));
+  }, ({ ms }, ctx) => doneAfter(ms, ctx.signal));
   return server;
+}
+
+/** A `"done"` tool result after `ms` milliseconds; rejects (and clears its timer) when `signal` aborts first. */
+export function doneAfter(ms: number, signal: AbortSignal): Promise<CallToolResult> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => resolve({ content: [{ type: "text", text: "done" }] }), ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(new Error("aborted"));
+    }, { once: true });
+  });
 }
