@@ -204,6 +204,20 @@ export function isJsonContentType(headers: Headers): boolean {
 export function accepts(headers: Headers, mediaType: string, missingMeansAll = true): boolean {
   const accept = headers.get("accept");
   if (!accept) return missingMeansAll;
+  return acceptsValue(accept, mediaType, missingMeansAll);
+}
+
+/**
+ * {@link accepts} on an `Accept` value already read (`null` or "" when the header is absent).
+ *
+ * @example
+ * ```ts
+ * import { acceptsValue } from "./http.ts";
+ * acceptsValue("application/json, text/event-stream", "text/event-stream"); // true
+ * ```
+ */
+export function acceptsValue(accept: string | null, mediaType: string, missingMeansAll = true): boolean {
+  if (!accept) return missingMeansAll;
   // Clients send the same few Accept values again and again: answers are remembered.
   if (accept.length > 256) return acceptsUncached(accept, mediaType);
   const key = `${mediaType}\n${accept}`;
