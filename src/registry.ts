@@ -87,11 +87,16 @@ interface RegistryState {
  * ```
  */
 export function newSessionId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  const bytes = crypto.getRandomValues(idBytes);
   let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  for (let i = 0; i < 16; i++) out += HEX[bytes[i]];
   return out;
 }
+
+/** Reused for every id (read out at once, so sharing it is safe): no buffer per session. */
+const idBytes = new Uint8Array(16);
+/** Two hex digits per byte value. */
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
 
 /**
  * The shape of ids {@link newSessionId} makes.
