@@ -174,17 +174,45 @@ export async function readJsonBody(request: Request, maxBodyBytes: number): Prom
     await request.body?.cancel().catch(() => {});
     return jsonRpcErrorResponse(415, ErrorCode.InvalidRequest, "Unsupported Media Type: Content-Type must be application/json");
   }
+  // Hot path, as in readBody: a declared length within the limit and no transfer coding is
+  // read in one go here, without readBody's extra promise and result object.
+  const headers = request.headers;
+  const length = headers.get("content-length");
+  if (length !== null && isDigits(length) && Number(length) <= maxBodyBytes && !headers.has("transfer-encoding")) {
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await request.arrayBuffer());
+    } catch {
+      return unreadableResponse();
+    }
+    if (bytes.byteLength > maxBodyBytes) return tooLargeResponse(maxBodyBytes);
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      return unreadableResponse();
+    }
+    return parseJsonBody(text);
+  }
   const read = await readBody(request, maxBodyBytes);
   if (!read.ok) {
     return read.reason === "too-large"
       ? tooLargeResponse(maxBodyBytes)
-      : jsonRpcErrorResponse(400, ErrorCode.ParseError, "Parse error: the body could not be read as UTF-8");
+      : unreadableResponse();
   }
+  return parseJsonBody(read.text);
+}
+
+function parseJsonBody(text: string): JsonBody | Response {
   try {
-    return { text: read.text, body: JSON.parse(read.text) };
+    return { text, body: JSON.parse(text) };
   } catch {
     return jsonRpcErrorResponse(400, ErrorCode.ParseError, "Parse error: invalid JSON");
   }
+}
+
+function unreadableResponse(): Response {
+  return jsonRpcErrorResponse(400, ErrorCode.ParseError, "Parse error: the body could not be read as UTF-8");
 }
 
 /**
