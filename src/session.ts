@@ -320,8 +320,8 @@ export class Session {
     if (this.closed) return;
     this.touch();
     if (this.#delegate) {
-      await this.#delegate.receive(message, sink);
-      if (isRequest(message)) sink.done?.(message.id);
+      if (isRequest(message)) await this.#delegateRequest(this.#delegate, message, sink);
+      else await this.#delegate.receive(message, sink);
       return;
     }
     if (isRequest(message)) {
@@ -451,6 +451,27 @@ export class Session {
       finish();
       if (this.#inFlight.get(request.id) === controller) this.#inFlight.delete(request.id);
       release();
+    }
+  }
+
+  /**
+   * A request answered by the delegate, under the same handler deadline as the core's: past it
+   * the delegate is told to stop as a client would (`notifications/cancelled`), and the request
+   * is answered with the core's timeout error.
+   */
+  async #delegateRequest(delegate: MessageHandler, request: JsonRpcRequest, sink: MessageSink): Promise<void> {
+    const ms = this.#init.handlerTimeoutMs ?? 0;
+    const deadline = startDeadline(ms, new AbortController());
+    try {
+      const timedOut = await Promise.race([delegate.receive(request, sink).then(() => false), deadline.expired.then(() => true)]);
+      if (timedOut && !this.closed) {
+        const reason = `Request timed out after ${ms} ms`;
+        sink.send(errorResponse(request.id, ErrorCode.InternalError, reason));
+        void delegate.receive({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: request.id, reason } }, sink);
+      }
+    } finally {
+      deadline.clear();
+      sink.done?.(request.id);
     }
   }
 
