@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { McpServer as SdkMcpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { ListRootsRequestSchema, ListRootsResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { Client } from "./_sdk.ts";
+import { StreamableHTTPClientTransport } from "./_sdk.ts";
+import { McpServer as SdkMcpServer } from "./_sdk.ts";
+import { ListRootsRequestSchema, ListRootsResultSchema } from "./_sdk.ts";
 import type { HandlerOptions, TetherHandler } from "../mod.ts";
 import { createSdkHandler } from "../adapters/sdk.ts";
 import { serveHandler, waitFor } from "./_serve.ts";

@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
-import { McpServer as SdkMcpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { Client } from "./_sdk.ts";
+import { SSEClientTransport } from "./_sdk.ts";
+import { McpServer as SdkMcpServer } from "./_sdk.ts";
 import { createSdkHandler, type SdkServerFactory } from "../adapters/sdk.ts";
 import { serveHandler, waitFor } from "./_serve.ts";
 
