@@ -190,8 +190,11 @@ export class PostExchange implements MessageSink, TrackedExchange {
     // A request that ended without a response (cancelled) is over too.
     if (this.#done || !this.#settle(requestId) || this.#left > 0) return;
     if (!this.#channel) {
-      if (this.#init.mode === "sse") this.#resolve(this.#sseAnswer());
-      else this.#resolve(this.#responses.length > 0 ? this.#jsonAnswer() : new Response(null, { status: 202, headers: this.#init.headers() }));
+      // No response at all (every request cancelled): not 202, which the spec keeps for POSTs of
+      // notifications and responses only; a request is answered with JSON or an SSE stream, and
+      // a cancelled one must get no response, so: an SSE stream over with no message (every
+      // POST accepts text/event-stream), whatever the mode.
+      this.#resolve(this.#init.mode === "sse" || this.#responses.length === 0 ? this.#sseAnswer() : this.#jsonAnswer());
     }
     this.#finish();
   }
