@@ -11,6 +11,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { cpuSample, cpuSpent } from "./lib/cpu.mjs";
 import { renderChart, renderResults } from "./lib/report.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -183,8 +184,11 @@ async function client(task, options = {}, limitSeconds = 600) {
   }
 }
 
-/** Runs wrk with a Lua script; resolves with the JSON the script's done() wrote. */
-async function wrk(script, port, { threads, connections, seconds, env }) {
+/**
+ * Runs wrk with a Lua script; resolves with the JSON the script's done() wrote, plus `cpu_ns`:
+ * the CPU the server process `pid` spent while wrk ran (see lib/cpu.mjs).
+ */
+async function wrk(script, port, { threads, connections, seconds, env, pid }) {
   const resultFile = path.join(TMP, `wrk-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   // wrk takes whole seconds.
   const argv = ["wrk", `-t${threads}`, `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, "--timeout", "5s", "-s", path.join(ROOT, "bench/wrk", script), `http://127.0.0.1:${port}/`];
@@ -193,9 +197,12 @@ async function wrk(script, port, { threads, connections, seconds, env }) {
   let stderr = "";
   child.stderr.on("data", (d) => (stderr = (stderr + d).slice(-2000)));
   child.stdout.resume();
+  const cpuBefore = cpuSample(pid);
   await new Promise((resolve) => child.on("exit", resolve));
+  const cpuAfter = cpuSample(pid);
   if (!fs.existsSync(resultFile)) throw new Error(`wrk wrote no result: ${stderr}`);
   const result = JSON.parse(fs.readFileSync(resultFile, "utf8"));
+  result.cpu_ns = cpuSpent(cpuBefore, cpuAfter);
   if (stderr.trim()) result.stderr = stderr.trim().slice(0, 500);
   return result;
 }
@@ -250,6 +257,30 @@ function acceptFor(server, mode) {
   return server.accept?.[mode] ?? ACCEPT_BOTH;
 }
 
+/** One wrk run of (a)/(b)/(h): rate of good answers, latency, and server CPU per answered request. */
+function callRun(r) {
+  return {
+    rps: r.good / (r.duration_us / 1e6),
+    cpu_us: r.cpu_ns / 1000 / r.requests,
+    p50_ms: r.p50_us / 1000,
+    p99_ms: r.p99_us / 1000,
+    good: r.good,
+    bad: r.bad + r.errors,
+  };
+}
+
+/** Medians and spread over runs; CPU per request takes the lowest run too (least disturbed by neighbours). */
+function callSummary(runs) {
+  return {
+    runs,
+    rps: summary(runs.map((r) => r.rps)),
+    cpu_us: summary(runs.map((r) => r.cpu_us)),
+    p50_ms: median(runs.map((r) => r.p50_ms)),
+    p99_ms: median(runs.map((r) => r.p99_ms)),
+    bad: runs.reduce((n, r) => n + r.bad, 0),
+  };
+}
+
 /** (a)/(b): tools/call round trips on established sessions; several wrk runs. */
 async function callWorkload(served, server, runtime, mode) {
   const accept = acceptFor(server, mode);
@@ -257,25 +288,12 @@ async function callWorkload(served, server, runtime, mode) {
   for (let i = 0; i < P.sessions; i++) ids.push(await openSession(served.port, accept));
   const sessionsFile = path.join(TMP, `sessions-${server.id}-${runtime}-${mode}.txt`);
   fs.writeFileSync(sessionsFile, ids.join("\n") + "\n");
-  const env = { BENCH_SESSIONS: sessionsFile, BENCH_ACCEPT: accept };
-  const shape = { threads: 1, connections: P.sessions, env };
+  const env = { BENCH_SESSIONS: sessionsFile, BENCH_ACCEPT: accept, BENCH_MODE: mode };
+  const shape = { threads: 1, connections: P.sessions, env, pid: served.pid };
   if (P.warm) await wrk("call.lua", served.port, { ...shape, seconds: P.warm });
   const runs = [];
-  for (let i = 0; i < P.runs; i++) {
-    const r = await wrk("call.lua", served.port, { ...shape, seconds: P.seconds });
-    runs.push({ rps: r.good / (r.duration_us / 1e6), p50_ms: r.p50_us / 1000, p99_ms: r.p99_us / 1000, good: r.good, bad: r.bad + r.errors });
-  }
-  const row = {
-    server: server.id,
-    runtime,
-    mode,
-    sessions: P.sessions,
-    runs,
-    rps: summary(runs.map((r) => r.rps)),
-    p50_ms: median(runs.map((r) => r.p50_ms)),
-    p99_ms: median(runs.map((r) => r.p99_ms)),
-    bad: runs.reduce((n, r) => n + r.bad, 0),
-  };
+  for (let i = 0; i < P.runs; i++) runs.push(callRun(await wrk("call.lua", served.port, { ...shape, seconds: P.seconds })));
+  const row = { server: server.id, runtime, mode, sessions: P.sessions, ...callSummary(runs) };
   for (const id of ids) await deleteSession(served.port, id).catch(() => {});
   return row;
 }
@@ -287,23 +305,11 @@ async function callWorkload(served, server, runtime, mode) {
 async function modernWorkload(server, runtime) {
   const served = await startServer(server, runtime, { MODE: server.jsonMode ?? "json" });
   try {
-    const shape = { threads: 1, connections: P.sessions, env: {} };
+    const shape = { threads: 1, connections: P.sessions, env: {}, pid: served.pid };
     if (P.warm) await wrk("call2026.lua", served.port, { ...shape, seconds: P.warm });
     const runs = [];
-    for (let i = 0; i < P.runs; i++) {
-      const r = await wrk("call2026.lua", served.port, { ...shape, seconds: P.seconds });
-      runs.push({ rps: r.good / (r.duration_us / 1e6), p50_ms: r.p50_us / 1000, p99_ms: r.p99_us / 1000, good: r.good, bad: r.bad + r.errors });
-    }
-    return {
-      server: server.id,
-      runtime,
-      connections: P.sessions,
-      runs,
-      rps: summary(runs.map((r) => r.rps)),
-      p50_ms: median(runs.map((r) => r.p50_ms)),
-      p99_ms: median(runs.map((r) => r.p99_ms)),
-      bad: runs.reduce((n, r) => n + r.bad, 0),
-    };
+    for (let i = 0; i < P.runs; i++) runs.push(callRun(await wrk("call2026.lua", served.port, { ...shape, seconds: P.seconds })));
+    return { server: server.id, runtime, connections: P.sessions, ...callSummary(runs) };
   } finally {
     await served.stop();
   }
@@ -312,14 +318,14 @@ async function modernWorkload(server, runtime) {
 /** (d): session setup + teardown rate (initialize, initialized, DELETE). */
 async function setupWorkload(served, server, runtime) {
   const accept = acceptFor(server, "json");
-  const shape = { threads: P.cycleConc, connections: P.cycleConc, env: { BENCH_ACCEPT: accept } };
+  const shape = { threads: P.cycleConc, connections: P.cycleConc, env: { BENCH_ACCEPT: accept, BENCH_MODE: "json" }, pid: served.pid };
   const leftovers = [];
   if (P.warm) leftovers.push(...(await wrk("cycle.lua", served.port, { ...shape, seconds: P.warm / 2 })).open);
   const windows = [];
   for (let i = 0; i < P.dWindows; i++) {
     const r = await wrk("cycle.lua", served.port, { ...shape, seconds: P.dSeconds });
     leftovers.push(...r.open);
-    windows.push({ cyclesPerSecond: r.cycles / (r.duration_us / 1e6), cycles: r.cycles, p50_ms: r.p50_us / 1000, p99_ms: r.p99_us / 1000, bad: r.bad + r.errors });
+    windows.push({ cyclesPerSecond: r.cycles / (r.duration_us / 1e6), cycles: r.cycles, cpu_us: r.cpu_ns / 1000 / r.cycles, p50_ms: r.p50_us / 1000, p99_ms: r.p99_us / 1000, bad: r.bad + r.errors });
   }
   for (const id of leftovers) await deleteSession(served.port, id).catch(() => {});
   return {
@@ -328,6 +334,7 @@ async function setupWorkload(served, server, runtime) {
     concurrency: P.cycleConc,
     windows,
     rate: summary(windows.map((w) => w.cyclesPerSecond)),
+    cpu_us: summary(windows.map((w) => w.cpu_us)),
     bad: windows.reduce((n, w) => n + w.bad, 0),
   };
 }
