@@ -106,6 +106,21 @@ export function headlines(results) {
   return lines;
 }
 
+/**
+ * Rows whose wrk process used most of its core (median over runs above 85%): there the load
+ * generator, not the server, may have set the pace, and req/s understates the server.
+ */
+function wrkBound(results, ws) {
+  const hits = [];
+  for (const w of ws) {
+    for (const r of results[w] ?? []) {
+      const util = median((r.runs ?? r.windows ?? []).map((x) => x.client_util));
+      if (util > 0.85) hits.push(`(${w}) ${LABEL[r.server]} on ${r.runtime} (wrk at ${pct(util)})`);
+    }
+  }
+  return hits.length ? `Load generator near its limit in: ${hits.join("; ")}. Their req/s is a lower bound; the CPU column is not affected.` : "";
+}
+
 function callTable(results) {
   const rows = [];
   rows.push("| server | runtime | (a) JSON req/s | (a) CPU µs/req | p50 / p99 ms | (b) SSE req/s | (b) CPU µs/req | p50 / p99 ms | (a) vs limit, req/s | (a) vs limit, CPU |");
@@ -163,7 +178,7 @@ export function renderResults(results) {
   if (results.a.length || results.b.length) {
     out.push("## (a) and (b): tools/call round trips on established sessions");
     out.push("");
-    out.push(`${P.sessions} sessions, ${P.sessions} keep-alive connections, wrk closed loop; every answer checked (\`bench/wrk/common.lua\`): status 200, the content type of the mode, a JSON-RPC result with the echoed text and the id of a request still unanswered. Median of ${P.runs} runs of ${P.seconds} s after a ${P.warm} s warm-up; ± is half the min–max spread. (a) asks for JSON responses (Tether in its default \`responseMode: "auto"\`, which answers JSON when the response is the first message, SDK and @hono/mcp \`enableJsonResponse: true\`, mcp-lite \`Accept: application/json\`), (b) for SSE responses.`);
+    out.push(`${P.sessions} sessions, ${P.sessions} keep-alive connections, wrk closed loop; every answer checked (\`bench/wrk/common.lua\`): status 200, the content type of the mode, a JSON-RPC result with the echoed text and the id of a request still unanswered. Median of ${P.runs} runs of ${P.seconds} s after a ${P.warm} s warm-up; ± is half the min–max spread. The servers of one runtime run side by side and their runs are interleaved (run 1 of each, then run 2 of each, …), so every row samples the same stretches of machine load. (a) asks for JSON responses (Tether in its default \`responseMode: "auto"\`, which answers JSON when the response is the first message, SDK and @hono/mcp \`enableJsonResponse: true\`, mcp-lite \`Accept: application/json\`), (b) for SSE responses.`);
     out.push("");
     out.push(CPU_NOTE);
     out.push("");
@@ -171,6 +186,8 @@ export function renderResults(results) {
     out.push("");
     out.push(callTable(results));
     out.push("");
+    const busy = wrkBound(results, ["a", "b"]);
+    if (busy) out.push(busy, "");
   }
   if (results.c.length) {
     out.push("## (c) legacy HTTP+SSE (2024-11-05): POST → response event");
@@ -187,7 +204,7 @@ export function renderResults(results) {
   if (results.d.length) {
     out.push("## (d) session setup + teardown");
     out.push("");
-    out.push(`initialize → notifications/initialized → DELETE, ${P.cycleConc} connections each running that cycle back to back (wrk, one thread per connection); every answer checked (initialize: 200, a session id, JSON, an InitializeResult for id 1; initialized: 202; DELETE: 200 or 204). Median of ${P.dWindows} windows of ${P.dSeconds} s; CPU µs/session is the server's CPU over a window divided by the cycles completed in it, the lowest window.`);
+    out.push(`initialize → notifications/initialized → DELETE, ${P.cycleConc} connections each running that cycle back to back (wrk, one thread per connection); every answer checked (initialize: 200, a session id, JSON, an InitializeResult for id 1; initialized: 202; DELETE: 200 or 204). Median of ${P.dWindows} windows of ${P.dSeconds} s, interleaved across servers as in (a); CPU µs/session is the server's CPU over a window divided by the cycles completed in it, the lowest window.`);
     out.push("");
     out.push("| server | runtime | sessions/s | CPU µs/session | request p50 / p99 ms |");
     out.push("| --- | --- | ---: | ---: | ---: |");
@@ -195,6 +212,8 @@ export function renderResults(results) {
       out.push(`| ${LABEL[r.server]} | ${r.runtime} | ${int(r.rate.median)} ${spread(r.rate)}${r.bad ? ` (${r.bad} bad)` : ""} | ${us(cpuOf(r))} | ${ms(median(r.windows.map((w) => w.p50_ms)))} / ${ms(median(r.windows.map((w) => w.p99_ms)))} |`);
     }
     out.push("");
+    const busy = wrkBound(results, ["d"]);
+    if (busy) out.push(busy, "");
   }
   if (results.e.length) {
     out.push("## (e) memory per idle session");
@@ -247,6 +266,8 @@ export function renderResults(results) {
       out.push(`| ${bold}${LABEL[r.server]}${bold} | ${r.runtime} | ${int(r.rps.median)} ${spread(r.rps)}${r.bad ? ` (${r.bad} bad)` : ""} | ${us(cpuOf(r))} | ${ms(r.p50_ms)} / ${ms(r.p99_ms)} | ${bare ? pct(r.rps.median / bare.rps.median) : "–"} | ${bare ? pct(cpuOf(bare) / cpuOf(r)) : "–"} |`);
     }
     out.push("");
+    const busy = wrkBound(results, ["h"]);
+    if (busy) out.push(busy, "");
   }
   out.push("## Method");
   out.push("");
