@@ -230,12 +230,14 @@ export function renderResults(results) {
   if (results.f.length) {
     out.push("## (f) cleanup latency: client abort → session gone");
     out.push("");
-    out.push(`Legacy transport (where the stream is the session): ${P.fN} sessions one after another; the client drops the stream's TCP connection and asks the server's control port (attached to the session's end beforehand) to answer once the session is gone. The figure is an upper bound: it includes one loopback round trip of that control request (its median is shown). On Streamable HTTP a dropped stream does not end a session by design (the client may resume): Tether ends it after \`idleTimeoutMs\` (default 30 min); the SDK, @hono/mcp and mcp-lite keep it until DELETE (see "live after drop" in (e)).`);
+    out.push(`Legacy transport (where the stream is the session): ${P.fN} sessions one after another. The client reads the clock (\`performance.timeOrigin + performance.now()\`) just before it drops the stream's TCP connection; the server reads the same machine clock in the hook that sees the session end (Tether: the session's signal, aborted inside \`Session.close()\`; the SDK: the response's \`close\` event; bare: the stream's cancel or the request's abort) and reports that time afterwards over its control port. Latency = the difference, with no control round trip in it. "Via control" is the older measure (drop → the control port's answer that the session is gone arrived), an upper bound kept for comparison. "Clock offset" is the server's clock minus the client's, from pings of the control port (± half the tightest round trips): it should be ~0 on one machine. On Streamable HTTP a dropped stream does not end a session by design (the client may resume): Tether ends it after \`idleTimeoutMs\` (default 30 min); the SDK, @hono/mcp and mcp-lite keep it until DELETE (see "live after drop" in (e)).`);
     out.push("");
-    out.push("| server | runtime | gone | p50 ms | p99 ms | max ms | control RTT p50 ms |");
-    out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+    out.push("| server | runtime | gone | p50 ms | p99 ms | max ms | via control p50 / p99 ms | clock offset ms |");
+    out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (const r of [...results.f].sort(byOrder)) {
-      out.push(`| ${LABEL[r.server]} | ${r.runtime} | ${r.gone}/${r.n}${r.timeouts ? ` (${r.timeouts} > 2 s)` : ""} | ${ms(r.p50_ms)} | ${ms(r.p99_ms)} | ${ms(r.max_ms)} | ${ms(r.controlRtt_p50_ms)} |`);
+      const via = r.bound_p50_ms !== undefined ? `${ms(r.bound_p50_ms)} / ${ms(r.bound_p99_ms)}` : "–";
+      const clock = r.clockOffset_ms !== undefined ? `${r.clockOffset_ms.toFixed(3)} ± ${r.clockBound_ms.toFixed(3)}` : "–";
+      out.push(`| ${LABEL[r.server]} | ${r.runtime} | ${r.gone}/${r.n}${r.timeouts ? ` (${r.timeouts} > 2 s)` : ""} | ${ms(r.p50_ms)} | ${ms(r.p99_ms)} | ${ms(r.max_ms)} | ${via} | ${clock} |`);
     }
     out.push("");
   }

@@ -12,13 +12,13 @@
  * text), per-response header objects (shared constants), building the answer as an object to
  * stringify (it is concatenated around JSON.stringify of the two values that vary).
  */
-import { env, host } from "./_host.ts";
+import { env, host, now } from "./_host.ts";
 
 const sse = env("MODE", "json") === "sse";
 const encoder = new TextEncoder();
 const sessions = new Set<string>();
 const legacy = new Map<string, ReadableStreamDefaultController<Uint8Array>>();
-const waiters = new Map<string, () => void>();
+const waiters = new Map<string, (at: number) => void>();
 const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-cache" };
 const JSON_HEADERS = { "content-type": "application/json" };
 const ACCEPTED = { status: 202 };
@@ -46,7 +46,7 @@ function sessionNotFound(): Response {
 
 function endLegacy(id: string): void {
   if (!legacy.delete(id)) return;
-  waiters.get(id)?.();
+  waiters.get(id)?.(now());
   waiters.delete(id);
 }
 
@@ -107,6 +107,6 @@ await host(fetch, {
   live: () => sessions.size + legacy.size,
   gone: (id) => {
     if (!legacy.has(id)) return Promise.resolve();
-    return new Promise<void>((resolve) => waiters.set(id, resolve));
+    return new Promise<number>((resolve) => waiters.set(id, resolve));
   },
 });
