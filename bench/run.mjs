@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { cpuSample, cpuSpent } from "./lib/cpu.mjs";
+import { Connection } from "./lib/wire.mjs";
 import { renderChart, renderResults } from "./lib/report.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -338,6 +339,33 @@ async function stopAll(entries) {
   for (const e of entries) await e.served.stop();
 }
 
+const SPOT_CALL = JSON.stringify({ jsonrpc: "2.0", id: 99, method: "tools/call", params: { name: "echo", arguments: { text: "hello bench" } } });
+
+/**
+ * What a server rejects, on one live session: the status it gives a tools/call that is wrong in
+ * one way each. 200 means it skipped that check, which is work it does not do per request: the
+ * reader should know when comparing costs. Not measured, not judged: reported.
+ */
+async function spotChecks(port, sessionId, accept) {
+  const good = { "content-type": "application/json", accept, "mcp-session-id": sessionId, "mcp-protocol-version": "2025-06-18" };
+  const cases = {
+    valid: good,
+    contentType: { ...good, "content-type": "text/plain" },
+    accept: { ...good, accept: "text/html" },
+    unknownSession: { ...good, "mcp-session-id": "0123456789abcdef0123456789abcdef" },
+    protocolVersion: { ...good, "mcp-protocol-version": "1999-01-01" },
+    origin: { ...good, origin: "http://evil.example" },
+  };
+  const out = {};
+  const connection = new Connection(port);
+  try {
+    for (const [name, headers] of Object.entries(cases)) out[name] = (await connection.request("POST", "/mcp", headers, SPOT_CALL)).status;
+  } finally {
+    connection.close();
+  }
+  return out;
+}
+
 /**
  * (a)/(b): tools/call round trips on established sessions, every server of `entries` (one
  * runtime, one response mode) in one interleaved rotation of wrk runs.
@@ -351,13 +379,14 @@ async function callWorkloads(entries, runtime, mode) {
     fs.writeFileSync(sessionsFile, e.ids.join("\n") + "\n");
     e.shape = { threads: 1, connections: P.sessions, env: { BENCH_SESSIONS: sessionsFile, BENCH_ACCEPT: e.accept, BENCH_MODE: mode }, pid: e.served.pid };
     e.runs = [];
+    if (mode === "json") e.checks = await spotChecks(e.served.port, e.ids[0], e.accept).catch((error) => ({ error: String(error) }));
     if (P.warm) await wrk("call.lua", e.served.port, { ...e.shape, seconds: P.warm });
   }
   const done = await interleave(entries, P.runs, async (e) => {
     e.runs.push(callRun(await wrk("call.lua", e.served.port, { ...e.shape, seconds: P.seconds })));
   });
   for (const e of entries) for (const id of e.ids) await deleteSession(e.served.port, id).catch(() => {});
-  return done.map((e) => ({ server: e.server.id, runtime, mode, sessions: P.sessions, ...callSummary(e.runs) }));
+  return done.map((e) => ({ server: e.server.id, runtime, mode, sessions: P.sessions, ...(e.checks ? { checks: e.checks } : {}), ...callSummary(e.runs) }));
 }
 
 /**

@@ -121,6 +121,22 @@ function wrkBound(results, ws) {
   return hits.length ? `Load generator near its limit in: ${hits.join("; ")}. Their req/s is a lower bound; the CPU column is not affected.` : "";
 }
 
+/** The statuses each server gave the spot checks before (a): what it rejects, what it lets through. */
+function checksTable(results) {
+  const rows = results.a.filter((r) => r.checks && !r.checks.error).sort(byOrder);
+  if (!rows.length) return "";
+  const out = [];
+  out.push("What each server checks: before (a), one tools/call per case on a live session, wrong in one way each; the status it answered (200 = not checked, work that server skips on every request; compare costs with that in mind).");
+  out.push("");
+  out.push("| server | runtime | valid | Content-Type text/plain | Accept text/html | unknown session | MCP-Protocol-Version 1999-01-01 | foreign Origin |");
+  out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const r of rows) {
+    const c = r.checks;
+    out.push(`| ${LABEL[r.server]} | ${r.runtime} | ${c.valid} | ${c.contentType} | ${c.accept} | ${c.unknownSession} | ${c.protocolVersion} | ${c.origin} |`);
+  }
+  return out.join("\n");
+}
+
 function callTable(results) {
   const rows = [];
   rows.push("| server | runtime | (a) JSON req/s | (a) CPU µs/req | p50 / p99 ms | (b) SSE req/s | (b) CPU µs/req | p50 / p99 ms | (a) vs limit, req/s | (a) vs limit, CPU |");
@@ -188,6 +204,8 @@ export function renderResults(results) {
     out.push("");
     const busy = wrkBound(results, ["a", "b"]);
     if (busy) out.push(busy, "");
+    const checks = checksTable(results);
+    if (checks) out.push(checks, "");
   }
   if (results.c.length) {
     out.push("## (c) legacy HTTP+SSE (2024-11-05): POST → response event");
