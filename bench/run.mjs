@@ -273,6 +273,8 @@ function callRun(r) {
   return {
     rps: r.good / (r.duration_us / 1e6),
     cpu_us: r.cpu_ns / 1000 / r.requests,
+    // Share of a core the server used; a cheap server that sleeps between bursts uses less.
+    server_util: r.cpu_ns / 1000 / r.duration_us,
     client_util: r.client_util,
     p50_ms: r.p50_us / 1000,
     p99_ms: r.p99_us / 1000,
@@ -416,7 +418,7 @@ async function setupWorkloads(entries, runtime) {
   const done = await interleave(entries, P.dWindows, async (e) => {
     const r = await wrk("cycle.lua", e.served.port, { ...e.shape, seconds: P.dSeconds });
     e.leftovers.push(...r.open);
-    e.windows.push({ cyclesPerSecond: r.cycles / (r.duration_us / 1e6), cycles: r.cycles, cpu_us: r.cpu_ns / 1000 / r.cycles, client_util: r.client_util, p50_ms: r.p50_us / 1000, p99_ms: r.p99_us / 1000, bad: r.bad + r.errors });
+    e.windows.push({ cyclesPerSecond: r.cycles / (r.duration_us / 1e6), cycles: r.cycles, cpu_us: r.cpu_ns / 1000 / r.cycles, server_util: r.cpu_ns / 1000 / r.duration_us, client_util: r.client_util, p50_ms: r.p50_us / 1000, p99_ms: r.p99_us / 1000, bad: r.bad + r.errors });
   });
   for (const e of entries) for (const id of e.leftovers) await deleteSession(e.served.port, id).catch(() => {});
   return done.map((e) => ({
