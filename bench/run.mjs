@@ -213,6 +213,8 @@ async function wrk(script, port, { threads, connections, seconds, env, pid }) {
   if (!fs.existsSync(resultFile)) throw new Error(`wrk wrote no result: ${stderr}`);
   const result = JSON.parse(fs.readFileSync(resultFile, "utf8"));
   result.cpu_ns = cpuSpent(cpuBefore, cpuAfter);
+  // The coarse figure (10 ms ticks of /proc/<pid>/stat), kept to cross-check the precise one.
+  result.cpu_tick_ns = cpuBefore && cpuAfter ? cpuAfter.tickNs - cpuBefore.tickNs : NaN;
   result.client_util = clientLast === clientStart ? NaN : cpuSpent(clientStart.cpu, clientLast.cpu) / 1e6 / (clientLast.at - clientStart.at);
   if (stderr.trim()) result.stderr = stderr.trim().slice(0, 500);
   return result;
@@ -273,6 +275,7 @@ function callRun(r) {
   return {
     rps: r.good / (r.duration_us / 1e6),
     cpu_us: r.cpu_ns / 1000 / r.requests,
+    cpu_tick_us: r.cpu_tick_ns / 1000 / r.requests,
     // Share of a core the server used; a cheap server that sleeps between bursts uses less.
     server_util: r.cpu_ns / 1000 / r.duration_us,
     client_util: r.client_util,
@@ -756,6 +759,8 @@ function smokeCheck() {
       if (row.bad) problems.push(`(${w}) ${row.server}/${row.runtime}: ${row.bad} bad answers`);
       if (w === "e" && row.failed) problems.push(`(e) ${row.server}/${row.runtime}: ${row.failed} streams failed to open`);
       if (w === "f" && row.timeouts) problems.push(`(f) ${row.server}/${row.runtime}: ${row.timeouts} sessions never went away`);
+      if (w === "a" && row.checks && row.checks.valid !== 200) problems.push(`(a) ${row.server}/${row.runtime}: spot checks failed: ${JSON.stringify(row.checks)}`);
+      if (["a", "b", "h"].includes(w) && !(row.cpu_us?.min > 0) && fs.existsSync("/proc/self/stat")) problems.push(`(${w}) ${row.server}/${row.runtime}: no server CPU time measured`);
     }
   }
   if (problems.length) {
