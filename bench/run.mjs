@@ -340,6 +340,20 @@ async function startAll(servers, runtime, envFor) {
   return entries;
 }
 
+/** Runs `setup(entry)` on each; an entry whose setup fails is reported and left out of what is returned. */
+async function prepare(entries, setup) {
+  const ready = [];
+  for (const e of entries) {
+    try {
+      await setup(e);
+      ready.push(e);
+    } catch (error) {
+      fail(e.server, e.runtime, error);
+    }
+  }
+  return ready;
+}
+
 async function stopAll(entries) {
   for (const e of entries) await e.served.stop();
 }
@@ -375,8 +389,8 @@ async function spotChecks(port, sessionId, accept) {
  * (a)/(b): tools/call round trips on established sessions, every server of `entries` (one
  * runtime, one response mode) in one interleaved rotation of wrk runs.
  */
-async function callWorkloads(entries, runtime, mode) {
-  for (const e of entries) {
+async function callWorkloads(all, runtime, mode) {
+  const entries = await prepare(all, async (e) => {
     e.accept = acceptFor(e.server, mode);
     e.ids = [];
     for (let i = 0; i < P.sessions; i++) e.ids.push(await openSession(e.served.port, e.accept));
@@ -386,11 +400,11 @@ async function callWorkloads(entries, runtime, mode) {
     e.runs = [];
     if (mode === "json") e.checks = await spotChecks(e.served.port, e.ids[0], e.accept).catch((error) => ({ error: String(error) }));
     if (P.warm) await wrk("call.lua", e.served.port, { ...e.shape, seconds: P.warm });
-  }
+  });
   const done = await interleave(entries, P.runs, async (e) => {
     e.runs.push(callRun(await wrk("call.lua", e.served.port, { ...e.shape, seconds: P.seconds })));
   });
-  for (const e of entries) for (const id of e.ids) await deleteSession(e.served.port, id).catch(() => {});
+  for (const e of entries) for (const id of e.ids ?? []) await deleteSession(e.served.port, id).catch(() => {});
   return done.map((e) => ({ server: e.server.id, runtime, mode, sessions: P.sessions, ...(e.checks ? { checks: e.checks } : {}), ...callSummary(e.runs) }));
 }
 
@@ -398,12 +412,12 @@ async function callWorkloads(entries, runtime, mode) {
  * (h): sessionless 2026-07-28 tools/call (the `_meta` envelope and the MCP-Protocol-Version,
  * Mcp-Method, Mcp-Name headers on every POST, no session), answered JSON; interleaved wrk runs.
  */
-async function modernWorkloads(entries, runtime) {
-  for (const e of entries) {
+async function modernWorkloads(all, runtime) {
+  const entries = await prepare(all, async (e) => {
     e.shape = { threads: 1, connections: P.sessions, env: {}, pid: e.served.pid };
     e.runs = [];
     if (P.warm) await wrk("call2026.lua", e.served.port, { ...e.shape, seconds: P.warm });
-  }
+  });
   const done = await interleave(entries, P.runs, async (e) => {
     e.runs.push(callRun(await wrk("call2026.lua", e.served.port, { ...e.shape, seconds: P.seconds })));
   });
@@ -411,13 +425,13 @@ async function modernWorkloads(entries, runtime) {
 }
 
 /** (d): session setup + teardown rate (initialize, initialized, DELETE); interleaved windows. */
-async function setupWorkloads(entries, runtime) {
-  for (const e of entries) {
+async function setupWorkloads(all, runtime) {
+  const entries = await prepare(all, async (e) => {
     e.shape = { threads: P.cycleConc, connections: P.cycleConc, env: { BENCH_ACCEPT: acceptFor(e.server, "json"), BENCH_MODE: "json" }, pid: e.served.pid };
     e.leftovers = [];
     e.windows = [];
     if (P.warm) e.leftovers.push(...(await wrk("cycle.lua", e.served.port, { ...e.shape, seconds: P.warm / 2 })).open);
-  }
+  });
   const done = await interleave(entries, P.dWindows, async (e) => {
     const r = await wrk("cycle.lua", e.served.port, { ...e.shape, seconds: P.dSeconds });
     e.leftovers.push(...r.open);
