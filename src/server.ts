@@ -627,11 +627,11 @@ export class McpServer {
       let asker: Asker | undefined;
       const ask: Asker = (questions, options) =>
         (asker ??= requestAsker({ request: ctx.request, capabilities: ctx.clientCapabilities, signal: ctx.signal, ...this.#limits }))(questions, options);
-      return await method(params, withAsker(ctx, ask, ctx.signal));
+      // The view reads ctx.signal only if the handler does: no signal is made for those that don't.
+      return await method(params, withAsker(ctx, ask));
     }
     if (!INPUT_REQUIRED_METHODS.includes(name)) {
-      const refuse = () => Promise.reject(new McpError(ErrorCode.InternalError, `Input can only be asked for while handling ${INPUT_REQUIRED_METHODS.join(", ")}`));
-      return await method(params, withAsker(ctx, refuse, ctx.signal));
+      return await method(params, withAsker(ctx, refuseInput));
     }
     const target = typeof params.name === "string" ? params.name : typeof params.uri === "string" ? params.uri : "";
     // State is valid only for the same request: method, target, arguments and principal.
@@ -695,6 +695,10 @@ export class McpServer {
     return await tool.call(args ?? {}, ctx);
   }
 }
+
+/** The asker of 2026 requests whose method cannot ask for input. */
+const refuseInput: Asker = () =>
+  Promise.reject(new McpError(ErrorCode.InternalError, `Input can only be asked for while handling ${INPUT_REQUIRED_METHODS.join(", ")}`));
 
 function stripUndefined(hint: CacheHint): CacheHint {
   const out: CacheHint = {};

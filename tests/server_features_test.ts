@@ -227,6 +227,106 @@ describe("the session decides what only a session knows", () => {
     session.close();
   });
 
+  test("a handler that reads its signal only after a cancel sees it aborted with the reason, and nothing is answered", async () => {
+    const server = new McpServer({ name: "t", version: "1" });
+    let release!: () => void;
+    let seen: AbortSignal | undefined;
+    server.tool("late", {}, async (_args, ctx) => {
+      await new Promise<void>((resolve) => (release = resolve));
+      seen = ctx.signal; // first read: after the cancel
+      return { content: [{ type: "text", text: "finished anyway" }] };
+    });
+    const { session, messages, sink } = await initialized(server);
+    const done = session.receive({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "late", arguments: {} } }, sink);
+    await session.receive({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 1, reason: "changed my mind" } }, sink);
+    release();
+    await done;
+    assert.equal(seen?.aborted, true);
+    assert.match(String(seen?.reason), /changed my mind/);
+    assert.deepEqual(messages, [], "no response for a cancelled request");
+    session.close();
+  });
+
+  test("closing the session aborts a running handler's signal, whether it was read before or after", async () => {
+    const server = new McpServer({ name: "t", version: "1" });
+    const releases: (() => void)[] = [];
+    const signals: AbortSignal[] = [];
+    server.tool("early", {}, async (_args, ctx) => {
+      signals.push(ctx.signal);
+      await new Promise<void>((resolve) => releases.push(resolve));
+      return { content: [] };
+    });
+    server.tool("late", {}, async (_args, ctx) => {
+      await new Promise<void>((resolve) => releases.push(resolve));
+      signals.push(ctx.signal);
+      return { content: [] };
+    });
+    const { session, messages, sink } = await initialized(server);
+    const first = session.receive({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "early", arguments: {} } }, sink);
+    const second = session.receive({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "late", arguments: {} } }, sink);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.equal(session.inFlightCount, 2);
+    session.close();
+    for (const release of releases) release();
+    await Promise.all([first, second]);
+    assert.equal(signals.length, 2);
+    for (const signal of signals) {
+      assert.equal(signal.aborted, true);
+      assert.match(String(signal.reason), /Session closed/);
+    }
+    assert.deepEqual(messages, []);
+  });
+
+  test("a handler past handlerTimeoutMs is answered with an error at once, and its signal, read late, is aborted", async () => {
+    const server = new McpServer({ name: "t", version: "1" });
+    let release!: () => void;
+    let ctxOf: { signal: AbortSignal } | undefined;
+    server.tool("slow", {}, async (_args, ctx) => {
+      ctxOf = ctx;
+      await new Promise<void>((resolve) => (release = resolve));
+      return { content: [{ type: "text", text: "too late" }] };
+    });
+    const registry = new SessionRegistry(server, { handlerTimeoutMs: 20 });
+    const session = registry.create("sse");
+    const messages: JsonRpcMessage[] = [];
+    const sink = sinkOf(messages);
+    await session.receive({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "c", version: "1" } } }, sink);
+    messages.length = 0;
+    // receive() settles with the timeout answer while the handler still waits.
+    await session.receive({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "slow", arguments: {} } }, sink);
+    assert.equal(messages.length, 1);
+    const answer = messages[0] as { id: number; error?: { code: number; message: string } };
+    assert.equal(answer.id, 1);
+    assert.equal(answer.error?.code, -32603);
+    assert.match(answer.error?.message ?? "", /timed out after 20 ms/);
+    assert.equal(session.inFlightCount, 0);
+    assert.equal(ctxOf?.signal.aborted, true, "the signal, first read after the deadline, is aborted");
+    assert.match(String(ctxOf?.signal.reason), /timed out after 20 ms/);
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.equal(messages.length, 1, "the handler's late result is not sent");
+    session.close();
+  });
+
+  test("context members read off the context still work (const { progress, log, notify } = ctx)", async () => {
+    const server = new McpServer({ name: "t", version: "1" });
+    server.tool("d", {}, (_args, ctx) => {
+      const { progress, log, notify, requestId, method, sessionId } = ctx;
+      progress(1, 2);
+      log("info", "hello");
+      notify("notifications/custom", { requestId, method, sessionId });
+      return { content: [] };
+    });
+    const { session, messages, sink } = await initialized(server);
+    await session.receive({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "d", arguments: {}, _meta: { progressToken: 7 } } }, sink);
+    assert.deepEqual(messages.slice(0, 3), [
+      { jsonrpc: "2.0", method: "notifications/progress", params: { progressToken: 7, progress: 1, total: 2 } },
+      { jsonrpc: "2.0", method: "notifications/message", params: { level: "info", data: "hello" } },
+      { jsonrpc: "2.0", method: "notifications/custom", params: { requestId: 3, method: "tools/call", sessionId: session.id } },
+    ]);
+    session.close();
+  });
+
   test("resources/updated goes only to subscribed sessions, and close() releases the subscriptions", async () => {
     const server = new McpServer({ name: "t", version: "1" });
     server.resource("test://r", {}, (uri) => ({ contents: [{ uri, text: "" }] }));

@@ -114,35 +114,93 @@ export interface Deadline {
  * ```
  */
 export function startDeadline(ms: number, controller: AbortController): Deadline {
-  if (!(ms > 0) || !Number.isFinite(ms)) {
-    return { expired: new Promise<void>(() => {}), fired: false, clear() {} };
-  }
-  let fired = false;
-  let resolve!: () => void;
-  const expired = new Promise<void>((r) => (resolve = r));
-  const entry: DeadlineEntry = {
-    at: performance.now() + ms,
-    expire: () => {
-      fired = true;
-      controller.abort(new Error(`Handler timed out after ${ms} ms`));
-      resolve();
-    },
-  };
-  const queue = queueFor(ms);
-  queue.add(entry);
-  return {
-    expired,
-    get fired() {
-      return fired;
-    },
-    clear: () => queue.remove(entry),
-  };
+  const deadline = new ControllerDeadline(ms, controller);
+  if (ms > 0 && Number.isFinite(ms)) addDeadline(ms, deadline);
+  return deadline;
 }
 
-interface DeadlineEntry {
-  /** When it expires, on the monotonic clock (`performance.now()`). */
-  readonly at: number;
-  readonly expire: () => void;
+/** A {@link Deadline} as a class: one object per run, no per-run closures or getters on literals. */
+class ControllerDeadline implements Deadline, DeadlineEntry {
+  deadlineAt = 0;
+  fired = false;
+  #expired: Promise<void> | undefined;
+  #resolve: (() => void) | undefined;
+  readonly #ms: number;
+  readonly #controller: AbortController;
+
+  constructor(ms: number, controller: AbortController) {
+    this.#ms = ms;
+    this.#controller = controller;
+  }
+
+  // Made when first read. Never shared: a promise that never settles would keep every reaction.
+  get expired(): Promise<void> {
+    if (this.#expired === undefined) {
+      this.#expired = this.fired ? Promise.resolve() : new Promise<void>((resolve) => (this.#resolve = resolve));
+    }
+    return this.#expired;
+  }
+
+  expire(): void {
+    this.fired = true;
+    this.#controller.abort(new Error(`Handler timed out after ${this.#ms} ms`));
+    this.#resolve?.();
+  }
+
+  clear(): void {
+    if (this.#ms > 0 && Number.isFinite(this.#ms)) removeDeadline(this.#ms, this);
+  }
+}
+
+/**
+ * Something with a deadline: {@link addDeadline} sets `deadlineAt` and calls `expire()` once it
+ * passes, unless {@link removeDeadline} came first.
+ *
+ * @example
+ * ```ts
+ * import { addDeadline, type DeadlineEntry, removeDeadline } from "./limits.ts";
+ * const entry: DeadlineEntry = { deadlineAt: 0, expire: () => console.log("too late") };
+ * addDeadline(30_000, entry);
+ * removeDeadline(30_000, entry);
+ * ```
+ */
+export interface DeadlineEntry {
+  /** When it expires, on the monotonic clock (`performance.now()`); set by {@link addDeadline}. */
+  deadlineAt: number;
+  /** Called once when the deadline passes. */
+  expire(): void;
+}
+
+/**
+ * Starts `entry`'s deadline of `ms` (> 0, finite). Deadlines of one length share one timer, so
+ * a request costs no timer of its own.
+ *
+ * @example
+ * ```ts
+ * import { addDeadline, removeDeadline } from "./limits.ts";
+ * const entry = { deadlineAt: 0, expire() {} };
+ * addDeadline(1000, entry);
+ * removeDeadline(1000, entry);
+ * ```
+ */
+export function addDeadline(ms: number, entry: DeadlineEntry): void {
+  entry.deadlineAt = performance.now() + ms;
+  queueFor(ms).add(entry);
+}
+
+/**
+ * Stops `entry`'s deadline of `ms` (the length it was added with). Idempotent.
+ *
+ * @example
+ * ```ts
+ * import { addDeadline, removeDeadline } from "./limits.ts";
+ * const entry = { deadlineAt: 0, expire() {} };
+ * addDeadline(1000, entry);
+ * removeDeadline(1000, entry);
+ * ```
+ */
+export function removeDeadline(ms: number, entry: DeadlineEntry): void {
+  deadlineQueues.get(ms)?.remove(entry);
 }
 
 /**
@@ -156,7 +214,7 @@ class DeadlineQueue {
 
   add(entry: DeadlineEntry): void {
     this.#entries.add(entry);
-    if (this.#timer === undefined) this.#arm(entry.at - performance.now());
+    if (this.#timer === undefined) this.#arm(entry.deadlineAt - performance.now());
   }
 
   /** Idempotent. */
@@ -177,8 +235,8 @@ class DeadlineQueue {
     this.#timer = undefined;
     const now = performance.now();
     for (const entry of this.#entries) {
-      if (entry.at > now) {
-        this.#arm(entry.at - now);
+      if (entry.deadlineAt > now) {
+        this.#arm(entry.deadlineAt - now);
         return;
       }
       this.#entries.delete(entry);
