@@ -172,6 +172,8 @@ export class McpServer {
   readonly #cacheHints = new Map<string, CacheHintProvider>();
   readonly #sealer: RequestStateSealer;
   readonly #limits: { maxRounds: number; maxInputBytes: number };
+  #lastVersion: string | undefined = undefined;
+  #lastModern = false;
 
   /** A server named by `info` (its `serverInfo`), with optional instructions and capabilities. */
   constructor(info: Implementation, options: McpServerOptions = {}) {
@@ -621,18 +623,33 @@ export class McpServer {
    * requests for sessions, `input_required` rounds for 2026-07-28 `tools/call`,
    * `prompts/get` and `resources/read` (see `input_required.ts`).
    */
-  async #run(method: MethodHandler, name: string, params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> {
-    if (!isModernVersion(ctx.protocolVersion)) {
+  #run(method: MethodHandler, name: string, params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> | Record<string, unknown> {
+    // Not async: a sync handler's result (or throw) goes straight back to handle(), a promise is awaited there once.
+    if (!this.#isModern(ctx.protocolVersion)) {
       // The asker (and its round count) is made on the first question: most handlers ask none.
       let asker: Asker | undefined;
       const ask: Asker = (questions, options) =>
         (asker ??= requestAsker({ request: ctx.request, capabilities: ctx.clientCapabilities, signal: ctx.signal, ...this.#limits }))(questions, options);
       // The view reads ctx.signal only if the handler does: no signal is made for those that don't.
-      return await method(params, withAsker(ctx, ask));
+      return method(params, withAsker(ctx, ask));
     }
     if (!INPUT_REQUIRED_METHODS.includes(name)) {
-      return await method(params, withAsker(ctx, refuseInput));
+      return method(params, withAsker(ctx, refuseInput));
     }
+    return this.#runRound(method, name, params, ctx);
+  }
+
+  /** True for sessionless (2026) versions; remembers the last answer (one version per workload, mostly). */
+  #isModern(version: string): boolean {
+    if (version !== this.#lastVersion) {
+      this.#lastModern = isModernVersion(version);
+      this.#lastVersion = version;
+    }
+    return this.#lastModern;
+  }
+
+  /** A 2026-07-28 request of a method that may ask for input: one `input_required` round. */
+  async #runRound(method: MethodHandler, name: string, params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> {
     const target = typeof params.name === "string" ? params.name : typeof params.uri === "string" ? params.uri : "";
     // State is valid only for the same request: method, target, arguments and principal.
     const binding = { method: name, name: target, principal: ctx.principal, salient: params.arguments ?? null };
@@ -677,7 +694,7 @@ export class McpServer {
     return { completion };
   }
 
-  async #callTool(params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> {
+  #callTool(params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> | Record<string, unknown> {
     let name: string;
     let args: Record<string, unknown> | undefined;
     if (typeof params.name === "string" && (params.arguments === undefined || isPlainRecord(params.arguments))) {
@@ -692,7 +709,7 @@ export class McpServer {
     }
     const tool = this.#tools.get(name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
-    return await tool.call(args ?? {}, ctx);
+    return tool.call(args ?? {}, ctx);
   }
 }
 

@@ -437,7 +437,7 @@ export class Session {
     // The session is busy until the handler is over (a hold without a closure per request).
     this.#holds++;
     try {
-      return await run.answer(this.#server.handle(request, run.context));
+      return run.outcome(await run.answer(this.#server.handle(request, run.context)));
     } finally {
       run.end();
       if (this.#inFlight.get(request.id) === run) this.#inFlight.delete(request.id);
@@ -598,21 +598,21 @@ class InboundRequest implements RequestChannel, DeadlineEntry {
   }
 
   /**
-   * The response to send once `handled` settles, or the timeout error should the deadline pass
-   * first; undefined when the request was cancelled (the spec wants no response then).
+   * `handled`, or, with a handler deadline, a promise that also settles when the deadline
+   * passes first (one promise, no race).
    */
-  async answer(handled: Promise<JsonRpcResponse>): Promise<JsonRpcResponse | undefined> {
-    let response: JsonRpcResponse | undefined;
-    if (this.#timeoutMs === 0) {
-      response = await handled;
-    } else {
-      addDeadline(this.#timeoutMs, this);
-      response = await new Promise<JsonRpcResponse | undefined>((resolve, reject) => {
-        this.#settle = resolve;
-        handled.then(resolve, reject);
-      });
-      if (this.#timedOut) return errorResponse(this.#id, ErrorCode.InternalError, `Request timed out after ${this.#timeoutMs} ms`);
-    }
+  answer(handled: Promise<JsonRpcResponse>): Promise<JsonRpcResponse | undefined> {
+    if (this.#timeoutMs === 0) return handled;
+    addDeadline(this.#timeoutMs, this);
+    return new Promise<JsonRpcResponse | undefined>((resolve, reject) => {
+      this.#settle = resolve;
+      handled.then(resolve, reject);
+    });
+  }
+
+  /** What to send: the timeout error once the deadline passed; nothing for a cancelled request. */
+  outcome(response: JsonRpcResponse | undefined): JsonRpcResponse | undefined {
+    if (this.#timedOut) return errorResponse(this.#id, ErrorCode.InternalError, `Request timed out after ${this.#timeoutMs} ms`);
     return this.#aborted ? undefined : response;
   }
 

@@ -6,7 +6,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { type JsonRpcMessage, type JsonRpcRequest, McpServer } from "../mod.ts";
+import { type JsonRpcMessage, type JsonRpcRequest, McpError, McpServer } from "../mod.ts";
 import { createContext, type RequestChannel } from "../src/context.ts";
 import { SessionRegistry } from "../src/registry.ts";
 import type { MessageSink } from "../src/session.ts";
@@ -190,6 +190,38 @@ describe("tools", () => {
     assert.equal((await call(server, "tools/call", { name: "missing" })).error?.code, -32602);
     assert.equal((await call(server, "tools/call", {})).error?.code, -32602);
   });
+});
+
+describe("tool handlers, sync or async, fail the same way", () => {
+  const server = new McpServer({ name: "t", version: "1" });
+  const out = z.object({ n: z.number() });
+  const sync = (body: () => unknown) => () => body() as never;
+  const later = (body: () => unknown) => async () => {
+    await null;
+    return body() as never;
+  };
+  for (const [kind, wrap] of [["sync", sync], ["async", later]] as const) {
+    server.tool(`${kind}-throws`, {}, wrap(() => {
+      throw new Error("boom");
+    }));
+    server.tool(`${kind}-protocol`, {}, wrap(() => {
+      throw new McpError(-32602, "bad on purpose");
+    }));
+    server.tool(`${kind}-no-structured`, { outputSchema: out }, wrap(() => ({ content: [] })));
+    server.tool(`${kind}-bad-structured`, { outputSchema: out }, wrap(() => ({ content: [], structuredContent: { n: "x" } })));
+    server.tool(`${kind}-good`, { outputSchema: out }, wrap(() => ({ content: [], structuredContent: { n: 1 } })));
+  }
+  for (const kind of ["sync", "async"]) {
+    test(`${kind}: a thrown error is a tool error, an McpError a protocol error, the output schema is enforced`, async () => {
+      const thrown = await call(server, "tools/call", { name: `${kind}-throws`, arguments: {} });
+      assert.deepEqual(thrown.result, { content: [{ type: "text", text: "boom" }], isError: true });
+      const protocol = await call(server, "tools/call", { name: `${kind}-protocol`, arguments: {} });
+      assert.deepEqual(protocol.error, { code: -32602, message: "bad on purpose" });
+      assert.equal((await call(server, "tools/call", { name: `${kind}-no-structured`, arguments: {} })).error?.code, -32602);
+      assert.equal((await call(server, "tools/call", { name: `${kind}-bad-structured`, arguments: {} })).error?.code, -32603);
+      assert.deepEqual((await call(server, "tools/call", { name: `${kind}-good`, arguments: {} })).result, { content: [], structuredContent: { n: 1 } });
+    });
+  }
 });
 
 describe("the session decides what only a session knows", () => {
