@@ -115,7 +115,7 @@ export interface Deadline {
  */
 export function startDeadline(ms: number, controller: AbortController): Deadline {
   const deadline = new ControllerDeadline(ms, controller);
-  if (ms > 0 && Number.isFinite(ms)) addDeadline(ms, deadline);
+  if (ms > 0 && Number.isFinite(ms)) queueFor(ms).add(deadline);
   return deadline;
 }
 
@@ -153,8 +153,8 @@ class ControllerDeadline implements Deadline, DeadlineEntry {
 }
 
 /**
- * Something with a deadline: {@link addDeadline} sets `deadlineAt` and calls `expire()` once it
- * passes, unless {@link removeDeadline} came first.
+ * Something with a deadline: {@link addDeadline} times it and calls `expire()` once it passes,
+ * unless {@link removeDeadline} came first.
  *
  * @example
  * ```ts
@@ -165,15 +165,18 @@ class ControllerDeadline implements Deadline, DeadlineEntry {
  * ```
  */
 export interface DeadlineEntry {
-  /** When it expires, on the monotonic clock (`performance.now()`); set by {@link addDeadline}. */
+  /** Bookkeeping of the queue (when it expires, on the monotonic clock); start it at 0. */
   deadlineAt: number;
   /** Called once when the deadline passes. */
   expire(): void;
 }
 
 /**
- * Starts `entry`'s deadline of `ms` (> 0, finite). Deadlines of one length share one timer, so
- * a request costs no timer of its own.
+ * Starts `entry`'s deadline of `ms` (> 0, finite) once the current burst of work is over: an
+ * entry removed within a few microtask turns (a handler that answers at once, the usual case)
+ * never touches a timer. One that is still there is timed from then, a few microseconds late.
+ * Deadlines of one length share one timer, so a request costs no timer of its own; and with
+ * nothing running there is no timer.
  *
  * @example
  * ```ts
@@ -184,8 +187,7 @@ export interface DeadlineEntry {
  * ```
  */
 export function addDeadline(ms: number, entry: DeadlineEntry): void {
-  entry.deadlineAt = performance.now() + ms;
-  queueFor(ms).add(entry);
+  queueFor(ms).defer(entry);
 }
 
 /**
@@ -204,25 +206,81 @@ export function removeDeadline(ms: number, entry: DeadlineEntry): void {
 }
 
 /**
+ * Microtask turns a deferred entry waits before it is timed: enough for a handler that answers
+ * without waiting on I/O (sync or async, through the session's few awaits) to be removed first.
+ */
+const DEFER_TURNS = 12;
+
+/**
  * The running deadlines of one length, in the order they expire (they were added in that order,
  * all with the same length), behind one timer armed for the earliest: concurrent requests share
  * it instead of each starting and clearing a timer. No deadline running means no timer.
  */
 class DeadlineQueue {
+  readonly #ms: number;
   readonly #entries = new Set<DeadlineEntry>();
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Entries waiting for their burst to end (see {@link addDeadline}), in the order they came;
+   * a waiting entry's `deadlineAt` is minus the turn it came at, 0 once removed.
+   */
+  #deferred: DeadlineEntry[] = [];
+  /** Microtask turns counted while entries wait (starts at 1: 0 and -0 mean "not timed"). */
+  #turns = 1;
+  #turning = false;
 
+  constructor(ms: number) {
+    this.#ms = ms;
+  }
+
+  /** Times `entry` from now (startDeadline: the caller may look at the timer at once). */
   add(entry: DeadlineEntry): void {
+    entry.deadlineAt = performance.now() + this.#ms;
     this.#entries.add(entry);
-    if (this.#timer === undefined) this.#arm(entry.deadlineAt - performance.now());
+    if (this.#timer === undefined) this.#arm(this.#ms);
+  }
+
+  /** Times `entry` only if it is still there {@link DEFER_TURNS} microtask turns from now. */
+  defer(entry: DeadlineEntry): void {
+    entry.deadlineAt = -this.#turns;
+    this.#deferred.push(entry);
+    if (!this.#turning) {
+      this.#turning = true;
+      queueMicrotask(this.#turn);
+    }
   }
 
   /** Idempotent. */
   remove(entry: DeadlineEntry): void {
+    if (entry.deadlineAt < 0) {
+      entry.deadlineAt = 0; // Over before it was timed: the turns skip it.
+      return;
+    }
     if (!this.#entries.delete(entry) || this.#entries.size > 0 || this.#timer === undefined) return;
     clearTimeout(this.#timer);
     this.#timer = undefined;
   }
+
+  /** One microtask turn: entries that waited long enough and are still there are timed. */
+  readonly #turn = (): void => {
+    const turn = ++this.#turns;
+    const deferred = this.#deferred;
+    let done = 0;
+    let at = 0;
+    for (; done < deferred.length; done++) {
+      const entry = deferred[done];
+      if (entry.deadlineAt === 0) continue;
+      if (turn + entry.deadlineAt < DEFER_TURNS) break; // Came too recently (and so did the rest).
+      if (at === 0) at = performance.now() + this.#ms; // One clock read per turn.
+      entry.deadlineAt = at;
+      this.#entries.add(entry);
+    }
+    if (done === deferred.length) deferred.length = 0;
+    else if (done > 0) deferred.splice(0, done);
+    if (at !== 0 && this.#timer === undefined) this.#arm(at - performance.now());
+    if (deferred.length > 0) queueMicrotask(this.#turn);
+    else this.#turning = false;
+  };
 
   #arm(delay: number): void {
     // One timer at most (an expiry's listeners may have started a deadline meanwhile); and never
@@ -256,6 +314,6 @@ const deadlineQueues = new Map<number, DeadlineQueue>();
 
 function queueFor(ms: number): DeadlineQueue {
   let queue = deadlineQueues.get(ms);
-  if (queue === undefined) deadlineQueues.set(ms, queue = new DeadlineQueue());
+  if (queue === undefined) deadlineQueues.set(ms, queue = new DeadlineQueue(ms));
   return queue;
 }
