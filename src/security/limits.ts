@@ -103,7 +103,8 @@ export interface Deadline {
 /**
  * Starts a deadline for one handler run: when `ms` pass, `controller` is aborted (so the handler
  * stops) and `expired` resolves (so the caller can answer without waiting for it). `ms <= 0`
- * means no deadline.
+ * means no deadline. As with {@link addDeadline}, a run cleared within its burst of microtasks
+ * never starts a timer.
  *
  * @example
  * ```ts
@@ -115,7 +116,7 @@ export interface Deadline {
  */
 export function startDeadline(ms: number, controller: AbortController): Deadline {
   const deadline = new ControllerDeadline(ms, controller);
-  if (ms > 0 && Number.isFinite(ms)) queueFor(ms).add(deadline);
+  if (ms > 0 && Number.isFinite(ms)) addDeadline(ms, deadline);
   return deadline;
 }
 
@@ -231,13 +232,6 @@ class DeadlineQueue {
 
   constructor(ms: number) {
     this.#ms = ms;
-  }
-
-  /** Times `entry` from now (startDeadline: the caller may look at the timer at once). */
-  add(entry: DeadlineEntry): void {
-    entry.deadlineAt = performance.now() + this.#ms;
-    this.#entries.add(entry);
-    if (this.#timer === undefined) this.#arm(this.#ms);
   }
 
   /** Times `entry` only if it is still there {@link DEFER_TURNS} microtask turns from now. */
