@@ -472,10 +472,10 @@ export function createContext(
 class AskerView implements RequestContext {
   readonly #base: RequestContext;
   readonly #asker: Asker;
-  readonly #signal: AbortSignal | undefined;
+  #signal: AbortSignal | (() => AbortSignal) | undefined;
   #input: InputApi | undefined = undefined;
 
-  constructor(base: RequestContext, asker: Asker, signal: AbortSignal | undefined) {
+  constructor(base: RequestContext, asker: Asker, signal: AbortSignal | (() => AbortSignal) | undefined) {
     this.#base = base;
     this.#asker = asker;
     this.#signal = signal;
@@ -515,7 +515,9 @@ class AskerView implements RequestContext {
     return this.#base.meta;
   }
   get signal(): AbortSignal {
-    return this.#signal ?? this.#base.signal;
+    const signal = this.#signal;
+    if (typeof signal === "function") return this.#signal = signal();
+    return signal ?? this.#base.signal;
   }
   get notify(): RequestContext["notify"] {
     return this.#base.notify;
@@ -554,8 +556,8 @@ class AskerView implements RequestContext {
 
 /**
  * A view of `context` whose input methods go through `asker` and whose `signal` is `signal`
- * (the context's own when absent, read only when the handler reads it); every other member is
- * the original context's. The server core uses it to give handlers the asking behaviour of the
+ * (the context's own when absent; when a function, what it returns, made on the handler's
+ * first read); every other member is the original context's. The server core uses it to give handlers the asking behaviour of the
  * request's era and the server's limits.
  *
  * @example
@@ -570,6 +572,6 @@ class AskerView implements RequestContext {
  * view.method; // "tools/call"
  * ```
  */
-export function withAsker(context: RequestContext, asker: Asker, signal?: AbortSignal): RequestContext {
+export function withAsker(context: RequestContext, asker: Asker, signal?: AbortSignal | (() => AbortSignal)): RequestContext {
   return new AskerView(context, asker, signal);
 }

@@ -655,8 +655,15 @@ export class McpServer {
     const binding = { method: name, name: target, principal: ctx.principal, salient: params.arguments ?? null };
     // Bad state or malformed answers end here, before any handler runs.
     const round = await InputRound.open(params, binding, ctx.clientCapabilities, this.#sealer, this.#limits);
-    const { inputResponses: _responses, requestState: _state, ...handlerParams } = params;
-    const view = withAsker(ctx, round.ask, AbortSignal.any([ctx.signal, round.signal]));
+    // The handler sees the params without the round's own fields (a copy only when there are some).
+    let handlerParams = params;
+    if ("inputResponses" in params || "requestState" in params) {
+      const { inputResponses: _responses, requestState: _state, ...rest } = params;
+      handlerParams = rest;
+    }
+    // Combined only if the handler reads its signal: on Deno every AbortSignal.any is kept
+    // through young-generation GCs (weak references) and promoted, per request.
+    const view = withAsker(ctx, round.ask, () => AbortSignal.any([ctx.signal, round.signal]));
     type Finished = { kind: "complete"; result: Record<string, unknown> } | { kind: "error"; error: unknown };
     const finished: Promise<Finished> = Promise.resolve()
       .then(() => method(handlerParams, view))
