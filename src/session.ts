@@ -17,9 +17,19 @@ import {
   McpError,
   type RequestId,
 } from "./jsonrpc.ts";
-import { type ClientRequestOptions, createContext, type Implementation, LOGGING_LEVELS, type LoggingLevel } from "./context.ts";
+import {
+  abortContext,
+  type ClientRequestOptions,
+  finishContext,
+  HandlerContext,
+  type Implementation,
+  LOGGING_LEVELS,
+  type LoggingLevel,
+  type RequestChannel,
+  type ResourceSubscriptions,
+} from "./context.ts";
 import type { McpServer } from "./server.ts";
-import { startDeadline } from "./security/limits.ts";
+import { addDeadline, type DeadlineEntry, removeDeadline, startDeadline } from "./security/limits.ts";
 import type { MessageHandler, MessageHandlerFactory } from "./message_handler.ts";
 import { missingClientCapability } from "./client_capabilities.ts";
 
@@ -221,7 +231,7 @@ export class Session {
 
   readonly #server: McpServer;
   readonly #init: SessionInit;
-  readonly #inFlight = new Map<RequestId, AbortController>();
+  readonly #inFlight = new Map<RequestId, { abort(reason?: unknown): void }>();
   readonly #pending = new Map<RequestId, PendingRequest>();
   readonly #owned = new Set<() => void>();
   /** URIs this session subscribed to with `resources/subscribe`; emptied by `close()`. */
@@ -453,36 +463,18 @@ export class Session {
     if (this.#inFlight.has(request.id)) {
       return errorResponse(request.id, ErrorCode.InvalidRequest, `Request id ${JSON.stringify(request.id)} is already in use`);
     }
-    const controller = new AbortController();
-    this.#inFlight.set(request.id, controller);
-    const release = this.hold();
-    const { context, finish } = createContext({
-      protocolVersion: this.protocolVersion ?? "2024-11-05",
-      clientInfo: this.clientInfo,
-      clientCapabilities: this.clientCapabilities,
-      logLevel: this.logLevel,
-      sessionId: this.id,
-      principal: this.principal,
-      subscriptions: this.#subscriptionsView,
-      send: (m) => {
-        deliver(sink, m);
-      },
-      request: (method, params, options) => this.request(method, params, sink, options),
-      closeConnection: () => sink.closeConnection?.() ?? false,
-    }, request, controller.signal);
-    const deadline = startDeadline(this.#init.handlerTimeoutMs ?? 0, controller);
+    const timeoutMs = this.#init.handlerTimeoutMs ?? 0;
+    const run = new InboundRequest(this, sink, request, this.#subscriptionsView, timeoutMs);
+    this.#inFlight.set(request.id, run);
+    // The session is busy until the handler is over (a hold without a closure per request).
+    this.#holds++;
     try {
-      const response = await Promise.race([this.#server.handle(request, context), deadline.expired]);
-      if (deadline.fired) {
-        return errorResponse(request.id, ErrorCode.InternalError, `Request timed out after ${this.#init.handlerTimeoutMs} ms`);
-      }
-      // A cancelled request gets no response, as the spec requires.
-      return controller.signal.aborted || response === undefined ? undefined : response;
+      return run.outcome(await run.answer(this.#server.handle(request, run.context)));
     } finally {
-      deadline.clear();
-      finish();
-      if (this.#inFlight.get(request.id) === controller) this.#inFlight.delete(request.id);
-      release();
+      run.end();
+      if (this.#inFlight.get(request.id) === run) this.#inFlight.delete(request.id);
+      this.#holds--;
+      this.touch();
     }
   }
 
@@ -587,5 +579,100 @@ export class Session {
   #clearIdleTimer(): void {
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
+  }
+}
+
+/**
+ * One request a session is handling: the channel its context reports through, what
+ * cancellation and session close abort, and its handler deadline. One object per request:
+ * no AbortController unless the handler reads its signal, no timer, no race of promises.
+ */
+class InboundRequest implements RequestChannel, DeadlineEntry {
+  readonly context: HandlerContext;
+  deadlineAt = 0;
+  readonly #session: Session;
+  readonly #sink: MessageSink;
+  readonly #id: RequestId;
+  readonly #timeoutMs: number;
+  #aborted = false;
+  #timedOut = false;
+  #settle: ((response: JsonRpcResponse | undefined) => void) | undefined = undefined;
+  readonly subscriptions: ResourceSubscriptions;
+
+  constructor(session: Session, sink: MessageSink, request: JsonRpcRequest, subscriptions: ResourceSubscriptions, timeoutMs: number) {
+    this.#session = session;
+    this.#sink = sink;
+    this.#id = request.id;
+    this.subscriptions = subscriptions;
+    this.#timeoutMs = timeoutMs > 0 && Number.isFinite(timeoutMs) ? timeoutMs : 0;
+    this.context = new HandlerContext(this, request);
+  }
+
+  // RequestChannel: read from the session when asked (the log level may change meanwhile).
+  get protocolVersion(): string {
+    return this.#session.protocolVersion ?? "2024-11-05";
+  }
+  get clientInfo(): Implementation | undefined {
+    return this.#session.clientInfo;
+  }
+  get clientCapabilities(): Record<string, unknown> {
+    return this.#session.clientCapabilities;
+  }
+  get logLevel(): LoggingLevel | undefined {
+    return this.#session.logLevel;
+  }
+  get sessionId(): string {
+    return this.#session.id;
+  }
+  get principal(): unknown {
+    return this.#session.principal;
+  }
+  send(message: JsonRpcMessage): void {
+    deliver(this.#sink, message);
+  }
+  request(method: string, params: Record<string, unknown> | undefined, options?: ClientRequestOptions): Promise<Record<string, unknown>> {
+    return this.#session.request(method, params, this.#sink, options);
+  }
+  closeConnection(): boolean {
+    return this.#sink.closeConnection?.() ?? false;
+  }
+
+  /** Cancellation and session close: the handler's signal aborts and no response is sent. */
+  abort(reason?: unknown): void {
+    this.#aborted = true;
+    abortContext(this.context, reason);
+  }
+
+  /** The handler ran too long: it is aborted, and the request is answered with an error now. */
+  expire(): void {
+    this.#timedOut = true;
+    abortContext(this.context, new Error(`Handler timed out after ${this.#timeoutMs} ms`));
+    this.#settle?.(errorResponse(this.#id, ErrorCode.InternalError, `Request timed out after ${this.#timeoutMs} ms`));
+  }
+
+  /**
+   * `handled`, or, with a handler deadline, a promise that also settles when the deadline
+   * passes first (one promise, no race).
+   */
+  answer(handled: Promise<JsonRpcResponse>): Promise<JsonRpcResponse | undefined> {
+    if (this.#timeoutMs === 0) return handled;
+    addDeadline(this.#timeoutMs, this);
+    return new Promise<JsonRpcResponse | undefined>((resolve, reject) => {
+      this.#settle = resolve;
+      handled.then(resolve, reject);
+    });
+  }
+
+  /** What to send: the timeout error once the deadline passed; nothing for a cancelled request. */
+  outcome(response: JsonRpcResponse | undefined): JsonRpcResponse | undefined {
+    if (this.#timedOut) return errorResponse(this.#id, ErrorCode.InternalError, `Request timed out after ${this.#timeoutMs} ms`);
+    return this.#aborted ? undefined : response;
+  }
+
+  /** The request is over: no deadline, no more progress or logs. */
+  end(): void {
+    if (this.#timeoutMs > 0) removeDeadline(this.#timeoutMs, this);
+    this.#settle = undefined;
+    finishContext(this.context);
   }
 }
