@@ -139,6 +139,22 @@ const InitializeParamsSchema = z.object({
   clientInfo: z.object({ name: z.string(), version: z.string() }).loose(),
 }).loose();
 
+/** What `initialize` keeps of its params once they are valid. */
+type InitializeParams = { protocolVersion: string; capabilities: Record<string, unknown>; clientInfo: { name: string; version: string } };
+
+/**
+ * The zod-free check of the common, well-formed `initialize` params: the params themselves when
+ * InitializeParamsSchema accepts them for sure, else undefined and the schema decides (and words
+ * the error). Never rejects anything the schema would accept; zod ran on every session setup.
+ */
+function wellFormedInitializeParams(params: Record<string, unknown> | undefined): InitializeParams | undefined {
+  if (!isPlainRecord(params) || typeof params.protocolVersion !== "string") return undefined;
+  const { capabilities, clientInfo } = params;
+  if (!isPlainRecord(capabilities) || !isPlainRecord(clientInfo)) return undefined;
+  if (typeof clientInfo.name !== "string" || typeof clientInfo.version !== "string") return undefined;
+  return params as InitializeParams;
+}
+
 const CallToolParamsSchema = z.object({
   name: z.string(),
   arguments: z.record(z.string(), z.unknown()).optional(),
@@ -526,11 +542,15 @@ export class McpServer {
    * ```
    */
   initialize(params: Record<string, unknown> | undefined): InitializeOutcome {
-    const parsed = InitializeParamsSchema.safeParse(params ?? {});
-    if (!parsed.success) {
-      throw new McpError(ErrorCode.InvalidParams, `Invalid initialize params: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    let data = wellFormedInitializeParams(params);
+    if (data === undefined) {
+      const parsed = InitializeParamsSchema.safeParse(params ?? {});
+      if (!parsed.success) {
+        throw new McpError(ErrorCode.InvalidParams, `Invalid initialize params: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+      }
+      data = parsed.data;
     }
-    const protocolVersion = negotiateVersion(parsed.data.protocolVersion);
+    const protocolVersion = negotiateVersion(data.protocolVersion);
     const result: Record<string, unknown> = {
       protocolVersion,
       capabilities: this.capabilities(),
@@ -540,8 +560,8 @@ export class McpServer {
     return {
       result,
       protocolVersion,
-      clientInfo: parsed.data.clientInfo as Implementation,
-      clientCapabilities: parsed.data.capabilities,
+      clientInfo: data.clientInfo as Implementation,
+      clientCapabilities: data.capabilities,
     };
   }
 
