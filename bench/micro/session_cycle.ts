@@ -1,0 +1,45 @@
+/**
+ * In-process microbenchmark of workload (d), session setup and teardown (no sockets): initialize →
+ * notifications/initialized → DELETE through handler.fetch, bodies read to the end. Prints the
+ * CPU µs per cycle of the best and the median of 6 rounds.
+ * Run: N=5000 deno run -A bench/micro/session_cycle.ts   (or bun run …); pin it (taskset -c 1) on a busy machine.
+ */
+import { z } from "zod";
+import process from "node:process";
+import { createHandler, McpServer } from "../../mod.ts";
+
+const g = globalThis as Record<string, any>;
+const N = Number((g.Deno ? g.Deno.env.get("N") : g.process?.env?.N) ?? "5000");
+
+const server = new McpServer({ name: "micro", version: "1.0.0" });
+server.tool("echo", { inputSchema: z.object({ text: z.string() }) }, ({ text }) => ({ content: [{ type: "text", text }] }));
+const handler = createHandler(server, { responseMode: "json" });
+const url = "http://127.0.0.1:8000/mcp";
+const host = "127.0.0.1:8000";
+const accept = "application/json, text/event-stream";
+const initialize = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"wrk","version":"1.0.0"}}}';
+const initialized = '{"jsonrpc":"2.0","method":"notifications/initialized"}';
+
+async function cycle(): Promise<void> {
+  const setup = await handler.fetch(new Request(url, { method: "POST", headers: { "content-type": "application/json", accept, host }, body: initialize }));
+  const sid = setup.headers.get("mcp-session-id")!;
+  await setup.text();
+  const headers = { "content-type": "application/json", accept, host, "mcp-session-id": sid, "mcp-protocol-version": "2025-06-18" };
+  const ack = await handler.fetch(new Request(url, { method: "POST", headers, body: initialized }));
+  await ack.text();
+  const gone = await handler.fetch(new Request(url, { method: "DELETE", headers: { host, "mcp-session-id": sid, "mcp-protocol-version": "2025-06-18" } }));
+  if (setup.status !== 200 || ack.status !== 202 || gone.status !== 200) throw new Error(`statuses ${setup.status} ${ack.status} ${gone.status}`);
+}
+
+for (let i = 0; i < Math.min(N, 2000); i++) await cycle();
+const rounds: number[] = [];
+for (let r = 0; r < 6; r++) {
+  const start = process.cpuUsage();
+  for (let i = 0; i < N; i++) await cycle();
+  const used = process.cpuUsage(start);
+  rounds.push((used.user + used.system) / N);
+}
+if (handler.sessions.size !== 0) throw new Error(`${handler.sessions.size} sessions left behind`);
+rounds.sort((a, b) => a - b);
+console.log(`session cycle: best ${rounds[0].toFixed(1)}, median ${rounds[3].toFixed(1)} CPU µs/cycle`);
+await handler.close?.();
