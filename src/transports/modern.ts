@@ -130,6 +130,30 @@ function decorate(server: McpServer, response: JsonRpcResponse, request: JsonRpc
   return { jsonrpc: "2.0", id: response.id, result };
 }
 
+/**
+ * The result of a successful response when {@link decorate} would only append `resultType` and
+ * `_meta` to a copy of it: a plain object without those keys (nor `toJSON`), of a method
+ * without caching hints. Its JSON is then spliced instead of copying the object.
+ */
+function plainCompleteResult(response: JsonRpcResponse, request: JsonRpcRequest): Record<string, unknown> | undefined {
+  if (!("result" in response) || response.id === undefined || CACHEABLE_METHODS.has(request.method)) return undefined;
+  const result = response.result;
+  if (typeof result !== "object" || result === null) return undefined;
+  const proto = Object.getPrototypeOf(result);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  if ("resultType" in result || "_meta" in result || "toJSON" in result) return undefined;
+  return result;
+}
+
+/** The same text as `JSON.stringify(decorate(...))` for a {@link plainCompleteResult}. */
+function completeResultJson(server: McpServer, id: NonNullable<JsonRpcResponse["id"]> | null, result: Record<string, unknown>): string {
+  const body = JSON.stringify(result);
+  const head = body.length > 2 ? `${body.slice(0, -1)},` : "{";
+  return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${head}"resultType":"complete","_meta":{${SERVER_INFO_JSON_KEY}:${JSON.stringify(server.info)}}}}`;
+}
+
+const SERVER_INFO_JSON_KEY = JSON.stringify(SERVER_INFO_KEY);
+
 /** Errors raised before any work was streamed keep the status the spec gives them. */
 function statusOf(response: JsonRpcResponse): number {
   if ("error" in response && response.error.code === ErrorCode.MissingRequiredClientCapability) return 400;
@@ -249,10 +273,12 @@ class ModernExchange implements TrackedRequest {
   /** Sends the response (decorated for 2026) and ends the request. */
   #respond(response: JsonRpcResponse): void {
     const message = this.#message;
-    let decorated = decorate(this.#ctx.server, response, message, this.#context);
+    const server = this.#ctx.server;
+    const plain = plainCompleteResult(response, message);
+    let decorated = plain === undefined ? decorate(server, response, message, this.#context) : undefined;
     let data: string;
     try {
-      data = JSON.stringify(decorated);
+      data = plain === undefined ? JSON.stringify(decorated) : completeResultJson(server, response.id!, plain);
     } catch (error) {
       // A result that cannot be serialised (BigInt, cycles) is the server's error, not a hang.
       decorated = errorResponse(message.id, ErrorCode.InternalError, `Result could not be serialised: ${error instanceof Error ? error.message : String(error)}`);
@@ -261,7 +287,7 @@ class ModernExchange implements TrackedRequest {
     if (this.#stream) this.#stream.send({ event: "message", data });
     // Answered within its first turn: the whole SSE body as one string, the bytes a stream would have carried.
     else if (this.#mode === "sse") this.#answer(new Response(encodeEvent({ event: "message", data }), { headers: SSE_HEADERS }));
-    else this.#answer(new Response(data, { status: statusOf(decorated), headers: JSON_HEADERS }));
+    else this.#answer(new Response(data, { status: decorated === undefined ? 200 : statusOf(decorated), headers: JSON_HEADERS }));
     this.#end("completed");
   }
 
