@@ -36,16 +36,20 @@ export interface TrackedRequest {
  * import { InFlightRequests } from "./inflight.ts";
  * const inFlight = new InFlightRequests();
  * const request = { over: false, outlived() {}, shutdown() { request.over = true; } };
- * inFlight.track(request);
+ * const ticket = inFlight.track(request);
  * inFlight.size; // 1
  * request.over = true;
- * inFlight.untrack(request);
+ * inFlight.untrack(request, ticket);
  * inFlight.size; // 0
  * ```
  */
 export class InFlightRequests {
-  /** Requests of the current turn, not yet told they outlived it (some may be over already). */
-  #fresh: TrackedRequest[] = [];
+  /**
+   * Requests of the current turn, not yet told they outlived it. A request that ends leaves its
+   * slot empty at once: a busy runtime may serve many requests before its timers run, and what
+   * is kept here until then would outlive the young generation and be promoted.
+   */
+  #fresh: Array<TrackedRequest | undefined> = [];
   /** How many of `#fresh` are not over. */
   #freshLive = 0;
   /** Requests that outlived their first turn and are not over. */
@@ -68,11 +72,11 @@ export class InFlightRequests {
     return this.#freshLive + this.#outliving.size;
   }
 
-  /** Starts tracking a request (it must not be over yet). */
-  track(request: TrackedRequest): void {
-    this.#fresh.push(request);
+  /** Starts tracking a request (it must not be over yet); returns the ticket {@link InFlightRequests.untrack} wants. */
+  track(request: TrackedRequest): number {
     this.#freshLive++;
     this.#timer ??= setTimeout(this.#promote, 0);
+    return this.#fresh.push(request) - 1;
   }
 
   /**
@@ -80,8 +84,10 @@ export class InFlightRequests {
    * its single end, once `over` is true. (The shared timer is left to run out: it is due at
    * once, holds nothing, and arming it again for the next request would cost more.)
    */
-  untrack(request: TrackedRequest): void {
-    if (!this.#outliving.delete(request)) this.#freshLive--;
+  untrack(request: TrackedRequest, ticket: number): void {
+    if (this.#outliving.delete(request)) return;
+    this.#freshLive--;
+    if (this.#fresh[ticket] === request) this.#fresh[ticket] = undefined;
   }
 
   /** Ends every request in progress (shutdown). */
@@ -104,7 +110,7 @@ export class InFlightRequests {
     this.#fresh = [];
     this.#freshLive = 0;
     for (const request of fresh) {
-      if (request.over) continue;
+      if (request === undefined || request.over) continue;
       this.#outliving.add(request);
       try {
         request.outlived();

@@ -196,6 +196,7 @@ class ModernExchange implements TrackedRequest {
   #deadline: Deadline | undefined;
   #onAbort: (() => void) | undefined;
   #answered = false;
+  #ticket = -1;
   #ended = false;
 
   constructor(ctx: TransportContext, request: Request, route: ModernRoute & { messageKind: "request" }, platform: PlatformArg) {
@@ -210,7 +211,7 @@ class ModernExchange implements TrackedRequest {
     const { context, finish } = createContext(channel, message, this.#controller.signal);
     this.#context = context;
     this.#finish = finish;
-    ctx.inFlight.track(this);
+    this.#ticket = ctx.inFlight.track(this);
     ctx.server.handle(message, context).then(
       (response) => this.#handled(response),
       (error) => this.#handled(errorResponse(message.id, ErrorCode.InternalError, `Internal error: ${error instanceof Error ? error.message : String(error)}`)),
@@ -306,7 +307,7 @@ class ModernExchange implements TrackedRequest {
     this.#ended = true;
     this.#deadline?.clear();
     if (this.#onAbort !== undefined) this.#request.signal.removeEventListener("abort", this.#onAbort);
-    this.#ctx.inFlight.untrack(this);
+    this.#ctx.inFlight.untrack(this, this.#ticket);
     if (how !== "completed") {
       this.#controller.abort(new Error(how === "shutdown" ? "The server is shutting down" : "The client closed the request's stream"));
     }
