@@ -127,7 +127,10 @@ export interface RoundLimits {
 export class InputRound {
   /** Settles when the round ends before the handler finished. */
   readonly stopped: Promise<RoundOutcome>;
-  /** Aborted when the round ends early: the handler is abandoned. */
+  /**
+   * Aborted when the round ends early (the handler is abandoned), or when the `parent` signal
+   * given to {@link InputRound.open} aborts, with its reason.
+   */
   readonly signal: AbortSignal;
   readonly #binding: StateBinding;
   readonly #capabilities: Record<string, unknown>;
@@ -149,7 +152,14 @@ export class InputRound {
   #over = false;
   #outcome: RoundOutcome | undefined;
 
-  private constructor(binding: StateBinding, capabilities: Record<string, unknown>, sealer: RequestStateSealer, limits: RoundLimits, rounds: number) {
+  private constructor(
+    binding: StateBinding,
+    capabilities: Record<string, unknown>,
+    sealer: RequestStateSealer,
+    limits: RoundLimits,
+    rounds: number,
+    parent: AbortSignal | undefined,
+  ) {
     this.#binding = binding;
     this.#capabilities = capabilities;
     this.#sealer = sealer;
@@ -157,11 +167,17 @@ export class InputRound {
     this.#rounds = rounds;
     this.signal = this.#abort.signal;
     this.stopped = new Promise((resolve) => (this.#finish = resolve));
+    // One listener on the request's own signal instead of AbortSignal.any: on Deno that makes
+    // WeakRefs per call, whose targets the young generation cannot free until the job ends.
+    if (parent?.aborted) this.#abort.abort(parent.reason);
+    else parent?.addEventListener("abort", () => this.#abort.abort(parent.reason), { once: true });
   }
 
   /**
    * Reads `requestState` and `inputResponses` from the request params. Throws {@link McpError}
-   * `-32602` for bad state or malformed answers: the handler must not run then.
+   * `-32602` for bad state or malformed answers: the handler must not run then. With `parent`
+   * (the request's signal), the round's {@link InputRound.signal} aborts with it too: the one
+   * signal the handler needs.
    */
   static async open(
     params: Record<string, unknown>,
@@ -169,6 +185,7 @@ export class InputRound {
     capabilities: Record<string, unknown>,
     sealer: RequestStateSealer,
     limits: RoundLimits,
+    parent?: AbortSignal,
   ): Promise<InputRound> {
     const responses = params.inputResponses;
     if (responses !== undefined) {
@@ -187,7 +204,7 @@ export class InputRound {
       if (!isRoundState(opened)) throw new McpError(ErrorCode.InvalidParams, "Invalid requestState: malformed");
       state = opened;
     }
-    const round = new InputRound(binding, capabilities, sealer, limits, state?.r ?? 0);
+    const round = new InputRound(binding, capabilities, sealer, limits, state?.r ?? 0, parent);
     if (state === undefined && responses === undefined) return round; // A first round without answers: nothing to read.
     const available = round.#available = new Map();
     if (state !== undefined) for (const [key, [hash, value]] of Object.entries(state.a)) available.set(key, [hash, value]);
