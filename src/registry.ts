@@ -192,13 +192,16 @@ export class SessionRegistry {
       handlerTimeoutMs: this.#options.handlerTimeoutMs,
       idleTimeoutMs: options.idleTimeoutMs ?? this.#options.idleTimeoutMs,
       messageHandler: this.#messageHandler,
-      onClosed: (closed) => {
-        if (this.#sessions.get(closed.id) === closed) this.#sessions.delete(closed.id);
-      },
+      onClosed: this.#forget,
     });
     this.#sessions.set(session.id, session);
     return session;
   }
+
+  /** A closed session's removal: one function per registry view, not one per session. */
+  readonly #forget = (closed: Session): void => {
+    if (this.#sessions.get(closed.id) === closed) this.#sessions.delete(closed.id);
+  };
 
   /**
    * The live session with this id, or `undefined`. Unknown, closed and (on a principal's view)

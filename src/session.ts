@@ -150,6 +150,34 @@ export interface SessionInit {
  */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** Shared by every `own()`/`hold()` that has nothing to undo. */
+const noop = (): void => {};
+
+/** What a session without subscriptions answers for {@link Session.subscriptions}. */
+const NO_SUBSCRIPTIONS: ReadonlySet<string> = new Set<string>();
+
+/**
+ * What the core may do with a session's subscriptions: nothing once the session is closed.
+ * (Prototype methods: no closures per session.)
+ */
+class SubscriptionsView {
+  readonly #session: Session;
+  readonly #set: Set<string>;
+  constructor(session: Session, set: Set<string>) {
+    this.#session = session;
+    this.#set = set;
+  }
+  add(uri: string): void {
+    if (!this.#session.closed) this.#set.add(uri);
+  }
+  delete(uri: string): boolean {
+    return this.#set.delete(uri);
+  }
+  has(uri: string): boolean {
+    return this.#set.has(uri);
+  }
+}
+
 interface PendingRequest {
   resolve(result: Record<string, unknown>): void;
   reject(error: unknown): void;
@@ -190,12 +218,16 @@ export class Session {
 
   readonly #server: McpServer;
   readonly #init: SessionInit;
-  readonly #inFlight = new Map<RequestId, AbortController>();
-  readonly #pending = new Map<RequestId, PendingRequest>();
-  readonly #owned = new Set<() => void>();
+  // What a session holds is made when first needed: an idle session (initialized, one open
+  // stream) has none of these, and 10,000 idle sessions should cost as little as possible.
+  #inFlightMap: Map<RequestId, AbortController> | undefined;
+  #pendingMap: Map<RequestId, PendingRequest> | undefined;
+  /** What `own()` registered; an array, since a session owns one or two things at a time. */
+  #owned: Array<() => void> | undefined;
   /** URIs this session subscribed to with `resources/subscribe`; emptied by `close()`. */
-  readonly #subscriptions = new Set<string>();
-  readonly #lifetime = new AbortController();
+  #subscriptionSet: Set<string> | undefined;
+  #lifetime: AbortController | undefined;
+  #view: SubscriptionsView | undefined;
   #nextRequestId = 0;
   #holds = 0;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -225,24 +257,43 @@ export class Session {
     return this.#closeReason;
   }
 
-  /** Aborted when the session closes. */
+  /** Aborted when the session closes. (Made on first use; after the close, already aborted.) */
   get signal(): AbortSignal {
+    if (this.#lifetime === undefined) {
+      this.#lifetime = new AbortController();
+      if (this.#closeReason !== undefined) this.#lifetime.abort(new SessionClosedError(this.#closeReason));
+    }
     return this.#lifetime.signal;
   }
 
   /** Number of requests being handled now. */
   get inFlightCount(): number {
-    return this.#inFlight.size;
+    return this.#inFlightMap?.size ?? 0;
   }
 
   /** Number of things registered with {@link Session.own} and not yet released. */
   get ownedCount(): number {
-    return this.#owned.size;
+    return this.#owned?.length ?? 0;
   }
 
   /** Number of server→client requests awaiting an answer. */
   get pendingCount(): number {
-    return this.#pending.size;
+    return this.#pendingMap?.size ?? 0;
+  }
+
+  /** Requests being handled now, by id (made on first use). */
+  get #inFlight(): Map<RequestId, AbortController> {
+    return this.#inFlightMap ??= new Map();
+  }
+
+  /** Server→client requests awaiting an answer, by id (made on first use). */
+  get #pending(): Map<RequestId, PendingRequest> {
+    return this.#pendingMap ??= new Map();
+  }
+
+  /** What the core may do with the subscriptions (made on first use, one per session). */
+  get #subscriptionsView(): SubscriptionsView {
+    return this.#view ??= new SubscriptionsView(this, this.#subscriptionSet ??= new Set());
   }
 
   /**
@@ -252,10 +303,18 @@ export class Session {
   own(release: () => void): () => void {
     if (this.closed) {
       release();
-      return () => {};
+      return noop;
     }
-    this.#owned.add(release);
-    return () => this.#owned.delete(release);
+    (this.#owned ??= []).push(release);
+    return () => this.#disown(release);
+  }
+
+  #disown(release: () => void): void {
+    const owned = this.#owned;
+    const at = owned === undefined ? -1 : owned.indexOf(release);
+    if (at < 0) return;
+    if (owned!.length === 1) this.#owned = undefined;
+    else owned!.splice(at, 1);
   }
 
   /**
@@ -263,7 +322,7 @@ export class Session {
    * not run; returns the idempotent release.
    */
   hold(): () => void {
-    if (this.closed) return () => {};
+    if (this.closed) return noop;
     // The idle timer is left alone: when it fires during a hold it does nothing, and the
     // release starts the clock again. (No timer churn per request.)
     this.#holds++;
@@ -292,16 +351,19 @@ export class Session {
     this.#closeReason = reason;
     this.#clearIdleTimer();
     const error = new SessionClosedError(reason);
-    this.#lifetime.abort(error);
-    for (const controller of this.#inFlight.values()) controller.abort(error);
-    this.#inFlight.clear();
-    this.#subscriptions.clear();
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const p of pending) p.reject(error);
-    const owned = [...this.#owned];
-    this.#owned.clear();
-    for (const release of owned) {
+    this.#lifetime?.abort(error);
+    const inFlight = this.#inFlightMap;
+    this.#inFlightMap = undefined;
+    if (inFlight !== undefined) for (const controller of inFlight.values()) controller.abort(error);
+    this.#subscriptionSet?.clear();
+    this.#subscriptionSet = undefined;
+    this.#view = undefined;
+    const pending = this.#pendingMap;
+    this.#pendingMap = undefined;
+    if (pending !== undefined) for (const p of pending.values()) p.reject(error);
+    const owned = this.#owned;
+    this.#owned = undefined;
+    if (owned !== undefined) for (const release of owned) {
       try {
         release();
       } catch {
@@ -397,7 +459,7 @@ export class Session {
 
   /** URIs this session is subscribed to (`resources/subscribe`). */
   get subscriptions(): ReadonlySet<string> {
-    return this.#subscriptions;
+    return this.#subscriptionSet ?? NO_SUBSCRIPTIONS;
   }
 
   /**
@@ -406,7 +468,7 @@ export class Session {
    */
   notify(notification: JsonRpcNotification): boolean {
     if (this.closed || !this.initialized || !this.defaultSink) return false;
-    if (notification.method === "notifications/resources/updated" && !this.#subscriptions.has(String(notification.params?.uri))) {
+    if (notification.method === "notifications/resources/updated" && !this.#subscriptionSet?.has(String(notification.params?.uri))) {
       return false;
     }
     return this.defaultSink.send(notification);
@@ -506,15 +568,6 @@ export class Session {
     else pending.reject(new McpError(response.error.code, response.error.message, response.error.data));
   }
 
-  /** What the core may do with the subscriptions: nothing once the session is closed. */
-  readonly #subscriptionsView = {
-    add: (uri: string) => {
-      if (!this.closed) this.#subscriptions.add(uri);
-    },
-    delete: (uri: string) => this.#subscriptions.delete(uri),
-    has: (uri: string) => this.#subscriptions.has(uri),
-  };
-
   /**
    * Arms the idle timer unless one is armed: one timer per idle period, not one per request.
    * When it fires it checks the clock and, if the session was active since, re-arms for the
@@ -522,13 +575,20 @@ export class Session {
    */
   #armIdleTimer(delay = this.#init.idleTimeoutMs): void {
     if (this.#idleTimer !== undefined || this.#holds > 0 || this.closed || this.#init.idleTimeoutMs <= 0) return;
-    this.#idleTimer = setTimeout(() => {
-      this.#idleTimer = undefined;
-      if (this.closed || this.#holds > 0) return; // The release re-arms.
-      const left = this.#init.idleTimeoutMs - (Date.now() - this.#lastActive);
-      if (left <= 0) this.close("idle");
-      else this.#armIdleTimer(left);
-    }, Math.min(delay, MAX_TIMER_MS));
+    // The session rides along as the timer's argument: no closure per session.
+    this.#idleTimer = setTimeout(Session.#idleTimerFired, Math.min(delay, MAX_TIMER_MS), this);
+  }
+
+  /** What every session's idle timer calls, with the session as its argument. */
+  static readonly #idleTimerFired = (session: Session): void => session.#onIdleTimer();
+
+  /** The idle timer fired: close when the session was idle long enough, else re-arm. */
+  #onIdleTimer(): void {
+    this.#idleTimer = undefined;
+    if (this.closed || this.#holds > 0) return; // The release re-arms.
+    const left = this.#init.idleTimeoutMs - (Date.now() - this.#lastActive);
+    if (left <= 0) this.close("idle");
+    else this.#armIdleTimer(left);
   }
 
   #clearIdleTimer(): void {

@@ -117,21 +117,26 @@ export class SseStream {
   readonly readable: ReadableStream<Uint8Array>;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   #closed = false;
-  #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #limit: number;
+  /** The keep-alive group this stream ticks with, if any. */
+  #keepAlive: KeepAliveGroup | undefined;
   readonly #onClose?: (reason: SseCloseReason) => void;
 
   constructor(options: SseStreamOptions = {}) {
     this.#onClose = options.onClose;
-    const limit = options.maxBufferedBytes ?? 1024 * 1024;
+    this.#limit = options.maxBufferedBytes ?? 1024 * 1024;
+    // A high-water mark of 0 with byte sizes makes desiredSize minus the bytes queued, so the
+    // buffer bound is checked exactly without a large high-water mark, which Bun turns into a
+    // buffer reserved per response (about 8 KB of RSS per idle stream at 1 MiB).
     this.readable = new ReadableStream<Uint8Array>({
       start: (controller) => {
         this.#controller = controller;
       },
       cancel: () => this.#finish("cancel"),
-    }, new ByteLengthQueuingStrategy({ highWaterMark: limit }));
+    }, new ByteLengthQueuingStrategy({ highWaterMark: 0 }));
     const keepAliveMs = options.keepAliveMs ?? 15_000;
     // Past a timer's range (2^31-1 ms; `Infinity` included) an interval fires every millisecond: none then.
-    if (keepAliveMs > 0 && keepAliveMs < 2 ** 31) this.#timer = setInterval(() => this.comment("keep-alive"), keepAliveMs);
+    if (keepAliveMs > 0 && keepAliveMs < 2 ** 31) this.#keepAlive = joinKeepAlive(keepAliveMs, this);
   }
 
   /** True once the stream has closed, for whatever reason. */
@@ -154,6 +159,14 @@ export class SseStream {
     this.#finish("closed");
   }
 
+  /**
+   * Runs once, after the stream closed, whatever closed it: calls `onClose`. A subclass may
+   * override it instead of passing `onClose`, so that a stream needs no closure of its own.
+   */
+  protected onClosed(reason: SseCloseReason): void {
+    this.#onClose?.(reason);
+  }
+
   #write(text: string): boolean {
     if (this.#closed) return false;
     try {
@@ -163,9 +176,9 @@ export class SseStream {
       return false;
     }
     // A reader that stopped reading leaves bytes queued; past the limit it is cut off
-    // rather than letting the server's memory grow.
+    // rather than letting the server's memory grow. (desiredSize is minus the bytes queued.)
     const desired = this.#controller.desiredSize;
-    if (desired !== null && desired < 0) {
+    if (desired !== null && -desired > this.#limit) {
       this.#finish("overflow");
       return false;
     }
@@ -175,8 +188,8 @@ export class SseStream {
   #finish(reason: SseCloseReason): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
+    if (this.#keepAlive !== undefined) leaveKeepAlive(this.#keepAlive, this);
+    this.#keepAlive = undefined;
     if (reason !== "cancel") {
       try {
         if (reason === "overflow") this.#controller.error(new Error("SSE reader too slow"));
@@ -185,6 +198,45 @@ export class SseStream {
         // Already closed or errored by the runtime.
       }
     }
-    this.#onClose?.(reason);
+    this.onClosed(reason);
   }
+}
+
+/**
+ * The open streams sharing one keep-alive period, and the one interval that ticks them all: a
+ * set entry per idle stream instead of a timer and a closure each. A stream's first comment
+ * may come sooner than a full period after it opened, never later. The interval runs only while
+ * the group has streams, so nothing is left once they are closed.
+ */
+interface KeepAliveGroup {
+  readonly ms: number;
+  readonly streams: Set<SseStream>;
+  timer: ReturnType<typeof setInterval> | undefined;
+}
+
+const keepAliveGroups = new Map<number, KeepAliveGroup>();
+
+function joinKeepAlive(ms: number, stream: SseStream): KeepAliveGroup {
+  let group = keepAliveGroups.get(ms);
+  if (group === undefined) {
+    group = { ms, streams: new Set(), timer: undefined };
+    keepAliveGroups.set(ms, group);
+  }
+  group.streams.add(stream);
+  if (group.timer === undefined) group.timer = setInterval(tickKeepAlive, ms, group);
+  return group;
+}
+
+function leaveKeepAlive(group: KeepAliveGroup, stream: SseStream): void {
+  group.streams.delete(stream);
+  if (group.streams.size > 0) return;
+  clearInterval(group.timer);
+  group.timer = undefined;
+  if (keepAliveGroups.get(group.ms) === group) keepAliveGroups.delete(group.ms);
+}
+
+function tickKeepAlive(group: KeepAliveGroup): void {
+  // A comment that fails closes its stream, which leaves the group: deleting the entry being
+  // visited is safe while iterating a Set.
+  for (const stream of group.streams) stream.comment("keep-alive");
 }

@@ -7,7 +7,7 @@
  * @module
  */
 import { encodeMessage, type JsonRpcMessage } from "../jsonrpc.ts";
-import { encodeEvent, SSE_HEADERS, SseStream } from "../sse.ts";
+import { encodeEvent, SSE_HEADERS, type SseCloseReason, SseStream } from "../sse.ts";
 import type { EventStore, Replay } from "../event_store.ts";
 import type { MessageSink, Session } from "../session.ts";
 import { keepOpen, type PlatformArg, type TransportContext } from "./context.ts";
@@ -93,22 +93,35 @@ export function closeSseConnections(session: Session): number {
   return closed;
 }
 
-/** One HTTP connection carrying an SSE stream; ends on cancel, abort, failed write or close. */
-class Connection {
-  readonly sse: SseStream;
-  constructor(ctx: TransportContext, request: Request, platform: PlatformArg, onClosed: () => void) {
-    const onAbort = () => this.sse.close();
-    this.sse = new SseStream({
-      keepAliveMs: ctx.options.keepAliveMs,
-      maxBufferedBytes: ctx.options.maxBufferedBytes,
-      onClose: () => {
-        request.signal.removeEventListener("abort", onAbort);
-        onClosed();
-      },
-    });
-    request.signal.addEventListener("abort", onAbort, { once: true });
-    if (request.signal.aborted) this.sse.close();
-    keepOpen(request, platform);
+/**
+ * One HTTP connection carrying an SSE stream; ends on cancel, abort, failed write or close.
+ * It holds its session (no idle timeout while it is open) and is its own abort listener: an
+ * idle connection carries no closures.
+ */
+class Connection extends SseStream {
+  readonly #channel: EventChannel;
+  readonly #signal: AbortSignal;
+  readonly #release: () => void;
+
+  constructor(channel: EventChannel, ctx: TransportContext, request: Request, platform: PlatformArg) {
+    super({ keepAliveMs: ctx.options.keepAliveMs, maxBufferedBytes: ctx.options.maxBufferedBytes });
+    this.#channel = channel;
+    this.#release = channel.session.hold();
+    this.#signal = request.signal;
+    this.#signal.addEventListener("abort", this, { once: true });
+    if (this.#signal.aborted) this.close();
+    else keepOpen(request, platform);
+  }
+
+  /** The request was aborted (the client went). */
+  handleEvent(): void {
+    this.close();
+  }
+
+  protected override onClosed(): void {
+    this.#signal.removeEventListener("abort", this);
+    this.#release();
+    this.#channel.connectionClosed(this);
   }
 }
 
@@ -143,24 +156,29 @@ export class EventChannel implements MessageSink {
     return this.#finished;
   }
 
+  /** The session the stream belongs to. */
+  get session(): Session {
+    return this.#owner.session;
+  }
+
+  /** Called once by a connection of this stream when it has closed. */
+  connectionClosed(connection: SseStream): void {
+    if (this.#connection === connection) this.#connection = undefined;
+    if (!this.#finished) this.#owner.onConnectionLost?.(this);
+  }
+
   /**
    * Gives the stream a new HTTP connection (replacing one still open) and answers with it.
    * The first chunk goes out at once (Bun sends no headers before it): replayed events, a
    * priming event for 2025-11-25 clients, or a comment.
    */
   connect(request: Request, platform: PlatformArg, init: { headers?: HeadersInit; prime: boolean; replay?: Replay }): Response {
-    this.#connection?.sse.close();
-    const session = this.#owner.session;
-    const release = session.hold();
-    const connection: Connection = new Connection(this.#owner.ctx, request, platform, () => {
-      release();
-      if (this.#connection === connection) this.#connection = undefined;
-      if (!this.#finished) this.#owner.onConnectionLost?.(this);
-    });
+    this.#connection?.close();
+    const connection = new Connection(this, this.#owner.ctx, request, platform);
     const headers = new Headers(init.headers);
     for (const [k, v] of Object.entries(SSE_HEADERS)) headers.set(k, v);
-    const response = new Response(connection.sse.readable, { headers });
-    if (connection.sse.closed) return response;
+    const response = new Response(connection.readable, { headers });
+    if (connection.closed) return response;
     this.#connection = connection;
     this.#everConnected = true;
     const store = this.#owner.store;
@@ -168,14 +186,14 @@ export class EventChannel implements MessageSink {
     if (init.replay) {
       for (const event of init.replay.events) {
         const data = event.message === null ? undefined : encode(event.message);
-        if (data !== undefined) wrote = connection.sse.send({ event: "message", id: event.id, data }) || wrote;
+        if (data !== undefined) wrote = connection.send({ event: "message", id: event.id, data }) || wrote;
       }
     } else if (init.prime && store) {
       const retry = this.#owner.ctx.options.sseRetryMs;
       const id = this.#owner.append(this.id, null);
-      if (id !== undefined) wrote = connection.sse.send(retry > 0 ? { id, data: "", retry } : { id, data: "" });
+      if (id !== undefined) wrote = connection.send(retry > 0 ? { id, data: "", retry } : { id, data: "" });
     }
-    if (!wrote) connection.sse.comment("stream open");
+    if (!wrote) connection.comment("stream open");
     return response;
   }
 
@@ -192,7 +210,7 @@ export class EventChannel implements MessageSink {
     if (this.#finished || !this.#everConnected || text === undefined) return false;
     const id = this.#owner.append(this.id, message);
     const connection = this.#connection;
-    if (connection && connection.sse.send({ event: "message", id, data: text })) return true;
+    if (connection && connection.send({ event: "message", id, data: text })) return true;
     return id !== undefined;
   }
 
@@ -200,7 +218,7 @@ export class EventChannel implements MessageSink {
   dropConnection(): boolean {
     const connection = this.#connection;
     if (!connection) return false;
-    connection.sse.close();
+    connection.close();
     return true;
   }
 
@@ -208,7 +226,7 @@ export class EventChannel implements MessageSink {
   finish(): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#connection?.sse.close();
+    this.#connection?.close();
     this.#owner.forget(this);
   }
 }
