@@ -335,6 +335,25 @@ export class Session {
     };
   }
 
+  /**
+   * {@link Session.hold} for an open stream, which releases exactly once by itself (its single
+   * close) with {@link Session.releaseStream}: no release function is made, and the idle timer
+   * is stopped while the stream is open (it would only fire to find the session busy). False
+   * when the session is closed: then there is nothing to release.
+   */
+  holdStream(): boolean {
+    if (this.closed) return false;
+    this.#holds++;
+    this.#clearIdleTimer();
+    return true;
+  }
+
+  /** Ends a hold taken with {@link Session.holdStream} (once per `true` it returned). */
+  releaseStream(): void {
+    this.#holds--;
+    this.touch();
+  }
+
   /** Restarts the idle clock (called on every request). */
   touch(): void {
     this.#lastActive = Date.now();

@@ -101,12 +101,12 @@ export function closeSseConnections(session: Session): number {
 class Connection extends SseStream {
   readonly #channel: EventChannel;
   readonly #signal: AbortSignal;
-  readonly #release: () => void;
+  readonly #held: boolean;
 
   constructor(channel: EventChannel, ctx: TransportContext, request: Request, platform: PlatformArg) {
     super({ keepAliveMs: ctx.options.keepAliveMs, maxBufferedBytes: ctx.options.maxBufferedBytes });
     this.#channel = channel;
-    this.#release = channel.session.hold();
+    this.#held = channel.session.holdStream();
     this.#signal = request.signal;
     this.#signal.addEventListener("abort", this, { once: true });
     if (this.#signal.aborted) this.close();
@@ -120,7 +120,7 @@ class Connection extends SseStream {
 
   protected override onClosed(): void {
     this.#signal.removeEventListener("abort", this);
-    this.#release();
+    if (this.#held) this.#channel.session.releaseStream();
     this.#channel.connectionClosed(this);
   }
 }

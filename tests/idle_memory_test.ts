@@ -1,0 +1,179 @@
+/**
+ * What an idle session and an idle SSE stream cost: the buffer bound holds without a large
+ * queue high-water mark, keep-alive comments come from one shared timer, and an idle session
+ * with an open stream keeps no timer of its own. In-process (handler.fetch), no sockets.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { createHandler } from "../mod.ts";
+import { encodeEvent, type SseCloseReason, SseStream } from "../src/sse.ts";
+import { testServer } from "./_fixtures.ts";
+import { trackTimers } from "./_timers.ts";
+import { initializeMessage, postHeaders, sessionHeaders } from "./_streamable.ts";
+
+const URL_MCP = "http://127.0.0.1/mcp";
+
+/** Initializes a session in-process; returns its id. */
+async function openSession(handler: ReturnType<typeof createHandler>, version = "2025-06-18"): Promise<string> {
+  const init = await handler.fetch(new Request(URL_MCP, { method: "POST", headers: postHeaders(), body: JSON.stringify(initializeMessage(version)) }));
+  assert.equal(init.status, 200);
+  await init.body?.cancel();
+  const id = init.headers.get("mcp-session-id")!;
+  const ack = await handler.fetch(new Request(URL_MCP, {
+    method: "POST",
+    headers: postHeaders(sessionHeaders(id, version)),
+    body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+  }));
+  assert.equal(ack.status, 202);
+  return id;
+}
+
+/** Reads one chunk and returns it as text. */
+async function readText(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<string> {
+  const { value } = await reader.read();
+  return new TextDecoder().decode(value);
+}
+
+describe("the buffer bound of an SSE stream", () => {
+  const event = { event: "message", data: "x".repeat(1000) };
+  const eventBytes = new TextEncoder().encode(encodeEvent(event)).byteLength;
+
+  test("a reader that stopped reading is cut off once more than maxBufferedBytes are unread, not before", () => {
+    let reason: SseCloseReason | undefined;
+    const stream = new SseStream({ keepAliveMs: 0, maxBufferedBytes: eventBytes * 4, onClose: (why) => (reason = why) });
+    for (let i = 0; i < 4; i++) assert.equal(stream.send(event), true, `event ${i} fits`);
+    assert.equal(stream.closed, false);
+    assert.equal(stream.send(event), false, "the fifth event is one too many");
+    assert.equal(reason, "overflow");
+    assert.equal(stream.closed, true);
+  });
+
+  test("what a reader took no longer counts: a reader that keeps up is never cut off", async () => {
+    const stream = new SseStream({ keepAliveMs: 0, maxBufferedBytes: eventBytes * 2 });
+    const reader = stream.readable.getReader();
+    for (let i = 0; i < 100; i++) {
+      assert.equal(stream.send(event), true, `event ${i}`);
+      assert.equal(stream.send(event), true, `event ${i}b`);
+      await reader.read();
+      await reader.read();
+    }
+    // It stops reading now: two more fit (what it read is gone), the third does not.
+    assert.equal(stream.send(event), true);
+    assert.equal(stream.send(event), true);
+    assert.equal(stream.send(event), false);
+    assert.equal(stream.closed, true);
+  });
+
+  test("a reader that read part of the queue: only the unread bytes count", async () => {
+    const stream = new SseStream({ keepAliveMs: 0, maxBufferedBytes: eventBytes * 3 });
+    const reader = stream.readable.getReader();
+    for (let i = 0; i < 3; i++) assert.equal(stream.send(event), true);
+    await reader.read(); // one of three taken: two unread
+    assert.equal(stream.send(event), true, "three unread: at the limit, not past it");
+    assert.equal(stream.send(event), false, "four unread: past it");
+  });
+
+  test("one event larger than the whole bound cuts the stream off", () => {
+    const stream = new SseStream({ keepAliveMs: 0, maxBufferedBytes: eventBytes - 1 });
+    assert.equal(stream.send(event), false);
+    assert.equal(stream.closed, true);
+  });
+});
+
+describe("keep-alive comments share one timer", () => {
+  test("every open stream gets comments from one interval, which stops with the last stream", async () => {
+    const timers = trackTimers();
+    try {
+      const streams = Array.from({ length: 20 }, () => new SseStream({ keepAliveMs: 5 }));
+      assert.equal(timers.live(), 1, "one interval for twenty streams");
+      const readers = streams.map((s) => s.readable.getReader());
+      for (const reader of readers) assert.equal(await readText(reader), ": keep-alive\n\n");
+      // Closing some leaves the others ticking.
+      for (const s of streams.slice(0, 19)) s.close();
+      assert.equal(timers.live(), 1);
+      assert.equal(await readText(readers[19]), ": keep-alive\n\n");
+      streams[19].close();
+      assert.equal(timers.live(), 0, `timers left: ${timers.origins().join(" | ")}`);
+    } finally {
+      timers.restore();
+    }
+  });
+
+  test("a stream that is cancelled by its reader leaves the shared timer", async () => {
+    const timers = trackTimers();
+    try {
+      const stream = new SseStream({ keepAliveMs: 60_000 });
+      assert.equal(timers.live(), 1);
+      await stream.readable.cancel();
+      assert.equal(stream.closed, true);
+      assert.equal(timers.live(), 0);
+    } finally {
+      timers.restore();
+    }
+  });
+});
+
+describe("an idle Streamable HTTP session", () => {
+  test("twenty sessions with open GET streams hold one timer in all (the shared keep-alive); closing them leaves none", async () => {
+    const timers = trackTimers();
+    const handler = createHandler(testServer(), { keepAliveMs: 15_000, idleTimeoutMs: 60_000 });
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 20; i++) ids.push(await openSession(handler));
+      // Before their streams open, each session's idle clock runs.
+      assert.equal(timers.live(), 20);
+      const bodies: ReadableStream<Uint8Array>[] = [];
+      for (const id of ids) {
+        const get = await handler.fetch(new Request(URL_MCP, { headers: { accept: "text/event-stream", ...sessionHeaders(id, "2025-06-18") } }));
+        assert.equal(get.status, 200);
+        bodies.push(get.body!);
+      }
+      // An open stream holds its session: no idle timer, and keep-alive is one shared interval.
+      assert.equal(timers.live(), 1, `timers: ${timers.origins().join(" | ")}`);
+      // Dropping a stream starts that session's idle clock again.
+      await bodies[0].cancel();
+      assert.equal(timers.live(), 2);
+      assert.equal(handler.sessions.size, 20);
+      await handler.close();
+      assert.equal(handler.sessions.size, 0);
+      assert.equal(timers.live(), 0, `timers left: ${timers.origins().join(" | ")}`);
+    } finally {
+      await handler.close();
+      timers.restore();
+    }
+  });
+
+  test("an idle session still times out once its stream is gone", async () => {
+    const handler = createHandler(testServer(), { keepAliveMs: 0, idleTimeoutMs: 30 });
+    try {
+      const id = await openSession(handler);
+      const session = handler.sessions.get(id)!;
+      const abort = new AbortController();
+      const get = await handler.fetch(new Request(URL_MCP, { headers: { accept: "text/event-stream", ...sessionHeaders(id, "2025-06-18") }, signal: abort.signal }));
+      assert.equal(get.status, 200);
+      await new Promise((r) => setTimeout(r, 80));
+      assert.equal(session.closed, false, "an open stream keeps the session");
+      abort.abort();
+      await new Promise((r) => setTimeout(r, 120));
+      assert.equal(session.closed, true);
+      assert.equal(session.closeReason, "idle");
+      const again = await handler.fetch(new Request(URL_MCP, { headers: { accept: "text/event-stream", ...sessionHeaders(id, "2025-06-18") } }));
+      assert.equal(again.status, 404);
+    } finally {
+      await handler.close();
+    }
+  });
+
+  test("session.signal made after the close is already aborted", async () => {
+    const handler = createHandler(testServer(), { keepAliveMs: 0 });
+    try {
+      const id = await openSession(handler);
+      const session = handler.sessions.get(id)!;
+      session.close("deleted");
+      assert.equal(session.signal.aborted, true);
+      assert.equal((session.signal.reason as Error).message, "Session closed (deleted)");
+    } finally {
+      await handler.close();
+    }
+  });
+});
