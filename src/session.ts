@@ -106,6 +106,27 @@ export class SessionClosedError extends Error {
 }
 
 /**
+ * Something a session owns that is an object rather than a function: {@link Session.own}
+ * calls its `sessionClosed()` once, when the session closes. (An owner that is an object
+ * anyway needs no closure to be owned: an idle session should cost little.)
+ *
+ * @example
+ * ```ts
+ * import type { SessionOwned } from "./session.ts";
+ * class Stream implements SessionOwned {
+ *   ended = false;
+ *   sessionClosed(): void {
+ *     this.ended = true;
+ *   }
+ * }
+ * ```
+ */
+export interface SessionOwned {
+  /** The session closed: end what it owned. */
+  sessionClosed(): void;
+}
+
+/**
  * Everything a session needs from its registry and handler.
  *
  * @example
@@ -149,6 +170,12 @@ export interface SessionInit {
  * included, fire at once on every runtime. Longer waits are made of timers of this length.
  */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Runs what `own()` registered. */
+function runRelease(release: (() => void) | SessionOwned): void {
+  if (typeof release === "function") release();
+  else release.sessionClosed();
+}
 
 /** Shared by every `own()`/`hold()` that has nothing to undo. */
 const noop = (): void => {};
@@ -223,7 +250,7 @@ export class Session {
   #inFlightMap: Map<RequestId, AbortController> | undefined;
   #pendingMap: Map<RequestId, PendingRequest> | undefined;
   /** What `own()` registered; an array, since a session owns one or two things at a time. */
-  #owned: Array<() => void> | undefined;
+  #owned: Array<(() => void) | SessionOwned> | undefined;
   /** URIs this session subscribed to with `resources/subscribe`; emptied by `close()`. */
   #subscriptionSet: Set<string> | undefined;
   #lifetime: AbortController | undefined;
@@ -236,7 +263,10 @@ export class Session {
   #closeReason: CloseReason | undefined;
   readonly #delegate: MessageHandler | undefined;
 
-  /** Made by the {@link SessionRegistry} only. */
+  /**
+   * Made by the {@link SessionRegistry} only. `id`, `transport` and `principal` are read here,
+   * once; the rest of `init` is kept (a registry passes the same object to many sessions).
+   */
   constructor(init: SessionInit) {
     this.id = init.id;
     this.transport = init.transport;
@@ -298,18 +328,19 @@ export class Session {
 
   /**
    * Registers something the session owns (a stream, a listener); `release` runs once when the
-   * session closes. Returns a function that unregisters it early without running it.
+   * session closes (or, for a {@link SessionOwned}, its `sessionClosed()`). Returns a function
+   * that unregisters it early without running it.
    */
-  own(release: () => void): () => void {
+  own(release: (() => void) | SessionOwned): () => void {
     if (this.closed) {
-      release();
+      runRelease(release);
       return noop;
     }
     (this.#owned ??= []).push(release);
     return () => this.#disown(release);
   }
 
-  #disown(release: () => void): void {
+  #disown(release: (() => void) | SessionOwned): void {
     const owned = this.#owned;
     const at = owned === undefined ? -1 : owned.indexOf(release);
     if (at < 0) return;
@@ -384,7 +415,7 @@ export class Session {
     this.#owned = undefined;
     if (owned !== undefined) for (const release of owned) {
       try {
-        release();
+        runRelease(release);
       } catch {
         // A release that throws must not keep the others alive.
       }

@@ -10,7 +10,7 @@ import { encodeMessage, ErrorCode, type JsonRpcMessage, parseMessage } from "../
 import { accepts, jsonRpcErrorResponse, readJsonBody, sessionNotFoundResponse, tooManySessionsResponse } from "../http.ts";
 import { SSE_HEADERS, type SseCloseReason, SseStream } from "../sse.ts";
 import { SESSION_ID_PATTERN } from "../registry.ts";
-import type { MessageSink, Session } from "../session.ts";
+import type { MessageSink, Session, SessionOwned } from "../session.ts";
 import { principalOf } from "../request_principal.ts";
 import { keepOpen, type PlatformArg, type TransportContext } from "./context.ts";
 
@@ -36,7 +36,7 @@ export function openLegacySession(
   const session = ctx.registry.create("sse", { idleTimeoutMs: 0, principal: principalOf(request) });
   const stream = new LegacyStream(ctx, session, request.signal);
   session.defaultSink = new LegacySink(stream);
-  session.own(() => stream.close());
+  session.own(stream);
   session.hold();
   if (request.signal.aborted) session.close("client-gone");
   else keepOpen(request, platform);
@@ -47,9 +47,9 @@ export function openLegacySession(
 /**
  * A legacy session's stream, which is the session's life: however it ends, the session
  * closes, and an aborted request closes the session (and with it the stream). It is its own
- * abort listener: an idle legacy session carries one closure (its `own()` release).
+ * abort listener and what its session owns: an idle legacy session carries no closures.
  */
-class LegacyStream extends SseStream {
+class LegacyStream extends SseStream implements SessionOwned {
   readonly #session: Session;
   readonly #signal: AbortSignal;
 
@@ -63,6 +63,11 @@ class LegacyStream extends SseStream {
   /** The request was aborted (the client went). */
   handleEvent(): void {
     this.#session.close("client-gone");
+  }
+
+  /** The session closed (for any reason): the stream ends. */
+  sessionClosed(): void {
+    this.close();
   }
 
   protected override onClosed(reason: SseCloseReason): void {

@@ -9,7 +9,7 @@
 import { encodeMessage, type JsonRpcMessage } from "../jsonrpc.ts";
 import { encodeEvent, SSE_HEADERS, type SseCloseReason, SseStream } from "../sse.ts";
 import type { EventStore, Replay } from "../event_store.ts";
-import type { MessageSink, Session } from "../session.ts";
+import type { MessageSink, Session, SessionOwned } from "../session.ts";
 import { keepOpen, type PlatformArg, type TransportContext } from "./context.ts";
 
 /** The id of the standalone (GET) stream. */
@@ -69,8 +69,11 @@ export function streamableStats(session: Session): StreamableStats | undefined {
   const streams = registry.get(session);
   if (!streams) return undefined;
   let connections = 0;
-  for (const channel of streams.channels.values()) if (channel.connected) connections++;
-  const postStreams = streams.channels.size - (streams.channels.has(STANDALONE_STREAM) ? 1 : 0);
+  let postStreams = 0;
+  for (const channel of streams.channels()) {
+    if (channel.connected) connections++;
+    if (channel.id !== STANDALONE_STREAM) postStreams++;
+  }
   return { postStreams, connections };
 }
 
@@ -89,7 +92,7 @@ export function closeSseConnections(session: Session): number {
   const streams = registry.get(session);
   if (!streams) return 0;
   let closed = 0;
-  for (const channel of [...streams.channels.values()]) if (channel.dropConnection()) closed++;
+  for (const channel of streams.channels()) if (channel.dropConnection()) closed++;
   return closed;
 }
 
@@ -175,8 +178,12 @@ export class EventChannel implements MessageSink {
   connect(request: Request, platform: PlatformArg, init: { headers?: HeadersInit; prime: boolean; replay?: Replay }): Response {
     this.#connection?.close();
     const connection = new Connection(this, this.#owner.ctx, request, platform);
-    const headers = new Headers(init.headers);
-    for (const [k, v] of Object.entries(SSE_HEADERS)) headers.set(k, v);
+    let headers: HeadersInit = SSE_HEADERS;
+    if (init.headers !== undefined) {
+      const merged = new Headers(init.headers);
+      for (const [k, v] of Object.entries(SSE_HEADERS)) merged.set(k, v);
+      headers = merged;
+    }
     const response = new Response(connection.readable, { headers });
     if (connection.closed) return response;
     this.#connection = connection;
@@ -240,11 +247,14 @@ export class EventChannel implements MessageSink {
  * session.defaultSink = streams.standalone();
  * ```
  */
-export class SessionStreams {
+export class SessionStreams implements SessionOwned {
   readonly session: Session;
   readonly ctx: TransportContext;
   readonly store: EventStore | undefined;
-  readonly channels = new Map<string, EventChannel>();
+  /** The standalone stream, once a GET asked for it. */
+  #standalone: EventChannel | undefined;
+  /** The POST streams alive, by id; made for the first one (an idle session has none). */
+  #posts: Map<string, EventChannel> | undefined;
   #nextStream = 0;
 
   /** Called when a stream loses its connection while it goes on (stateless mode ends its session). */
@@ -256,26 +266,36 @@ export class SessionStreams {
     this.store = store;
     this.onConnectionLost = onConnectionLost;
     registry.set(session, this);
-    session.own(() => {
-      for (const channel of [...this.channels.values()]) channel.finish();
-      this.store?.dropSession(session.id);
-    });
+    session.own(this);
+  }
+
+  /** The session closed: every stream ends, and what the store kept of the session goes. */
+  sessionClosed(): void {
+    for (const channel of this.channels()) channel.finish();
+    this.store?.dropSession(this.session.id);
+  }
+
+  /** The streams alive now (a copy: finishing one while going through them is safe). */
+  channels(): EventChannel[] {
+    const all = this.#posts ? [...this.#posts.values()] : [];
+    if (this.#standalone) all.push(this.#standalone);
+    return all;
+  }
+
+  /** The stream alive with this id, if any. */
+  channel(id: string): EventChannel | undefined {
+    return id === STANDALONE_STREAM ? this.#standalone : this.#posts?.get(id);
   }
 
   /** The standalone stream (GET), created on first use; it lives as long as the session. */
   standalone(): EventChannel {
-    let channel = this.channels.get(STANDALONE_STREAM);
-    if (!channel) {
-      channel = new EventChannel(this, STANDALONE_STREAM);
-      this.channels.set(channel.id, channel);
-    }
-    return channel;
+    return this.#standalone ??= new EventChannel(this, STANDALONE_STREAM);
   }
 
   /** A new stream for one POST; it ends after the POST's last response. */
   openPostStream(): EventChannel {
     const channel = new EventChannel(this, this.nextPostStreamId());
-    this.channels.set(channel.id, channel);
+    (this.#posts ??= new Map()).set(channel.id, channel);
     return channel;
   }
 
@@ -310,7 +330,7 @@ export class SessionStreams {
       replay = undefined;
     }
     if (!replay) return undefined;
-    const channel = this.channels.get(replay.streamId);
+    const channel = this.channel(replay.streamId);
     if (channel && !channel.finished) return channel.connect(request, platform, { prime, replay });
     let text = "";
     for (const event of replay.events) {
@@ -321,6 +341,10 @@ export class SessionStreams {
   }
 
   forget(channel: EventChannel): void {
-    if (this.channels.get(channel.id) === channel) this.channels.delete(channel.id);
+    if (this.#standalone === channel) this.#standalone = undefined;
+    else if (this.#posts?.get(channel.id) === channel) {
+      this.#posts.delete(channel.id);
+      if (this.#posts.size === 0) this.#posts = undefined;
+    }
   }
 }
