@@ -7,7 +7,7 @@
  * @module
  */
 import { encodeMessage, type JsonRpcMessage } from "../jsonrpc.ts";
-import { encodeEvent, SSE_HEADERS, type SseCloseReason, SseStream } from "../sse.ts";
+import { encodeEvent, SSE_HEADERS, SseStream } from "../sse.ts";
 import type { EventStore, Replay } from "../event_store.ts";
 import type { MessageSink, Session, SessionOwned } from "../session.ts";
 import { keepOpen, type PlatformArg, type TransportContext } from "./context.ts";
