@@ -177,6 +177,15 @@ function runRelease(release: (() => void) | SessionOwned): void {
   else release.sessionClosed();
 }
 
+/** Runs what `own()` registered at the session's close. */
+function releaseQuietly(release: (() => void) | SessionOwned): void {
+  try {
+    runRelease(release);
+  } catch {
+    // A release that throws must not keep the others alive.
+  }
+}
+
 /** Shared by every `own()`/`hold()` that has nothing to undo. */
 const noop = (): void => {};
 
@@ -249,7 +258,11 @@ export class Session {
   // stream) has none of these, and 10,000 idle sessions should cost as little as possible.
   #inFlightMap: Map<RequestId, AbortController> | undefined;
   #pendingMap: Map<RequestId, PendingRequest> | undefined;
-  /** What `own()` registered; an array, since a session owns one or two things at a time. */
+  /**
+   * What `own()` registered, in order: the first in a field of its own while it is all there
+   * is (an idle session owns just its streams: no array), the others in an array.
+   */
+  #firstOwned: (() => void) | SessionOwned | undefined;
   #owned: Array<(() => void) | SessionOwned> | undefined;
   /** URIs this session subscribed to with `resources/subscribe`; emptied by `close()`. */
   #subscriptionSet: Set<string> | undefined;
@@ -303,7 +316,7 @@ export class Session {
 
   /** Number of things registered with {@link Session.own} and not yet released. */
   get ownedCount(): number {
-    return this.#owned?.length ?? 0;
+    return (this.#firstOwned === undefined ? 0 : 1) + (this.#owned?.length ?? 0);
   }
 
   /** Number of server→client requests awaiting an answer. */
@@ -336,11 +349,17 @@ export class Session {
       runRelease(release);
       return noop;
     }
-    (this.#owned ??= []).push(release);
+    // The field only while nothing else is owned: releases run in the order they were owned.
+    if (this.#firstOwned === undefined && this.#owned === undefined) this.#firstOwned = release;
+    else (this.#owned ??= []).push(release);
     return () => this.#disown(release);
   }
 
   #disown(release: (() => void) | SessionOwned): void {
+    if (this.#firstOwned === release) {
+      this.#firstOwned = undefined;
+      return;
+    }
     const owned = this.#owned;
     const at = owned === undefined ? -1 : owned.indexOf(release);
     if (at < 0) return;
@@ -411,15 +430,12 @@ export class Session {
     const pending = this.#pendingMap;
     this.#pendingMap = undefined;
     if (pending !== undefined) for (const p of pending.values()) p.reject(error);
+    const first = this.#firstOwned;
     const owned = this.#owned;
+    this.#firstOwned = undefined;
     this.#owned = undefined;
-    if (owned !== undefined) for (const release of owned) {
-      try {
-        runRelease(release);
-      } catch {
-        // A release that throws must not keep the others alive.
-      }
-    }
+    if (first !== undefined) releaseQuietly(first);
+    if (owned !== undefined) for (const release of owned) releaseQuietly(release);
     this.defaultSink = undefined;
     this.#init.onClosed(this);
   }

@@ -5,7 +5,8 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createHandler } from "../mod.ts";
+import { createHandler, McpServer } from "../mod.ts";
+import { SessionRegistry } from "../src/registry.ts";
 import { encodeEvent, type SseCloseReason, SseStream } from "../src/sse.ts";
 import { testServer } from "./_fixtures.ts";
 import { trackTimers } from "./_timers.ts";
@@ -175,5 +176,32 @@ describe("an idle Streamable HTTP session", () => {
     } finally {
       await handler.close();
     }
+  });
+});
+
+describe("what a session owns", () => {
+  test("releases run once each at the close, in the order they were owned, whatever was disowned in between", () => {
+    const registry = new SessionRegistry(new McpServer({ name: "t", version: "1" }), { idleTimeoutMs: 0 });
+    const session = registry.create("streamable");
+    const ran: string[] = [];
+    const disownA = session.own(() => ran.push("a"));
+    session.own({ sessionClosed: () => ran.push("b") });
+    disownA();
+    session.own(() => ran.push("c"));
+    const disownD = session.own(() => ran.push("d"));
+    session.own(() => {
+      throw new Error("a release that throws");
+    });
+    session.own(() => ran.push("e"));
+    disownD();
+    assert.equal(session.ownedCount, 4);
+    session.close("closed");
+    session.close("closed");
+    assert.deepEqual(ran, ["b", "c", "e"]);
+    assert.equal(session.ownedCount, 0);
+    // Owned after the close: released at once.
+    session.own({ sessionClosed: () => ran.push("late") });
+    assert.deepEqual(ran, ["b", "c", "e", "late"]);
+    assert.equal(registry.size, 0);
   });
 });
