@@ -127,8 +127,7 @@ export class SseStream {
   #queuedBytes = 0;
   /** The size of the last chunk written. */
   #lastSize = 0;
-  /** The keep-alive group this stream ticks with, if any. */
-  #keepAlive: KeepAliveGroup | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
   readonly #onClose?: (reason: SseCloseReason) => void;
 
   constructor(options: SseStreamOptions = {}) {
@@ -141,7 +140,10 @@ export class SseStream {
     this.readable = new ReadableStream<Uint8Array>(new SseStream.#Source(this));
     const keepAliveMs = options.keepAliveMs ?? 15_000;
     // Past a timer's range (2^31-1 ms; `Infinity` included) an interval fires every millisecond: none then.
-    if (keepAliveMs > 0 && keepAliveMs < 2 ** 31) this.#keepAlive = joinKeepAlive(keepAliveMs, this);
+    // One interval per stream, with the stream as its argument (no closure). Not one shared by
+    // all streams: workerd cancels a timer when the request that set it ends, so a shared one
+    // would stop every other stream's keep-alive along with the first stream.
+    if (keepAliveMs > 0 && keepAliveMs < 2 ** 31) this.#timer = setInterval(SseStream.#keepAlive, keepAliveMs, this);
   }
 
   /** The underlying source of `readable`: prototype methods, so a stream makes no closures. */
@@ -156,6 +158,11 @@ export class SseStream {
     cancel(): void {
       this.#stream.#finish("cancel");
     }
+  };
+
+  /** What every stream's keep-alive interval calls, with the stream as its argument. */
+  static readonly #keepAlive = (stream: SseStream): void => {
+    stream.comment("keep-alive");
   };
 
   /** True once the stream has closed, for whatever reason. */
@@ -230,8 +237,8 @@ export class SseStream {
     if (this.#closed) return;
     this.#closed = true;
     this.#queued = undefined;
-    if (this.#keepAlive !== undefined) leaveKeepAlive(this.#keepAlive, this);
-    this.#keepAlive = undefined;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
     if (reason !== "cancel") {
       try {
         if (reason === "overflow") this.#controller.error(new Error("SSE reader too slow"));
@@ -242,43 +249,4 @@ export class SseStream {
     }
     this.onClosed(reason);
   }
-}
-
-/**
- * The open streams sharing one keep-alive period, and the one interval that ticks them all: a
- * set entry per idle stream instead of a timer and a closure each. A stream's first comment
- * may come sooner than a full period after it opened, never later. The interval runs only while
- * the group has streams, so nothing is left once they are closed.
- */
-interface KeepAliveGroup {
-  readonly ms: number;
-  readonly streams: Set<SseStream>;
-  timer: ReturnType<typeof setInterval> | undefined;
-}
-
-const keepAliveGroups = new Map<number, KeepAliveGroup>();
-
-function joinKeepAlive(ms: number, stream: SseStream): KeepAliveGroup {
-  let group = keepAliveGroups.get(ms);
-  if (group === undefined) {
-    group = { ms, streams: new Set(), timer: undefined };
-    keepAliveGroups.set(ms, group);
-  }
-  group.streams.add(stream);
-  if (group.timer === undefined) group.timer = setInterval(tickKeepAlive, ms, group);
-  return group;
-}
-
-function leaveKeepAlive(group: KeepAliveGroup, stream: SseStream): void {
-  group.streams.delete(stream);
-  if (group.streams.size > 0) return;
-  clearInterval(group.timer);
-  group.timer = undefined;
-  if (keepAliveGroups.get(group.ms) === group) keepAliveGroups.delete(group.ms);
-}
-
-function tickKeepAlive(group: KeepAliveGroup): void {
-  // A comment that fails closes its stream, which leaves the group: deleting the entry being
-  // visited is safe while iterating a Set.
-  for (const stream of group.streams) stream.comment("keep-alive");
 }

@@ -1,7 +1,7 @@
 /**
  * What an idle session and an idle SSE stream cost: the buffer bound holds without a large
- * queue high-water mark, keep-alive comments come from one shared timer, and an idle session
- * with an open stream keeps no timer of its own. In-process (handler.fetch), no sockets.
+ * queue high-water mark, keep-alive timers end with their streams, and an idle session with an
+ * open stream keeps no idle timer. In-process (handler.fetch), no sockets.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -81,33 +81,20 @@ describe("the buffer bound of an SSE stream", () => {
   });
 });
 
-describe("keep-alive comments share one timer", () => {
-  test("every open stream gets comments from one interval, which stops with the last stream", async () => {
+describe("keep-alive comments", () => {
+  test("every open stream gets its comments; a stream that ends, however, leaves no timer behind", async () => {
     const timers = trackTimers();
     try {
-      const streams = Array.from({ length: 20 }, () => new SseStream({ keepAliveMs: 5 }));
-      assert.equal(timers.live(), 1, "one interval for twenty streams");
+      const streams = Array.from({ length: 3 }, () => new SseStream({ keepAliveMs: 5 }));
       const readers = streams.map((s) => s.readable.getReader());
       for (const reader of readers) assert.equal(await readText(reader), ": keep-alive\n\n");
-      // Closing some leaves the others ticking.
-      for (const s of streams.slice(0, 19)) s.close();
-      assert.equal(timers.live(), 1);
-      assert.equal(await readText(readers[19]), ": keep-alive\n\n");
-      streams[19].close();
+      streams[0].close();
+      await readers[1].cancel();
+      assert.equal(streams[1].closed, true);
+      // The one left goes on.
+      assert.equal(await readText(readers[2]), ": keep-alive\n\n");
+      streams[2].close();
       assert.equal(timers.live(), 0, `timers left: ${timers.origins().join(" | ")}`);
-    } finally {
-      timers.restore();
-    }
-  });
-
-  test("a stream that is cancelled by its reader leaves the shared timer", async () => {
-    const timers = trackTimers();
-    try {
-      const stream = new SseStream({ keepAliveMs: 60_000 });
-      assert.equal(timers.live(), 1);
-      await stream.readable.cancel();
-      assert.equal(stream.closed, true);
-      assert.equal(timers.live(), 0);
     } finally {
       timers.restore();
     }
@@ -115,25 +102,23 @@ describe("keep-alive comments share one timer", () => {
 });
 
 describe("an idle Streamable HTTP session", () => {
-  test("twenty sessions with open GET streams hold one timer in all (the shared keep-alive); closing them leaves none", async () => {
+  test("an open GET stream stops its session's idle timer; dropping the stream starts it again; closing leaves none", async () => {
     const timers = trackTimers();
-    const handler = createHandler(testServer(), { keepAliveMs: 15_000, idleTimeoutMs: 60_000 });
+    // keepAliveMs 0: the only timers are the sessions' idle timers.
+    const handler = createHandler(testServer(), { keepAliveMs: 0, idleTimeoutMs: 60_000 });
     try {
       const ids: string[] = [];
       for (let i = 0; i < 20; i++) ids.push(await openSession(handler));
-      // Before their streams open, each session's idle clock runs.
-      assert.equal(timers.live(), 20);
+      assert.equal(timers.live(), 20, "each session's idle clock runs");
       const bodies: ReadableStream<Uint8Array>[] = [];
       for (const id of ids) {
         const get = await handler.fetch(new Request(URL_MCP, { headers: { accept: "text/event-stream", ...sessionHeaders(id, "2025-06-18") } }));
         assert.equal(get.status, 200);
         bodies.push(get.body!);
       }
-      // An open stream holds its session: no idle timer, and keep-alive is one shared interval.
-      assert.equal(timers.live(), 1, `timers: ${timers.origins().join(" | ")}`);
-      // Dropping a stream starts that session's idle clock again.
+      assert.equal(timers.live(), 0, `an idle session with an open stream holds no timer: ${timers.origins().join(" | ")}`);
       await bodies[0].cancel();
-      assert.equal(timers.live(), 2);
+      assert.equal(timers.live(), 1);
       assert.equal(handler.sessions.size, 20);
       await handler.close();
       assert.equal(handler.sessions.size, 0);
