@@ -169,6 +169,9 @@ export class McpServer {
   readonly #prompts = new Map<string, RegisteredPrompt>();
   readonly #methods = new Map<string, MethodHandler>();
   readonly #listeners = new Set<ChangeListener>();
+  /** Ends of server-wide state (e.g. a Tasks store) that must not outlive the last handler serving the server. */
+  readonly #owned = new Set<() => void>();
+  #handlers = 0;
   readonly #cacheHints = new Map<string, CacheHintProvider>();
   readonly #sealer: RequestStateSealer;
   readonly #limits: { maxRounds: number; maxInputBytes: number };
@@ -594,6 +597,58 @@ export class McpServer {
   subscribe(listener: ChangeListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Registers the end of server-wide state that must not outlive the server being served (a
+   * `Tasks` store registers its `close()` in `enable`). `close` runs each time the last
+   * handler serving this server shuts down (see {@link McpServer.attach}). Returns the
+   * unregistration.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * const server = new McpServer({ name: "demo", version: "1.0.0" });
+   * const timer = setInterval(() => {}, 60_000);
+   * const forget = server.own(() => clearInterval(timer));
+   * forget(); // ended by hand instead
+   * clearInterval(timer);
+   * ```
+   */
+  own(close: () => void): () => void {
+    this.#owned.add(close);
+    return () => this.#owned.delete(close);
+  }
+
+  /**
+   * Counts one more handler serving this server; returns its idempotent detach. When the last
+   * attached handler detaches, every end registered with {@link McpServer.own} runs. Called by
+   * `createHandler` (attach on creation, detach at the end of its `close()`).
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * const server = new McpServer({ name: "demo", version: "1.0.0" });
+   * const detach = server.attach();
+   * server.own(() => console.log("ended"));
+   * detach(); // logs "ended"
+   * ```
+   */
+  attach(): () => void {
+    this.#handlers++;
+    let detached = false;
+    return () => {
+      if (detached) return;
+      detached = true;
+      if (--this.#handlers > 0) return;
+      for (const close of [...this.#owned]) {
+        try {
+          close();
+        } catch {
+          // One failing end must not keep the others alive.
+        }
+      }
+    };
   }
 
   /**

@@ -35,7 +35,10 @@ import { missingClientCapability } from "./client_capabilities.ts";
  * ```
  */
 export interface MessageSink {
-  /** Delivers a message; false when it could not be (the stream is gone). */
+  /**
+   * Delivers a message; false when it could not be (the stream is gone). A `send` that throws
+   * is taken as false: a server→client request rejects at once, notifications are dropped.
+   */
   send(message: JsonRpcMessage): boolean;
   /**
    * Called once a request received with this sink is over, after its response was sent or
@@ -47,6 +50,34 @@ export interface MessageSink {
    * client reconnects with `Last-Event-ID` (2025-11-25 polling). False when there is none.
    */
   closeConnection?(): boolean;
+}
+
+/**
+ * Sends `message` to `sink`, treating a sink that throws as one that could not deliver (false):
+ * a custom sink's failure must not escape into handlers, timers or the publish fan-out.
+ *
+ * @example
+ * ```ts
+ * import { deliver, type MessageSink } from "./session.ts";
+ * const broken: MessageSink = { send: () => { throw new Error("socket gone"); } };
+ * deliver(broken, { jsonrpc: "2.0", method: "notifications/tools/list_changed" }); // false
+ * ```
+ */
+export function deliver(sink: MessageSink, message: JsonRpcMessage): boolean {
+  try {
+    return sink.send(message);
+  } catch {
+    return false;
+  }
+}
+
+/** Calls `sink.done(id)`; a sink whose `done` throws must not turn the request's end into a rejection. */
+function doneWith(sink: MessageSink, id: RequestId): void {
+  try {
+    sink.done?.(id);
+  } catch {
+    // The request is over all the same.
+  }
 }
 
 /**
@@ -421,15 +452,22 @@ export class Session {
     this.#clearIdleTimer();
     const error = new SessionClosedError(reason);
     this.#lifetime?.abort(error);
+    // The maps, where made, are emptied but kept: what finishes after the close (a handler's
+    // finally, a pending request's settle) then finds them empty rather than making new ones.
     const inFlight = this.#inFlightMap;
-    this.#inFlightMap = undefined;
-    if (inFlight !== undefined) for (const controller of inFlight.values()) controller.abort(error);
+    if (inFlight !== undefined) {
+      for (const controller of inFlight.values()) controller.abort(error);
+      inFlight.clear();
+    }
     this.#subscriptionSet?.clear();
     this.#subscriptionSet = undefined;
     this.#view = undefined;
-    const pending = this.#pendingMap;
-    this.#pendingMap = undefined;
-    if (pending !== undefined) for (const p of pending.values()) p.reject(error);
+    const pendingMap = this.#pendingMap;
+    if (pendingMap !== undefined) {
+      const pending = [...pendingMap.values()];
+      pendingMap.clear();
+      for (const p of pending) p.reject(error);
+    }
     const first = this.#firstOwned;
     const owned = this.#owned;
     this.#firstOwned = undefined;
@@ -448,14 +486,14 @@ export class Session {
     if (this.closed) return;
     this.touch();
     if (this.#delegate) {
-      await this.#delegate.receive(message, sink);
-      if (isRequest(message)) sink.done?.(message.id);
+      if (isRequest(message)) await this.#delegateRequest(this.#delegate, message, sink);
+      else await this.#delegate.receive(message, sink);
       return;
     }
     if (isRequest(message)) {
       const response = await this.#handleRequest(message, sink);
-      if (response && !this.closed) sink.send(response);
-      sink.done?.(message.id);
+      if (response && !this.closed) deliver(sink, response);
+      doneWith(sink, message.id);
     } else if (isNotification(message)) {
       this.#handleNotification(message);
     } else {
@@ -498,7 +536,7 @@ export class Session {
         if (!this.#pending.has(id)) return;
         settle();
         // Tell the client to stop working on it; best effort.
-        target.send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason: String(error) } });
+        deliver(target, { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason: String(error) } });
         reject(error);
       };
       const onAbort = () => giveUp(signal?.reason ?? new Error("Aborted"));
@@ -517,7 +555,8 @@ export class Session {
       if (signal?.aborted) return onAbort();
       signal?.addEventListener("abort", onAbort, { once: true });
       const request: JsonRpcRequest = params === undefined ? { jsonrpc: "2.0", id, method } : { jsonrpc: "2.0", id, method, params };
-      if (!target.send(request)) {
+      // A sink that throws could not deliver either: nothing may stay pending until the timeout.
+      if (!deliver(target, request)) {
         this.#pending.get(id)?.reject(new Error(`Could not deliver ${method}: the stream is closed`));
       }
     });
@@ -537,7 +576,7 @@ export class Session {
     if (notification.method === "notifications/resources/updated" && !this.#subscriptionSet?.has(String(notification.params?.uri))) {
       return false;
     }
-    return this.defaultSink.send(notification);
+    return deliver(this.defaultSink, notification);
   }
 
   async #handleRequest(request: JsonRpcRequest, sink: MessageSink): Promise<JsonRpcResponse | undefined> {
@@ -561,7 +600,7 @@ export class Session {
       principal: this.principal,
       subscriptions: this.#subscriptionsView,
       send: (m) => {
-        sink.send(m);
+        deliver(sink, m);
       },
       request: (method, params, options) => this.request(method, params, sink, options),
       closeConnection: () => sink.closeConnection?.() ?? false,
@@ -579,6 +618,27 @@ export class Session {
       finish();
       if (this.#inFlight.get(request.id) === controller) this.#inFlight.delete(request.id);
       release();
+    }
+  }
+
+  /**
+   * A request answered by the delegate, under the same handler deadline as the core's: past it
+   * the delegate is told to stop as a client would (`notifications/cancelled`), and the request
+   * is answered with the core's timeout error.
+   */
+  async #delegateRequest(delegate: MessageHandler, request: JsonRpcRequest, sink: MessageSink): Promise<void> {
+    const ms = this.#init.handlerTimeoutMs ?? 0;
+    const deadline = startDeadline(ms, new AbortController());
+    try {
+      const timedOut = await Promise.race([delegate.receive(request, sink).then(() => false), deadline.expired.then(() => true)]);
+      if (timedOut && !this.closed) {
+        const reason = `Request timed out after ${ms} ms`;
+        deliver(sink, errorResponse(request.id, ErrorCode.InternalError, reason));
+        void delegate.receive({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: request.id, reason } }, sink);
+      }
+    } finally {
+      deadline.clear();
+      doneWith(sink, request.id);
     }
   }
 

@@ -84,6 +84,22 @@ export function encodeEvent(event: SseEvent): string {
 }
 
 /**
+ * Encodes one `message` event carrying a JSON-RPC message's JSON text (the SSE answer's hot path:
+ * no event object; same bytes as {@link encodeEvent}).
+ *
+ * @example
+ * ```ts
+ * import { encodeMessageEvent } from "./sse.ts";
+ * encodeMessageEvent("p1_1", "{}"); // "event: message\nid: p1_1\ndata: {}\n\n"
+ * ```
+ */
+export function encodeMessageEvent(id: string | undefined, data: string): string {
+  // JSON text has no raw line breaks; anything else takes the general path.
+  if (data.includes("\n") || data.includes("\r")) return encodeEvent({ event: "message", id, data });
+  return id === undefined ? `event: message\ndata: ${data}\n\n` : `event: message\nid: ${id}\ndata: ${data}\n\n`;
+}
+
+/**
  * Headers every SSE response carries.
  *
  * @example

@@ -313,7 +313,7 @@ describe("conformance fixture tools (input-required-result-*)", () => {
     return { action: "accept", content: Object.fromEntries(Object.entries(properties).map(([k, p]) => [k, p.type === "boolean" ? true : "Alice"])) };
   }
 
-  async function run(server: McpServer, name: string, capabilities = ALL) {
+  async function run(server: McpServer, name: string, capabilities: Record<string, unknown> = ALL) {
     const rounds: Array<Record<string, unknown>> = [];
     let params: Record<string, unknown> = { name, arguments: {} };
     for (let i = 0; i < 5; i++) {

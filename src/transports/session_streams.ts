@@ -29,6 +29,25 @@ export const encode: (message: JsonRpcMessage) => string | undefined = encodeMes
 const registry = new WeakMap<Session, SessionStreams>();
 
 /**
+ * What {@link SessionStreams} needs of a POST exchange it tracks: list links it owns, and what
+ * to call when the session closes first.
+ *
+ * @example
+ * ```ts
+ * import type { TrackedExchange } from "./session_streams.ts";
+ * const exchange: TrackedExchange = { prevExchange: undefined, nextExchange: undefined, sessionClosed() {} };
+ * ```
+ */
+export interface TrackedExchange {
+  /** Set by the owning {@link SessionStreams} only. */
+  prevExchange: TrackedExchange | undefined;
+  /** Set by the owning {@link SessionStreams} only. */
+  nextExchange: TrackedExchange | undefined;
+  /** The session closed while the exchange was open. */
+  sessionClosed(): void;
+}
+
+/**
  * The streams of a Streamable HTTP session; `undefined` for other sessions.
  *
  * @example
@@ -256,6 +275,9 @@ export class SessionStreams implements SessionOwned {
   /** The POST streams alive, by id; made for the first one (an idle session has none). */
   #posts: Map<string, EventChannel> | undefined;
   #nextStream = 0;
+  /** POST exchanges not over yet: an intrusive list (no allocation per POST), ended by the session's close. */
+  #exchanges: TrackedExchange | undefined;
+  #exchangeCount = 0;
 
   /** Called when a stream loses its connection while it goes on (stateless mode ends its session). */
   readonly onConnectionLost?: (channel: EventChannel) => void;
@@ -272,6 +294,7 @@ export class SessionStreams implements SessionOwned {
   /** The session closed: every stream ends, and what the store kept of the session goes. */
   sessionClosed(): void {
     for (const channel of this.channels()) channel.finish();
+    this.#endExchanges();
     this.store?.dropSession(this.session.id);
   }
 
@@ -285,6 +308,50 @@ export class SessionStreams implements SessionOwned {
   /** The stream alive with this id, if any. */
   channel(id: string): EventChannel | undefined {
     return id === STANDALONE_STREAM ? this.#standalone : this.#posts?.get(id);
+  }
+
+  /** POST exchanges of this session not over yet (what the cap on streams per session counts). */
+  get openExchanges(): number {
+    return this.#exchangeCount;
+  }
+
+  /** Tracks an open POST exchange until {@link SessionStreams.untrack}; false once the session is closed. */
+  track(exchange: TrackedExchange): boolean {
+    if (this.session.closed) return false;
+    const head = this.#exchanges;
+    exchange.nextExchange = head;
+    exchange.prevExchange = undefined;
+    if (head) head.prevExchange = exchange;
+    this.#exchanges = exchange;
+    this.#exchangeCount++;
+    return true;
+  }
+
+  /** Stops tracking an exchange. Idempotent. */
+  untrack(exchange: TrackedExchange): void {
+    const { prevExchange: prev, nextExchange: next } = exchange;
+    if (prev) prev.nextExchange = next;
+    else if (this.#exchanges === exchange) this.#exchanges = next;
+    else return; // Not tracked (any more).
+    if (next) next.prevExchange = prev;
+    exchange.prevExchange = exchange.nextExchange = undefined;
+    this.#exchangeCount--;
+  }
+
+  #endExchanges(): void {
+    let exchange = this.#exchanges;
+    this.#exchanges = undefined;
+    this.#exchangeCount = 0;
+    while (exchange) {
+      const next = exchange.nextExchange;
+      exchange.prevExchange = exchange.nextExchange = undefined;
+      try {
+        exchange.sessionClosed();
+      } catch {
+        // One failing exchange must not keep the others open.
+      }
+      exchange = next;
+    }
   }
 
   /** The standalone stream (GET), created on first use; it lives as long as the session. */
