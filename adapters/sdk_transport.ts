@@ -11,7 +11,7 @@
  * @module
  */
 import { isNotification, isRequest, type JsonRpcMessage, type JsonRpcResponse, type RequestId } from "../src/jsonrpc.ts";
-import { type MessageSink, type Session, SessionClosedError } from "../src/session.ts";
+import { deliver as deliverTo, type MessageSink, type Session, SessionClosedError } from "../src/session.ts";
 import type { MessageHandler } from "../src/message_handler.ts";
 
 /**
@@ -138,14 +138,14 @@ export class SessionTransport implements MessageHandler {
       const open = id === undefined ? undefined : this.#open.get(id);
       sink = open?.sink ?? session.defaultSink;
       this.#observeResponse(outbound);
-      const delivered = sink?.send(outbound) ?? false;
+      const delivered = sink ? deliverTo(sink, outbound) : false;
       open?.done();
       return delivered ? Promise.resolve() : Promise.reject(new Error("The response could not be delivered: its stream is closed"));
     }
     const related = options?.relatedRequestId;
     sink = (related === undefined ? undefined : this.#open.get(related)?.sink) ?? session.defaultSink;
     if (!sink) return Promise.reject(new Error(`No stream to send ${outbound.method} to the client`));
-    return sink.send(outbound) ? Promise.resolve() : Promise.reject(new Error(`Could not deliver ${outbound.method}: the stream is closed`));
+    return deliverTo(sink, outbound) ? Promise.resolve() : Promise.reject(new Error(`Could not deliver ${outbound.method}: the stream is closed`));
   }
 
   /**
@@ -159,7 +159,7 @@ export class SessionTransport implements MessageHandler {
     // No version: the answers below name no session (as after a failed initialize).
     session.protocolVersion = undefined;
     for (const [id, open] of [...this.#open]) {
-      open.sink.send({ jsonrpc: "2.0", id, error: { code: -32603, message } });
+      deliverTo(open.sink, { jsonrpc: "2.0", id, error: { code: -32603, message } });
       open.done();
     }
     session.close("closed");
@@ -184,7 +184,7 @@ export class SessionTransport implements MessageHandler {
       const previous = this.#open.get(message.id);
       if (previous) {
         // A duplicate id: the SDK would answer under the same id, so only the first is tracked.
-        sink.send({ jsonrpc: "2.0", id: message.id, error: { code: -32600, message: `Request id ${JSON.stringify(message.id)} is already in use` } });
+        deliverTo(sink, { jsonrpc: "2.0", id: message.id, error: { code: -32600, message: `Request id ${JSON.stringify(message.id)} is already in use` } });
         return Promise.resolve();
       }
       settled = new Promise<void>((resolve) => {

@@ -11,6 +11,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { cpuSample, cpuSpent } from "./lib/cpu.mjs";
+import { Connection } from "./lib/wire.mjs";
 import { renderChart, renderResults } from "./lib/report.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -183,8 +185,11 @@ async function client(task, options = {}, limitSeconds = 600) {
   }
 }
 
-/** Runs wrk with a Lua script; resolves with the JSON the script's done() wrote. */
-async function wrk(script, port, { threads, connections, seconds, env }) {
+/**
+ * Runs wrk with a Lua script; resolves with the JSON the script's done() wrote, plus `cpu_ns`:
+ * the CPU the server process `pid` spent while wrk ran (see lib/cpu.mjs).
+ */
+async function wrk(script, port, { threads, connections, seconds, env, pid }) {
   const resultFile = path.join(TMP, `wrk-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   // wrk takes whole seconds.
   const argv = ["wrk", `-t${threads}`, `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, "--timeout", "5s", "-s", path.join(ROOT, "bench/wrk", script), `http://127.0.0.1:${port}/`];
@@ -193,9 +198,24 @@ async function wrk(script, port, { threads, connections, seconds, env }) {
   let stderr = "";
   child.stderr.on("data", (d) => (stderr = (stderr + d).slice(-2000)));
   child.stdout.resume();
+  const cpuBefore = cpuSample(pid);
+  // wrk's own CPU share (its /proc entry goes with it, so sampled while it runs): near 1, wrk is
+  // the bottleneck and the run's requests per second say more about wrk than about the server.
+  const clientStart = { at: performance.now(), cpu: cpuSample(child.pid) };
+  let clientLast = clientStart;
+  const sampler = setInterval(() => {
+    const cpu = cpuSample(child.pid);
+    if (cpu) clientLast = { at: performance.now(), cpu };
+  }, 250);
   await new Promise((resolve) => child.on("exit", resolve));
+  clearInterval(sampler);
+  const cpuAfter = cpuSample(pid);
   if (!fs.existsSync(resultFile)) throw new Error(`wrk wrote no result: ${stderr}`);
   const result = JSON.parse(fs.readFileSync(resultFile, "utf8"));
+  result.cpu_ns = cpuSpent(cpuBefore, cpuAfter);
+  // The coarse figure (10 ms ticks of /proc/<pid>/stat), kept to cross-check the precise one.
+  result.cpu_tick_ns = cpuBefore && cpuAfter ? cpuAfter.tickNs - cpuBefore.tickNs : NaN;
+  result.client_util = clientLast === clientStart ? NaN : cpuSpent(clientStart.cpu, clientLast.cpu) / 1e6 / (clientLast.at - clientStart.at);
   if (stderr.trim()) result.stderr = stderr.trim().slice(0, 500);
   return result;
 }
@@ -250,86 +270,229 @@ function acceptFor(server, mode) {
   return server.accept?.[mode] ?? ACCEPT_BOTH;
 }
 
-/** (a)/(b): tools/call round trips on established sessions; several wrk runs. */
-async function callWorkload(served, server, runtime, mode) {
-  const accept = acceptFor(server, mode);
-  const ids = [];
-  for (let i = 0; i < P.sessions; i++) ids.push(await openSession(served.port, accept));
-  const sessionsFile = path.join(TMP, `sessions-${server.id}-${runtime}-${mode}.txt`);
-  fs.writeFileSync(sessionsFile, ids.join("\n") + "\n");
-  const env = { BENCH_SESSIONS: sessionsFile, BENCH_ACCEPT: accept };
-  const shape = { threads: 1, connections: P.sessions, env };
-  if (P.warm) await wrk("call.lua", served.port, { ...shape, seconds: P.warm });
-  const runs = [];
-  for (let i = 0; i < P.runs; i++) {
-    const r = await wrk("call.lua", served.port, { ...shape, seconds: P.seconds });
-    runs.push({ rps: r.good / (r.duration_us / 1e6), p50_ms: r.p50_us / 1000, p99_ms: r.p99_us / 1000, good: r.good, bad: r.bad + r.errors });
-  }
-  const row = {
-    server: server.id,
-    runtime,
-    mode,
-    sessions: P.sessions,
+/** One wrk run of (a)/(b)/(h): rate of good answers, latency, and server CPU per answered request. */
+function callRun(r) {
+  return {
+    rps: r.good / (r.duration_us / 1e6),
+    cpu_us: r.cpu_ns / 1000 / r.requests,
+    cpu_tick_us: r.cpu_tick_ns / 1000 / r.requests,
+    // Share of a core the server used; a cheap server that sleeps between bursts uses less.
+    server_util: r.cpu_ns / 1000 / r.duration_us,
+    client_util: r.client_util,
+    p50_ms: r.p50_us / 1000,
+    p99_ms: r.p99_us / 1000,
+    good: r.good,
+    bad: r.bad + r.errors,
+  };
+}
+
+/** Medians and spread over runs; CPU per request takes the lowest run too (least disturbed by neighbours). */
+function callSummary(runs) {
+  return {
     runs,
     rps: summary(runs.map((r) => r.rps)),
+    cpu_us: summary(runs.map((r) => r.cpu_us)),
     p50_ms: median(runs.map((r) => r.p50_ms)),
     p99_ms: median(runs.map((r) => r.p99_ms)),
     bad: runs.reduce((n, r) => n + r.bad, 0),
   };
-  for (const id of ids) await deleteSession(served.port, id).catch(() => {});
-  return row;
+}
+
+/**
+ * Runs `round(entry, i)` for every entry, `rounds` times, interleaved: round i of every server
+ * before round i+1 of any, each round starting one server further along. Servers compared in
+ * one table thus share the same stretches of machine load (a neighbour's test suite, a
+ * throttled core) instead of one of them measured minutes after another. An entry whose round
+ * fails is reported and dropped from the rest of the rotation.
+ */
+async function interleave(entries, rounds, round) {
+  let live = [...entries];
+  for (let i = 0; i < rounds; i++) {
+    const order = live.map((_, k) => live[(k + i) % live.length]);
+    for (const entry of order) {
+      try {
+        await round(entry, i);
+      } catch (error) {
+        fail(entry.server, entry.runtime, error);
+        live = live.filter((e) => e !== entry);
+      }
+    }
+  }
+  return live;
+}
+
+function fail(server, runtime, error) {
+  const message = `${server.label} on ${runtime}: ${String(error.message ?? error).slice(0, 400)}`;
+  log(`FAILED ${message}`);
+  results.notes.push(`Could not complete: ${message}`);
+}
+
+/** Starts each server (env per server); those that fail to start are reported and left out. */
+async function startAll(servers, runtime, envFor) {
+  const entries = [];
+  for (const server of servers) {
+    try {
+      entries.push({ server, runtime, served: await startServer(server, runtime, envFor(server)) });
+    } catch (error) {
+      fail(server, runtime, error);
+    }
+  }
+  return entries;
+}
+
+/** Runs `setup(entry)` on each; an entry whose setup fails is reported and left out of what is returned. */
+async function prepare(entries, setup) {
+  const ready = [];
+  for (const e of entries) {
+    try {
+      await setup(e);
+      ready.push(e);
+    } catch (error) {
+      fail(e.server, e.runtime, error);
+    }
+  }
+  return ready;
+}
+
+async function stopAll(entries) {
+  for (const e of entries) await e.served.stop();
+}
+
+const SPOT_CALL = JSON.stringify({ jsonrpc: "2.0", id: 99, method: "tools/call", params: { name: "echo", arguments: { text: "hello bench" } } });
+
+/**
+ * What a server rejects, on one live session: the status it gives a tools/call that is wrong in
+ * one way each. 200 means it skipped that check, which is work it does not do per request: the
+ * reader should know when comparing costs. Not measured, not judged: reported.
+ */
+async function spotChecks(port, sessionId, accept) {
+  const good = { "content-type": "application/json", accept, "mcp-session-id": sessionId, "mcp-protocol-version": "2025-06-18" };
+  const cases = {
+    valid: good,
+    contentType: { ...good, "content-type": "text/plain" },
+    accept: { ...good, accept: "text/html" },
+    unknownSession: { ...good, "mcp-session-id": "0123456789abcdef0123456789abcdef" },
+    protocolVersion: { ...good, "mcp-protocol-version": "1999-01-01" },
+    origin: { ...good, origin: "http://evil.example" },
+  };
+  const out = {};
+  const connection = new Connection(port);
+  try {
+    for (const [name, headers] of Object.entries(cases)) out[name] = (await connection.request("POST", "/mcp", headers, SPOT_CALL)).status;
+  } finally {
+    connection.close();
+  }
+  return out;
+}
+
+/**
+ * (a)/(b): tools/call round trips on established sessions, every server of `entries` (one
+ * runtime, one response mode) in one interleaved rotation of wrk runs.
+ */
+async function callWorkloads(all, runtime, mode) {
+  const entries = await prepare(all, async (e) => {
+    e.accept = acceptFor(e.server, mode);
+    e.ids = [];
+    for (let i = 0; i < P.sessions; i++) e.ids.push(await openSession(e.served.port, e.accept));
+    const sessionsFile = path.join(TMP, `sessions-${e.server.id}-${runtime}-${mode}.txt`);
+    fs.writeFileSync(sessionsFile, e.ids.join("\n") + "\n");
+    e.shape = { threads: 1, connections: P.sessions, env: { BENCH_SESSIONS: sessionsFile, BENCH_ACCEPT: e.accept, BENCH_MODE: mode }, pid: e.served.pid };
+    e.runs = [];
+    if (mode === "json") e.checks = await spotChecks(e.served.port, e.ids[0], e.accept).catch((error) => ({ error: String(error) }));
+    if (P.warm) await wrk("call.lua", e.served.port, { ...e.shape, seconds: P.warm });
+  });
+  const done = await interleave(entries, P.runs, async (e) => {
+    e.runs.push(callRun(await wrk("call.lua", e.served.port, { ...e.shape, seconds: P.seconds })));
+  });
+  for (const e of entries) for (const id of e.ids ?? []) await deleteSession(e.served.port, id).catch(() => {});
+  return done.map((e) => ({ server: e.server.id, runtime, mode, sessions: P.sessions, ...(e.checks ? { checks: e.checks } : {}), ...callSummary(e.runs) }));
 }
 
 /**
  * (h): sessionless 2026-07-28 tools/call (the `_meta` envelope and the MCP-Protocol-Version,
- * Mcp-Method, Mcp-Name headers on every POST, no session), answered JSON; several wrk runs.
+ * Mcp-Method, Mcp-Name headers on every POST, no session), answered JSON; interleaved wrk runs.
  */
-async function modernWorkload(server, runtime) {
-  const served = await startServer(server, runtime, { MODE: server.jsonMode ?? "json" });
-  try {
-    const shape = { threads: 1, connections: P.sessions, env: {} };
-    if (P.warm) await wrk("call2026.lua", served.port, { ...shape, seconds: P.warm });
-    const runs = [];
-    for (let i = 0; i < P.runs; i++) {
-      const r = await wrk("call2026.lua", served.port, { ...shape, seconds: P.seconds });
-      runs.push({ rps: r.good / (r.duration_us / 1e6), p50_ms: r.p50_us / 1000, p99_ms: r.p99_us / 1000, good: r.good, bad: r.bad + r.errors });
-    }
-    return {
-      server: server.id,
-      runtime,
-      connections: P.sessions,
-      runs,
-      rps: summary(runs.map((r) => r.rps)),
-      p50_ms: median(runs.map((r) => r.p50_ms)),
-      p99_ms: median(runs.map((r) => r.p99_ms)),
-      bad: runs.reduce((n, r) => n + r.bad, 0),
-    };
-  } finally {
-    await served.stop();
-  }
+async function modernWorkloads(all, runtime) {
+  const entries = await prepare(all, async (e) => {
+    e.shape = { threads: 1, connections: P.sessions, env: {}, pid: e.served.pid };
+    e.runs = [];
+    if (P.warm) await wrk("call2026.lua", e.served.port, { ...e.shape, seconds: P.warm });
+  });
+  const done = await interleave(entries, P.runs, async (e) => {
+    e.runs.push(callRun(await wrk("call2026.lua", e.served.port, { ...e.shape, seconds: P.seconds })));
+  });
+  return done.map((e) => ({ server: e.server.id, runtime, connections: P.sessions, ...callSummary(e.runs) }));
 }
 
-/** (d): session setup + teardown rate (initialize, initialized, DELETE). */
-async function setupWorkload(served, server, runtime) {
-  const accept = acceptFor(server, "json");
-  const shape = { threads: P.cycleConc, connections: P.cycleConc, env: { BENCH_ACCEPT: accept } };
-  const leftovers = [];
-  if (P.warm) leftovers.push(...(await wrk("cycle.lua", served.port, { ...shape, seconds: P.warm / 2 })).open);
-  const windows = [];
-  for (let i = 0; i < P.dWindows; i++) {
-    const r = await wrk("cycle.lua", served.port, { ...shape, seconds: P.dSeconds });
-    leftovers.push(...r.open);
-    windows.push({ cyclesPerSecond: r.cycles / (r.duration_us / 1e6), cycles: r.cycles, p50_ms: r.p50_us / 1000, p99_ms: r.p99_us / 1000, bad: r.bad + r.errors });
-  }
-  for (const id of leftovers) await deleteSession(served.port, id).catch(() => {});
-  return {
-    server: server.id,
+/** (d): session setup + teardown rate (initialize, initialized, DELETE); interleaved windows. */
+async function setupWorkloads(all, runtime) {
+  const entries = await prepare(all, async (e) => {
+    e.shape = { threads: P.cycleConc, connections: P.cycleConc, env: { BENCH_ACCEPT: acceptFor(e.server, "json"), BENCH_MODE: "json" }, pid: e.served.pid };
+    e.leftovers = [];
+    e.windows = [];
+    if (P.warm) e.leftovers.push(...(await wrk("cycle.lua", e.served.port, { ...e.shape, seconds: P.warm / 2 })).open);
+  });
+  const done = await interleave(entries, P.dWindows, async (e) => {
+    const r = await wrk("cycle.lua", e.served.port, { ...e.shape, seconds: P.dSeconds });
+    e.leftovers.push(...r.open);
+    e.windows.push({ cyclesPerSecond: r.cycles / (r.duration_us / 1e6), cycles: r.cycles, cpu_us: r.cpu_ns / 1000 / r.cycles, server_util: r.cpu_ns / 1000 / r.duration_us, client_util: r.client_util, p50_ms: r.p50_us / 1000, p99_ms: r.p99_us / 1000, bad: r.bad + r.errors });
+  });
+  for (const e of entries) for (const id of e.leftovers) await deleteSession(e.served.port, id).catch(() => {});
+  return done.map((e) => ({
+    server: e.server.id,
     runtime,
     concurrency: P.cycleConc,
-    windows,
-    rate: summary(windows.map((w) => w.cyclesPerSecond)),
-    bad: windows.reduce((n, w) => n + w.bad, 0),
-  };
+    windows: e.windows,
+    rate: summary(e.windows.map((w) => w.cyclesPerSecond)),
+    cpu_us: summary(e.windows.map((w) => w.cpu_us)),
+    bad: e.windows.reduce((n, w) => n + w.bad, 0),
+  }));
+}
+
+/**
+ * The throughput workloads of one runtime, every server in one rotation per workload: (a) then
+ * (d) on JSON-mode processes, (b) on SSE-mode ones, (h) on fresh ones.
+ */
+async function throughputGroup(runtime, servers, tetherStreamable) {
+  const streamable = servers.filter((s) => s.streamable && (s.id !== "tether" || tetherStreamable));
+  if (streamable.length && (workloads.has("a") || workloads.has("d"))) {
+    const entries = await startAll(streamable, runtime, (s) => ({ MODE: s.jsonMode ?? "json" }));
+    try {
+      if (workloads.has("a")) {
+        log(`  (a) tools/call JSON on ${runtime}: ${entries.map((e) => e.server.id).join(", ")}, interleaved`);
+        results.a.push(...(await callWorkloads(entries, runtime, "json")));
+        save();
+      }
+      if (workloads.has("d")) {
+        log(`  (d) session setup/teardown on ${runtime}: ${entries.map((e) => e.server.id).join(", ")}, interleaved`);
+        results.d.push(...(await setupWorkloads(entries, runtime)));
+        save();
+      }
+    } finally {
+      await stopAll(entries);
+    }
+  }
+  if (streamable.length && workloads.has("b")) {
+    const entries = await startAll(streamable, runtime, () => ({ MODE: "sse" }));
+    try {
+      log(`  (b) tools/call SSE on ${runtime}: ${entries.map((e) => e.server.id).join(", ")}, interleaved`);
+      results.b.push(...(await callWorkloads(entries, runtime, "sse")));
+      save();
+    } finally {
+      await stopAll(entries);
+    }
+  }
+  const modern = servers.filter((s) => s.modern);
+  if (modern.length && workloads.has("h")) {
+    const entries = await startAll(modern, runtime, (s) => ({ MODE: s.jsonMode ?? "json" }));
+    try {
+      log(`  (h) 2026-07-28 tools/call, sessionless, JSON on ${runtime}: ${entries.map((e) => e.server.id).join(", ")}, interleaved`);
+      results.h.push(...(await modernWorkloads(entries, runtime)));
+      save();
+    } finally {
+      await stopAll(entries);
+    }
+  }
 }
 
 /** (g): RSS and live sessions across many complete request/session cycles. */
@@ -466,34 +629,13 @@ async function legacyGroup(server, runtime) {
   }
 }
 
-/** (a), (d), (g) in one JSON-mode process; (b) in an SSE-mode one; (e) in a fresh one. */
+/** (g) in one JSON-mode process, (e) in a fresh one; (a), (b), (d) run in throughputGroup. */
 async function streamableGroup(server, runtime) {
-  if (workloads.has("a") || workloads.has("d") || workloads.has("g")) {
+  if (workloads.has("g")) {
     const served = await startServer(server, runtime, { MODE: server.jsonMode ?? "json" });
     try {
-      if (workloads.has("a")) {
-        log(`  (a) tools/call JSON ${server.id}/${runtime}`);
-        results.a.push(await callWorkload(served, server, runtime, "json"));
-      }
-      // (g) before (d): wrk, stopped mid-cycle, may leave a session behind whose initialize
-      // was in flight, and (g) counts live sessions.
-      if (workloads.has("g")) {
-        log(`  (g) leak check ${server.id}/${runtime}`);
-        results.g.push(await leakWorkload(served, server, runtime, "streamable"));
-      }
-      if (workloads.has("d")) {
-        log(`  (d) session setup/teardown ${server.id}/${runtime}`);
-        results.d.push(await setupWorkload(served, server, runtime));
-      }
-    } finally {
-      await served.stop();
-    }
-  }
-  if (workloads.has("b")) {
-    const served = await startServer(server, runtime, { MODE: "sse" });
-    try {
-      log(`  (b) tools/call SSE ${server.id}/${runtime}`);
-      results.b.push(await callWorkload(served, server, runtime, "sse"));
+      log(`  (g) leak check ${server.id}/${runtime}`);
+      results.g.push(await leakWorkload(served, server, runtime, "streamable"));
     } finally {
       await served.stop();
     }
@@ -576,24 +718,34 @@ async function main() {
   if (!tetherStreamable.deno && !tetherStreamable.bun) {
     results.notes.push("This Tether commit serves no Streamable HTTP endpoint (/mcp), so it has no rows in the Streamable HTTP workloads (a), (b), (d), (e streamable), (g streamable).");
   }
+  const wanted = (server, runtime) =>
+    (!only || only.has(server.id)) &&
+    server.runtimes.includes(runtime) &&
+    (!runtimesWanted || runtimesWanted.has(runtime)) &&
+    (!SMOKE || args.only || args.runtimes || SMOKE_PAIRS.has(`${server.id}/${runtime}`));
+  // Throughput first, all servers of a runtime interleaved (see interleave()).
+  if (["a", "b", "d", "h"].some((w) => workloads.has(w))) {
+    for (const runtime of ["deno", "bun"]) {
+      const servers = SERVERS.filter((s) => wanted(s, runtime));
+      if (!servers.length) continue;
+      log(`throughput on ${runtime}`);
+      await throughputGroup(runtime, servers, tetherStreamable[runtime]);
+      save();
+    }
+  }
+  // Then the workloads that need one server at a time (memory, latency, long churn).
   for (const server of SERVERS) {
-    if (only && !only.has(server.id)) continue;
     for (const runtime of server.runtimes) {
-      if (runtimesWanted && !runtimesWanted.has(runtime)) continue;
-      if (SMOKE && !args.only && !args.runtimes && !SMOKE_PAIRS.has(`${server.id}/${runtime}`)) continue;
+      if (!wanted(server, runtime)) continue;
+      const legacy = server.legacy && ["c", "e", "f", "g"].some((w) => workloads.has(w));
+      const streamable = server.streamable && (server.id !== "tether" || tetherStreamable[runtime]) && ["e", "g"].some((w) => workloads.has(w));
+      if (!legacy && !streamable) continue;
       log(`${server.label} on ${runtime}`);
       try {
-        if (server.legacy && ["c", "e", "f", "g"].some((w) => workloads.has(w))) await legacyGroup(server, runtime);
-        const streamable = server.streamable && (server.id !== "tether" || tetherStreamable[runtime]);
+        if (legacy) await legacyGroup(server, runtime);
         if (streamable) await streamableGroup(server, runtime);
-        if (server.modern && workloads.has("h")) {
-          log(`  (h) 2026-07-28 tools/call, sessionless, JSON ${server.id}/${runtime}`);
-          results.h.push(await modernWorkload(server, runtime));
-        }
       } catch (error) {
-        const message = `${server.label} on ${runtime}: ${String(error.message ?? error).slice(0, 400)}`;
-        log(`FAILED ${message}`);
-        results.notes.push(`Could not complete: ${message}`);
+        fail(server, runtime, error);
       }
       // Write as we go, so an interrupted run still leaves what it measured.
       save();
@@ -621,6 +773,8 @@ function smokeCheck() {
       if (row.bad) problems.push(`(${w}) ${row.server}/${row.runtime}: ${row.bad} bad answers`);
       if (w === "e" && row.failed) problems.push(`(e) ${row.server}/${row.runtime}: ${row.failed} streams failed to open`);
       if (w === "f" && row.timeouts) problems.push(`(f) ${row.server}/${row.runtime}: ${row.timeouts} sessions never went away`);
+      if (w === "a" && row.checks && row.checks.valid !== 200) problems.push(`(a) ${row.server}/${row.runtime}: spot checks failed: ${JSON.stringify(row.checks)}`);
+      if (["a", "b", "h"].includes(w) && !(row.cpu_us?.min > 0) && fs.existsSync("/proc/self/stat")) problems.push(`(${w}) ${row.server}/${row.runtime}: no server CPU time measured`);
     }
   }
   if (problems.length) {

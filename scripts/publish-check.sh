@@ -6,6 +6,7 @@
 #   3. publint                 (package.json exports/files against the built dist/)
 #   4. attw --profile esm-only (on that tarball: the types each export resolves to, for node16
 #                               ESM and bundlers; CommonJS/node10 are ignored: the package is ESM-only)
+#   5. deno doc --lint         (no documentation problem but references to zod's and Hono's types)
 # Last line: "publish-check: N passed, M failed". Exit status non-zero on any failure.
 set -u
 cd "$(dirname "$0")/.."
@@ -44,9 +45,21 @@ step "deno publish --dry-run" deno publish --dry-run --allow-dirty
 step "npm pack contents" check_pack
 step "publint" publint --strict --pack false
 step "attw" bash -c 'attw "$1"/*.tgz --profile esm-only' _ "$tmp"
-# Informational (not counted): exported symbols whose JSDoc `deno doc --lint` finds missing.
-doc_problems=$(deno doc --lint mod.ts adapters/hono.ts adapters/sdk.ts 2>&1 | sed -E 's/\x1b\[[0-9;]*m//g' | grep -c '^error\[' || true)
-echo "deno doc --lint: ${doc_problems} problems (informational)"
+# Documentation lint: every problem must be a reference to a third-party type our signatures
+# name (zod's schema types, Hono's context and middleware types). Those cannot be made public
+# here: re-exporting them brings their own declarations under the lint (zod's three types alone
+# add 60+ undocumented members), so they are allowed; anything else fails the step.
+THIRD_PARTY_TYPES="ZodType|ZodObject|output|Env|MiddlewareHandler|Context"
+check_doc_lint() {
+  local problems others
+  problems=$(deno doc --lint mod.ts adapters/hono.ts adapters/sdk.ts 2>&1 | sed -E 's/\x1b\[[0-9;]*m//g' | grep '^error\[' || true)
+  others=$(printf '%s\n' "$problems" | grep -vE "^error\[private-type-ref\]: .* references private type '(${THIRD_PARTY_TYPES})'$" | grep -v '^$' || true)
+  echo "$(printf '%s\n' "$problems" | grep -c '^error\[') problems, all references to zod/Hono types except:"
+  [ -z "$others" ] && echo "  (none)" && return 0
+  printf '%s\n' "$others"
+  return 1
+}
+step "deno doc --lint (only zod/Hono type references)" check_doc_lint
 echo "publish checks took $(( $(date +%s) - start )) s"
 echo "publish-check: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

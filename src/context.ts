@@ -213,6 +213,232 @@ export function levelPasses(level: LoggingLevel, minimum: LoggingLevel | undefin
   return LOGGING_LEVELS.indexOf(level) >= LOGGING_LEVELS.indexOf(minimum);
 }
 
+/** What a context owner (the transport) does to it; see {@link finishContext} and {@link abortContext}. */
+let finishOf!: (context: HandlerContext) => void;
+let abortOf!: (context: HandlerContext, reason: unknown) => void;
+
+/**
+ * The context of one request: what {@link createContext} makes. A class, so a request costs one
+ * object with shared methods instead of a dozen closures; its signal is made only when someone
+ * reads it (most handlers never do), and is aborted at once if the request already was.
+ * Members read off it (`const { log, progress } = ctx`) keep working: they are bound on first read.
+ *
+ * @example
+ * ```ts
+ * import { abortContext, HandlerContext } from "./context.ts";
+ * const ctx = new HandlerContext({ protocolVersion: "2025-11-25", clientCapabilities: {}, send() {} }, { id: 1, method: "tools/call" });
+ * abortContext(ctx, new Error("cancelled"));
+ * ctx.signal.aborted; // true: made now, already aborted
+ * ```
+ */
+export class HandlerContext implements RequestContext {
+  /** The JSON-RPC id of the request being handled. */
+  readonly requestId: RequestId;
+  /** The request's method. */
+  readonly method: string;
+  readonly #channel: RequestChannel;
+  readonly #rawMeta: unknown;
+  #emptyMeta: Record<string, unknown> | undefined;
+  #signal: AbortSignal | undefined;
+  #controller: AbortController | undefined;
+  #aborted = false;
+  #abortReason: unknown = undefined;
+  #finished = false;
+  #lastProgress = -Infinity;
+  #input: InputApi | undefined = undefined;
+  #notify: RequestContext["notify"] | undefined = undefined;
+  #log: RequestContext["log"] | undefined = undefined;
+  #progress: RequestContext["progress"] | undefined = undefined;
+  #request: RequestContext["request"] | undefined = undefined;
+  #closeConnection: RequestContext["closeConnection"] | undefined = undefined;
+
+  static {
+    finishOf = (context) => {
+      context.#finished = true;
+    };
+    abortOf = (context, reason) => {
+      if (context.#aborted) return;
+      context.#aborted = true;
+      context.#abortReason = reason;
+      context.#controller?.abort(reason);
+    };
+  }
+
+  /**
+   * The context of `request` arriving on `channel`. With `signal`, that is the context's signal;
+   * without, the context makes its own on first read, aborted by {@link abortContext}.
+   */
+  constructor(channel: RequestChannel, request: { id: RequestId; method: string; params?: Record<string, unknown> }, signal?: AbortSignal) {
+    this.requestId = request.id;
+    this.method = request.method;
+    this.#channel = channel;
+    this.#rawMeta = request.params?._meta;
+    this.#signal = signal;
+  }
+
+  /** The protocol version in force for this request. */
+  get protocolVersion(): string {
+    return this.#channel.protocolVersion;
+  }
+  /** The client's `clientInfo`, when known. */
+  get clientInfo(): Implementation | undefined {
+    return this.#channel.clientInfo;
+  }
+  /** The client's declared capabilities. */
+  get clientCapabilities(): Record<string, unknown> {
+    return this.#channel.clientCapabilities;
+  }
+  /** The client's current log level, when set. */
+  get logLevel(): LoggingLevel | undefined {
+    return this.#channel.logLevel;
+  }
+  /** The session id (2024/2025 clients only). */
+  get sessionId(): string | undefined {
+    return this.#channel.sessionId;
+  }
+  /** The authenticated principal, when authentication is configured. */
+  get principal(): unknown {
+    return this.#channel.principal;
+  }
+  /** The session's resource subscriptions; absent where there is no session. */
+  get subscriptions(): ResourceSubscriptions | undefined {
+    return this.#channel.subscriptions;
+  }
+  /** The request's `_meta`, as sent (an empty object when it had none). */
+  get meta(): Record<string, unknown> {
+    const raw = this.#rawMeta;
+    return typeof raw === "object" && raw !== null ? raw as Record<string, unknown> : (this.#emptyMeta ??= {});
+  }
+  /** The request's `_meta.progressToken`, when it carried one. */
+  get progressToken(): string | number | undefined {
+    const raw = this.#rawMeta;
+    const token = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>).progressToken : undefined;
+    return typeof token === "string" || typeof token === "number" ? token : undefined;
+  }
+  /** Aborted when the client cancels, disconnects, or the session closes. */
+  get signal(): AbortSignal {
+    if (this.#signal === undefined) {
+      const controller = new AbortController();
+      if (this.#aborted) controller.abort(this.#abortReason);
+      this.#controller = controller;
+      this.#signal = controller.signal;
+    }
+    return this.#signal;
+  }
+
+  /** Over once finished or aborted; read on use instead of listening for abort. */
+  #over(): boolean {
+    return this.#finished || this.#aborted || (this.#signal !== undefined && this.#signal.aborted);
+  }
+
+  /** Sends a notification related to this request. */
+  get notify(): RequestContext["notify"] {
+    return this.#notify ??= (method, params) => {
+      if (this.#over()) return;
+      this.#channel.send(params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params });
+    };
+  }
+  /** Sends `notifications/message` if `level` passes the client's log level. */
+  get log(): RequestContext["log"] {
+    return this.#log ??= (level, data, logger) => {
+      if (this.#channel.logging === false || !levelPasses(level, this.#channel.logLevel)) return;
+      this.notify("notifications/message", logger === undefined ? { level, data } : { level, data, logger });
+    };
+  }
+  /** Sends `notifications/progress` (increasing values only) when the request carried a progress token. */
+  get progress(): RequestContext["progress"] {
+    return this.#progress ??= (progress, total, message) => {
+      const progressToken = this.progressToken;
+      if (progressToken === undefined || this.#over() || !(progress > this.#lastProgress)) return;
+      this.#lastProgress = progress;
+      const params: Record<string, unknown> = { progressToken, progress };
+      if (total !== undefined) params.total = total;
+      if (message !== undefined) params.message = message;
+      this.notify("notifications/progress", params);
+    };
+  }
+  /** Sends a request to the client and waits for the result. */
+  get request(): RequestContext["request"] {
+    return this.#request ??= (method, params, options) => {
+      const channel = this.#channel;
+      if (!channel.request) {
+        return Promise.reject(new Error(`This client cannot be sent requests on this transport (${method})`));
+      }
+      // A signal of the handler's own ends the wait early; the request's signal always applies too.
+      const signal = this.signal;
+      const own = options?.signal;
+      return channel.request(method, params, { ...options, signal: own && own !== signal ? AbortSignal.any([signal, own]) : signal });
+    };
+  }
+  /** Closes the connection carrying this request's stream without ending the stream. */
+  get closeConnection(): RequestContext["closeConnection"] {
+    return this.#closeConnection ??= () => this.#channel.closeConnection?.() ?? false;
+  }
+
+  // Built on first use: most handlers never ask for input, and the server core gives them its own (withAsker).
+  #api(): InputApi {
+    return this.#input ??= inputApi(
+      requestAsker({ request: this.request, capabilities: this.#channel.clientCapabilities, signal: this.signal, ...INPUT_DEFAULTS }),
+      this.#channel.clientCapabilities,
+    );
+  }
+  /** Asks the client one question or a round of them. */
+  get ask(): InputApi["ask"] {
+    return this.#api().ask;
+  }
+  /** Asks the user to fill a form. */
+  get elicit(): InputApi["elicit"] {
+    return this.#api().elicit;
+  }
+  /** Asks the client's model for a completion. */
+  get sample(): InputApi["sample"] {
+    return this.#api().sample;
+  }
+  /** Asks the client for its roots. */
+  get roots(): InputApi["roots"] {
+    return this.#api().roots;
+  }
+  /** True when the client declared what `method` needs. */
+  get canAsk(): InputApi["canAsk"] {
+    return this.#api().canAsk;
+  }
+}
+
+/**
+ * Ends a request's context once its response is sent: progress and logs for it stop there,
+ * as the spec requires. Idempotent.
+ *
+ * @example
+ * ```ts
+ * import { finishContext, HandlerContext } from "./context.ts";
+ * const ctx = new HandlerContext({ protocolVersion: "2025-11-25", clientCapabilities: {}, send: (m) => console.log(m) },
+ *   { id: 1, method: "tools/call", params: { _meta: { progressToken: "t" } } });
+ * finishContext(ctx);
+ * ctx.progress(1, 10); // dropped: the request is over
+ * ```
+ */
+export function finishContext(context: HandlerContext): void {
+  finishOf(context);
+}
+
+/**
+ * Aborts the signal a context made for itself (now, or when it is first read), with `reason`;
+ * notifications stop too. Idempotent: the first reason stays. (A context given its signal by its
+ * maker is aborted through that signal instead.)
+ *
+ * @example
+ * ```ts
+ * import { abortContext, HandlerContext } from "./context.ts";
+ * const ctx = new HandlerContext({ protocolVersion: "2025-11-25", clientCapabilities: {}, send() {} }, { id: 1, method: "x" });
+ * const signal = ctx.signal;
+ * abortContext(ctx, new Error("cancelled"));
+ * signal.aborted; // true
+ * ```
+ */
+export function abortContext(context: HandlerContext, reason: unknown): void {
+  abortOf(context, reason);
+}
+
 /**
  * Builds the handler-facing context for one request. Call `finish()` once the response is
  * sent: progress and logs for the request stop there, as the spec requires.
@@ -235,77 +461,104 @@ export function createContext(
   request: { id: RequestId; method: string; params?: Record<string, unknown> },
   signal: AbortSignal,
 ): { context: RequestContext; finish(): void } {
-  const rawMeta = request.params?._meta;
-  const meta = typeof rawMeta === "object" && rawMeta !== null ? rawMeta as Record<string, unknown> : {};
-  const token = meta.progressToken;
-  const progressToken = typeof token === "string" || typeof token === "number" ? token : undefined;
-  let lastProgress = -Infinity;
-  let finished = false;
-  // Over once finished or aborted; read on use instead of listening for abort (no listener per request).
-  const over = () => finished || signal.aborted;
-  const notify = (method: string, params?: Record<string, unknown>) => {
-    if (over()) return;
-    channel.send(params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params });
-  };
-  const request_ = (method: string, params?: Record<string, unknown>, options?: ClientRequestOptions) => {
-    if (!channel.request) {
-      return Promise.reject(new Error(`This client cannot be sent requests on this transport (${method})`));
-    }
-    // A signal of the handler's own ends the wait early; the request's signal always applies too.
-    const own = options?.signal;
-    return channel.request(method, params, { ...options, signal: own && own !== signal ? AbortSignal.any([signal, own]) : signal });
-  };
-  // Built on first use: most handlers never ask for input, and the server core gives them its own (withAsker).
-  let input: InputApi | undefined;
-  const api = () => (input ??= inputApi(requestAsker({ request: request_, capabilities: channel.clientCapabilities, signal, ...INPUT_DEFAULTS }), channel.clientCapabilities));
-  const context: RequestContext = {
-    ask: ((...args: unknown[]) => (api().ask as (...a: unknown[]) => unknown)(...args)) as InputApi["ask"],
-    elicit: ((...args: unknown[]) => (api().elicit as (...a: unknown[]) => unknown)(...args)) as InputApi["elicit"],
-    sample: (params, options) => api().sample(params, options),
-    roots: (options) => api().roots(options),
-    canAsk: (method) => api().canAsk(method),
-    requestId: request.id,
-    method: request.method,
-    protocolVersion: channel.protocolVersion,
-    clientInfo: channel.clientInfo,
-    clientCapabilities: channel.clientCapabilities,
-    get logLevel() {
-      return channel.logLevel;
-    },
-    sessionId: channel.sessionId,
-    principal: channel.principal,
-    subscriptions: channel.subscriptions,
-    progressToken,
-    meta,
-    signal,
-    notify,
-    log(level, data, logger) {
-      if (channel.logging === false || !levelPasses(level, channel.logLevel)) return;
-      notify("notifications/message", logger === undefined ? { level, data } : { level, data, logger });
-    },
-    progress(progress, total, message) {
-      if (progressToken === undefined || over() || !(progress > lastProgress)) return;
-      lastProgress = progress;
-      const params: Record<string, unknown> = { progressToken, progress };
-      if (total !== undefined) params.total = total;
-      if (message !== undefined) params.message = message;
-      notify("notifications/progress", params);
-    },
-    request: request_,
-    closeConnection() {
-      return channel.closeConnection?.() ?? false;
-    },
-  };
-  return { context, finish: () => (finished = true) };
+  const context = new HandlerContext(channel, request, signal);
+  return { context, finish: () => finishOf(context) };
 }
 
-/** The context members {@link withAsker} answers from its asker. */
-const INPUT_KEYS: ReadonlySet<string> = new Set(["ask", "elicit", "sample", "roots", "canAsk"]);
+/**
+ * The view {@link withAsker} returns: the base context's members, with input methods that go
+ * through another asker and, when given, another signal. One object per view, no proxy.
+ */
+class AskerView implements RequestContext {
+  readonly #base: RequestContext;
+  readonly #asker: Asker;
+  #signal: AbortSignal | (() => AbortSignal) | undefined;
+  #input: InputApi | undefined = undefined;
+
+  constructor(base: RequestContext, asker: Asker, signal: AbortSignal | (() => AbortSignal) | undefined) {
+    this.#base = base;
+    this.#asker = asker;
+    this.#signal = signal;
+  }
+
+  get requestId(): RequestId {
+    return this.#base.requestId;
+  }
+  get method(): string {
+    return this.#base.method;
+  }
+  get protocolVersion(): string {
+    return this.#base.protocolVersion;
+  }
+  get clientInfo(): Implementation | undefined {
+    return this.#base.clientInfo;
+  }
+  get clientCapabilities(): Record<string, unknown> {
+    return this.#base.clientCapabilities;
+  }
+  get logLevel(): LoggingLevel | undefined {
+    return this.#base.logLevel;
+  }
+  get sessionId(): string | undefined {
+    return this.#base.sessionId;
+  }
+  get principal(): unknown {
+    return this.#base.principal;
+  }
+  get subscriptions(): ResourceSubscriptions | undefined {
+    return this.#base.subscriptions;
+  }
+  get progressToken(): string | number | undefined {
+    return this.#base.progressToken;
+  }
+  get meta(): Record<string, unknown> {
+    return this.#base.meta;
+  }
+  get signal(): AbortSignal {
+    const signal = this.#signal;
+    if (typeof signal === "function") return this.#signal = signal();
+    return signal ?? this.#base.signal;
+  }
+  get notify(): RequestContext["notify"] {
+    return this.#base.notify;
+  }
+  get log(): RequestContext["log"] {
+    return this.#base.log;
+  }
+  get progress(): RequestContext["progress"] {
+    return this.#base.progress;
+  }
+  get request(): RequestContext["request"] {
+    return this.#base.request;
+  }
+  get closeConnection(): RequestContext["closeConnection"] {
+    return this.#base.closeConnection;
+  }
+  #api(): InputApi {
+    return this.#input ??= inputApi(this.#asker, this.#base.clientCapabilities);
+  }
+  get ask(): InputApi["ask"] {
+    return this.#api().ask;
+  }
+  get elicit(): InputApi["elicit"] {
+    return this.#api().elicit;
+  }
+  get sample(): InputApi["sample"] {
+    return this.#api().sample;
+  }
+  get roots(): InputApi["roots"] {
+    return this.#api().roots;
+  }
+  get canAsk(): InputApi["canAsk"] {
+    return this.#api().canAsk;
+  }
+}
 
 /**
- * A view of `context` whose input methods go through `asker` and whose `signal` is `signal`;
- * everything else is the original context. The server core uses it to give handlers the
- * asking behaviour of the request's era and the server's limits.
+ * A view of `context` whose input methods go through `asker` and whose `signal` is `signal`
+ * (the context's own when absent; when a function, what it returns, made on the handler's
+ * first read); every other member is the original context's. The server core uses it to give handlers the asking behaviour of the
+ * request's era and the server's limits.
  *
  * @example
  * ```ts
@@ -315,23 +568,10 @@ const INPUT_KEYS: ReadonlySet<string> = new Set(["ask", "elicit", "sample", "roo
  *   { id: 1, method: "tools/call" },
  *   new AbortController().signal,
  * );
- * const view = withAsker(context, () => Promise.reject(new Error("no input here")), context.signal);
+ * const view = withAsker(context, () => Promise.reject(new Error("no input here")));
  * view.method; // "tools/call"
  * ```
  */
-export function withAsker(context: RequestContext, asker: Asker, signal: AbortSignal): RequestContext {
-  // Built on first use of an input method: most handlers never ask.
-  let api: InputApi | undefined;
-  // A proxy, not Object.create(context): making each request's context a prototype is costly
-  // in V8 (it was the largest item of a tools/call profile on Deno).
-  return new Proxy(context, {
-    get: (target, key) => {
-      if (key === "signal") return signal;
-      if (typeof key === "string" && INPUT_KEYS.has(key)) {
-        api ??= inputApi(asker, context.clientCapabilities);
-        return api[key as keyof InputApi];
-      }
-      return Reflect.get(target, key);
-    },
-  });
+export function withAsker(context: RequestContext, asker: Asker, signal?: AbortSignal | (() => AbortSignal)): RequestContext {
+  return new AskerView(context, asker, signal);
 }

@@ -103,6 +103,8 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
   const ssePath = base + resolved.ssePath;
   const messagesPath = base + resolved.messagesPath;
   const mcpPath = base + resolved.mcpPath;
+  // Server-wide state (a Tasks store) ends when the last handler serving the server closes.
+  const detach = server.attach();
   const unsubscribe = server.subscribe((notification) => {
     // One publish reaches every audience: 2024/2025 sessions and 2026 listen streams.
     for (const session of registry.values()) session.notify(notification);
@@ -174,6 +176,7 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
         registry.closeAll("shutdown");
         listens.closeAll("shutdown");
         inFlight.endAll();
+        detach();
       })();
       return closing;
     },

@@ -75,7 +75,7 @@ export async function readBody(request: Request, limit: number): Promise<BodyRes
   // already bounds the body, so it is read in one go (much cheaper than a stream reader on
   // Deno). The limit is checked again on what arrived. (`request.body` is not touched first:
   // on Deno that alone turns the body into a JS stream.)
-  if (length !== null && /^\d+$/.test(length) && !request.headers.has("transfer-encoding")) {
+  if (length !== null && isDigits(length) && !request.headers.has("transfer-encoding")) {
     let bytes: Uint8Array;
     try {
       bytes = new Uint8Array(await request.arrayBuffer());
@@ -104,6 +104,16 @@ export async function readBody(request: Request, limit: number): Promise<BodyRes
     return { ok: false, reason: "unreadable" };
   }
   return decodeUtf8(chunks.length === 1 ? chunks[0] : concat(chunks, size));
+}
+
+/** True for a non-empty run of ASCII digits (what `/^\d+$/` accepts), without a regex. */
+function isDigits(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /** Strict UTF-8 (malformed input is an error, never U+FFFD); stateless, so one serves all. */
@@ -164,17 +174,45 @@ export async function readJsonBody(request: Request, maxBodyBytes: number): Prom
     await request.body?.cancel().catch(() => {});
     return jsonRpcErrorResponse(415, ErrorCode.InvalidRequest, "Unsupported Media Type: Content-Type must be application/json");
   }
+  // Hot path, as in readBody: a declared length within the limit and no transfer coding is
+  // read in one go here, without readBody's extra promise and result object.
+  const headers = request.headers;
+  const length = headers.get("content-length");
+  if (length !== null && isDigits(length) && Number(length) <= maxBodyBytes && !headers.has("transfer-encoding")) {
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await request.arrayBuffer());
+    } catch {
+      return unreadableResponse();
+    }
+    if (bytes.byteLength > maxBodyBytes) return tooLargeResponse(maxBodyBytes);
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      return unreadableResponse();
+    }
+    return parseJsonBody(text);
+  }
   const read = await readBody(request, maxBodyBytes);
   if (!read.ok) {
     return read.reason === "too-large"
       ? tooLargeResponse(maxBodyBytes)
-      : jsonRpcErrorResponse(400, ErrorCode.ParseError, "Parse error: the body could not be read as UTF-8");
+      : unreadableResponse();
   }
+  return parseJsonBody(read.text);
+}
+
+function parseJsonBody(text: string): JsonBody | Response {
   try {
-    return { text: read.text, body: JSON.parse(read.text) };
+    return { text, body: JSON.parse(text) };
   } catch {
     return jsonRpcErrorResponse(400, ErrorCode.ParseError, "Parse error: invalid JSON");
   }
+}
+
+function unreadableResponse(): Response {
+  return jsonRpcErrorResponse(400, ErrorCode.ParseError, "Parse error: the body could not be read as UTF-8");
 }
 
 /**
@@ -189,6 +227,7 @@ export async function readJsonBody(request: Request, maxBodyBytes: number): Prom
 export function isJsonContentType(headers: Headers): boolean {
   const type = headers.get("content-type");
   if (!type) return false;
+  if (type === "application/json") return true;
   return type.split(";")[0].trim().toLowerCase() === "application/json";
 }
 
@@ -203,6 +242,20 @@ export function isJsonContentType(headers: Headers): boolean {
  */
 export function accepts(headers: Headers, mediaType: string, missingMeansAll = true): boolean {
   const accept = headers.get("accept");
+  if (!accept) return missingMeansAll;
+  return acceptsValue(accept, mediaType, missingMeansAll);
+}
+
+/**
+ * {@link accepts} on an `Accept` value already read (`null` or "" when the header is absent).
+ *
+ * @example
+ * ```ts
+ * import { acceptsValue } from "./http.ts";
+ * acceptsValue("application/json, text/event-stream", "text/event-stream"); // true
+ * ```
+ */
+export function acceptsValue(accept: string | null, mediaType: string, missingMeansAll = true): boolean {
   if (!accept) return missingMeansAll;
   // Clients send the same few Accept values again and again: answers are remembered.
   if (accept.length > 256) return acceptsUncached(accept, mediaType);
@@ -309,6 +362,20 @@ function parses(authority: string): boolean {
  * ```
  */
 export function pathnameOf(url: string): string | undefined {
+  // Clients post to the same URL again and again: the last answer is remembered.
+  if (url === lastUrl) return lastPathname;
+  const pathname = pathnameUncached(url);
+  if (url.length <= 512) {
+    lastUrl = url;
+    lastPathname = pathname;
+  }
+  return pathname;
+}
+
+let lastUrl: string | undefined;
+let lastPathname: string | undefined;
+
+function pathnameUncached(url: string): string | undefined {
   const plain = PLAIN_PATH_URL.exec(url);
   if (plain && plain[1].length <= 256 && parses(plain[1])) return plain[2];
   try {

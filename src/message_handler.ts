@@ -27,7 +27,10 @@ export interface MessageHandler {
   /**
    * Handles one inbound message. A request's response (and anything tied to it) goes to `sink`;
    * the promise settles once the request is over — answered, cancelled, or its session closed —
-   * after which the session calls `sink.done(id)`. Must not reject.
+   * after which the session calls `sink.done(id)`. Must not reject. A request not over within
+   * the handler's `handlerTimeoutMs` is answered by the session with the timeout error (-32603)
+   * and then handed a `notifications/cancelled` for its id, as a client would send: the handler
+   * must stop working on it, send nothing more for it, and settle its promise.
    */
   receive(message: JsonRpcMessage, sink: MessageSink): Promise<void>;
 }

@@ -169,9 +169,14 @@ export class McpServer {
   readonly #prompts = new Map<string, RegisteredPrompt>();
   readonly #methods = new Map<string, MethodHandler>();
   readonly #listeners = new Set<ChangeListener>();
+  /** Ends of server-wide state (e.g. a Tasks store) that must not outlive the last handler serving the server. */
+  readonly #owned = new Set<() => void>();
+  #handlers = 0;
   readonly #cacheHints = new Map<string, CacheHintProvider>();
   readonly #sealer: RequestStateSealer;
   readonly #limits: { maxRounds: number; maxInputBytes: number };
+  #lastVersion: string | undefined = undefined;
+  #lastModern = false;
 
   /** A server named by `info` (its `serverInfo`), with optional instructions and capabilities. */
   constructor(info: Implementation, options: McpServerOptions = {}) {
@@ -597,6 +602,58 @@ export class McpServer {
   }
 
   /**
+   * Registers the end of server-wide state that must not outlive the server being served (a
+   * `Tasks` store registers its `close()` in `enable`). `close` runs each time the last
+   * handler serving this server shuts down (see {@link McpServer.attach}). Returns the
+   * unregistration.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * const server = new McpServer({ name: "demo", version: "1.0.0" });
+   * const timer = setInterval(() => {}, 60_000);
+   * const forget = server.own(() => clearInterval(timer));
+   * forget(); // ended by hand instead
+   * clearInterval(timer);
+   * ```
+   */
+  own(close: () => void): () => void {
+    this.#owned.add(close);
+    return () => this.#owned.delete(close);
+  }
+
+  /**
+   * Counts one more handler serving this server; returns its idempotent detach. When the last
+   * attached handler detaches, every end registered with {@link McpServer.own} runs. Called by
+   * `createHandler` (attach on creation, detach at the end of its `close()`).
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * const server = new McpServer({ name: "demo", version: "1.0.0" });
+   * const detach = server.attach();
+   * server.own(() => console.log("ended"));
+   * detach(); // logs "ended"
+   * ```
+   */
+  attach(): () => void {
+    this.#handlers++;
+    let detached = false;
+    return () => {
+      if (detached) return;
+      detached = true;
+      if (--this.#handlers > 0) return;
+      for (const close of [...this.#owned]) {
+        try {
+          close();
+        } catch {
+          // One failing end must not keep the others alive.
+        }
+      }
+    };
+  }
+
+  /**
    * Publishes a notification to every subscribed transport.
    *
    * @example
@@ -621,25 +678,47 @@ export class McpServer {
    * requests for sessions, `input_required` rounds for 2026-07-28 `tools/call`,
    * `prompts/get` and `resources/read` (see `input_required.ts`).
    */
-  async #run(method: MethodHandler, name: string, params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> {
-    if (!isModernVersion(ctx.protocolVersion)) {
+  #run(method: MethodHandler, name: string, params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> | Record<string, unknown> {
+    // Not async: a sync handler's result (or throw) goes straight back to handle(), a promise is awaited there once.
+    if (!this.#isModern(ctx.protocolVersion)) {
       // The asker (and its round count) is made on the first question: most handlers ask none.
       let asker: Asker | undefined;
       const ask: Asker = (questions, options) =>
         (asker ??= requestAsker({ request: ctx.request, capabilities: ctx.clientCapabilities, signal: ctx.signal, ...this.#limits }))(questions, options);
-      return await method(params, withAsker(ctx, ask, ctx.signal));
+      // The view reads ctx.signal only if the handler does: no signal is made for those that don't.
+      return method(params, withAsker(ctx, ask));
     }
     if (!INPUT_REQUIRED_METHODS.includes(name)) {
-      const refuse = () => Promise.reject(new McpError(ErrorCode.InternalError, `Input can only be asked for while handling ${INPUT_REQUIRED_METHODS.join(", ")}`));
-      return await method(params, withAsker(ctx, refuse, ctx.signal));
+      return method(params, withAsker(ctx, refuseInput));
     }
+    return this.#runRound(method, name, params, ctx);
+  }
+
+  /** True for sessionless (2026) versions; remembers the last answer (one version per workload, mostly). */
+  #isModern(version: string): boolean {
+    if (version !== this.#lastVersion) {
+      this.#lastModern = isModernVersion(version);
+      this.#lastVersion = version;
+    }
+    return this.#lastModern;
+  }
+
+  /** A 2026-07-28 request of a method that may ask for input: one `input_required` round. */
+  async #runRound(method: MethodHandler, name: string, params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> {
     const target = typeof params.name === "string" ? params.name : typeof params.uri === "string" ? params.uri : "";
     // State is valid only for the same request: method, target, arguments and principal.
     const binding = { method: name, name: target, principal: ctx.principal, salient: params.arguments ?? null };
     // Bad state or malformed answers end here, before any handler runs.
     const round = await InputRound.open(params, binding, ctx.clientCapabilities, this.#sealer, this.#limits);
-    const { inputResponses: _responses, requestState: _state, ...handlerParams } = params;
-    const view = withAsker(ctx, round.ask, AbortSignal.any([ctx.signal, round.signal]));
+    // The handler sees the params without the round's own fields (a copy only when there are some).
+    let handlerParams = params;
+    if ("inputResponses" in params || "requestState" in params) {
+      const { inputResponses: _responses, requestState: _state, ...rest } = params;
+      handlerParams = rest;
+    }
+    // Combined only if the handler reads its signal: on Deno every AbortSignal.any is kept
+    // through young-generation GCs (weak references) and promoted, per request.
+    const view = withAsker(ctx, round.ask, () => AbortSignal.any([ctx.signal, round.signal]));
     type Finished = { kind: "complete"; result: Record<string, unknown> } | { kind: "error"; error: unknown };
     const finished: Promise<Finished> = Promise.resolve()
       .then(() => method(handlerParams, view))
@@ -677,7 +756,7 @@ export class McpServer {
     return { completion };
   }
 
-  async #callTool(params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> {
+  #callTool(params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> | Record<string, unknown> {
     let name: string;
     let args: Record<string, unknown> | undefined;
     if (typeof params.name === "string" && (params.arguments === undefined || isPlainRecord(params.arguments))) {
@@ -692,9 +771,13 @@ export class McpServer {
     }
     const tool = this.#tools.get(name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
-    return await tool.call(args ?? {}, ctx);
+    return tool.call(args ?? {}, ctx);
   }
 }
+
+/** The asker of 2026 requests whose method cannot ask for input. */
+const refuseInput: Asker = () =>
+  Promise.reject(new McpError(ErrorCode.InternalError, `Input can only be asked for while handling ${INPUT_REQUIRED_METHODS.join(", ")}`));
 
 function stripUndefined(hint: CacheHint): CacheHint {
   const out: CacheHint = {};

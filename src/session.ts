@@ -17,9 +17,19 @@ import {
   McpError,
   type RequestId,
 } from "./jsonrpc.ts";
-import { type ClientRequestOptions, createContext, type Implementation, LOGGING_LEVELS, type LoggingLevel } from "./context.ts";
+import {
+  abortContext,
+  type ClientRequestOptions,
+  finishContext,
+  HandlerContext,
+  type Implementation,
+  LOGGING_LEVELS,
+  type LoggingLevel,
+  type RequestChannel,
+  type ResourceSubscriptions,
+} from "./context.ts";
 import type { McpServer } from "./server.ts";
-import { startDeadline } from "./security/limits.ts";
+import { addDeadline, type DeadlineEntry, removeDeadline, startDeadline } from "./security/limits.ts";
 import type { MessageHandler, MessageHandlerFactory } from "./message_handler.ts";
 import { missingClientCapability } from "./client_capabilities.ts";
 
@@ -35,7 +45,10 @@ import { missingClientCapability } from "./client_capabilities.ts";
  * ```
  */
 export interface MessageSink {
-  /** Delivers a message; false when it could not be (the stream is gone). */
+  /**
+   * Delivers a message; false when it could not be (the stream is gone). A `send` that throws
+   * is taken as false: a server→client request rejects at once, notifications are dropped.
+   */
   send(message: JsonRpcMessage): boolean;
   /**
    * Called once a request received with this sink is over, after its response was sent or
@@ -47,6 +60,34 @@ export interface MessageSink {
    * client reconnects with `Last-Event-ID` (2025-11-25 polling). False when there is none.
    */
   closeConnection?(): boolean;
+}
+
+/**
+ * Sends `message` to `sink`, treating a sink that throws as one that could not deliver (false):
+ * a custom sink's failure must not escape into handlers, timers or the publish fan-out.
+ *
+ * @example
+ * ```ts
+ * import { deliver, type MessageSink } from "./session.ts";
+ * const broken: MessageSink = { send: () => { throw new Error("socket gone"); } };
+ * deliver(broken, { jsonrpc: "2.0", method: "notifications/tools/list_changed" }); // false
+ * ```
+ */
+export function deliver(sink: MessageSink, message: JsonRpcMessage): boolean {
+  try {
+    return sink.send(message);
+  } catch {
+    return false;
+  }
+}
+
+/** Calls `sink.done(id)`; a sink whose `done` throws must not turn the request's end into a rejection. */
+function doneWith(sink: MessageSink, id: RequestId): void {
+  try {
+    sink.done?.(id);
+  } catch {
+    // The request is over all the same.
+  }
 }
 
 /**
@@ -106,6 +147,27 @@ export class SessionClosedError extends Error {
 }
 
 /**
+ * Something a session owns that is an object rather than a function: {@link Session.own}
+ * calls its `sessionClosed()` once, when the session closes. (An owner that is an object
+ * anyway needs no closure to be owned: an idle session should cost little.)
+ *
+ * @example
+ * ```ts
+ * import type { SessionOwned } from "./session.ts";
+ * class Stream implements SessionOwned {
+ *   ended = false;
+ *   sessionClosed(): void {
+ *     this.ended = true;
+ *   }
+ * }
+ * ```
+ */
+export interface SessionOwned {
+  /** The session closed: end what it owned. */
+  sessionClosed(): void;
+}
+
+/**
  * Everything a session needs from its registry and handler.
  *
  * @example
@@ -150,6 +212,49 @@ export interface SessionInit {
  */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** Runs what `own()` registered. */
+function runRelease(release: (() => void) | SessionOwned): void {
+  if (typeof release === "function") release();
+  else release.sessionClosed();
+}
+
+/** Runs what `own()` registered at the session's close. */
+function releaseQuietly(release: (() => void) | SessionOwned): void {
+  try {
+    runRelease(release);
+  } catch {
+    // A release that throws must not keep the others alive.
+  }
+}
+
+/** Shared by every `own()`/`hold()` that has nothing to undo. */
+const noop = (): void => {};
+
+/** What a session without subscriptions answers for {@link Session.subscriptions}. */
+const NO_SUBSCRIPTIONS: ReadonlySet<string> = new Set<string>();
+
+/**
+ * What the core may do with a session's subscriptions: nothing once the session is closed.
+ * (Prototype methods: no closures per session.)
+ */
+class SubscriptionsView {
+  readonly #session: Session;
+  readonly #set: Set<string>;
+  constructor(session: Session, set: Set<string>) {
+    this.#session = session;
+    this.#set = set;
+  }
+  add(uri: string): void {
+    if (!this.#session.closed) this.#set.add(uri);
+  }
+  delete(uri: string): boolean {
+    return this.#set.delete(uri);
+  }
+  has(uri: string): boolean {
+    return this.#set.has(uri);
+  }
+}
+
 interface PendingRequest {
   resolve(result: Record<string, unknown>): void;
   reject(error: unknown): void;
@@ -190,12 +295,20 @@ export class Session {
 
   readonly #server: McpServer;
   readonly #init: SessionInit;
-  readonly #inFlight = new Map<RequestId, AbortController>();
-  readonly #pending = new Map<RequestId, PendingRequest>();
-  readonly #owned = new Set<() => void>();
+  // What a session holds is made when first needed: an idle session (initialized, one open
+  // stream) has none of these, and 10,000 idle sessions should cost as little as possible.
+  #inFlightMap: Map<RequestId, { abort(reason?: unknown): void }> | undefined;
+  #pendingMap: Map<RequestId, PendingRequest> | undefined;
+  /**
+   * What `own()` registered, in order: the first in a field of its own while it is all there
+   * is (an idle session owns just its streams: no array), the others in an array.
+   */
+  #firstOwned: (() => void) | SessionOwned | undefined;
+  #owned: Array<(() => void) | SessionOwned> | undefined;
   /** URIs this session subscribed to with `resources/subscribe`; emptied by `close()`. */
-  readonly #subscriptions = new Set<string>();
-  readonly #lifetime = new AbortController();
+  #subscriptionSet: Set<string> | undefined;
+  #lifetime: AbortController | undefined;
+  #view: SubscriptionsView | undefined;
   #nextRequestId = 0;
   #holds = 0;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -204,7 +317,10 @@ export class Session {
   #closeReason: CloseReason | undefined;
   readonly #delegate: MessageHandler | undefined;
 
-  /** Made by the {@link SessionRegistry} only. */
+  /**
+   * Made by the {@link SessionRegistry} only. `id`, `transport` and `principal` are read here,
+   * once; the rest of `init` is kept (a registry passes the same object to many sessions).
+   */
   constructor(init: SessionInit) {
     this.id = init.id;
     this.transport = init.transport;
@@ -225,37 +341,71 @@ export class Session {
     return this.#closeReason;
   }
 
-  /** Aborted when the session closes. */
+  /** Aborted when the session closes. (Made on first use; after the close, already aborted.) */
   get signal(): AbortSignal {
+    if (this.#lifetime === undefined) {
+      this.#lifetime = new AbortController();
+      if (this.#closeReason !== undefined) this.#lifetime.abort(new SessionClosedError(this.#closeReason));
+    }
     return this.#lifetime.signal;
   }
 
   /** Number of requests being handled now. */
   get inFlightCount(): number {
-    return this.#inFlight.size;
+    return this.#inFlightMap?.size ?? 0;
   }
 
   /** Number of things registered with {@link Session.own} and not yet released. */
   get ownedCount(): number {
-    return this.#owned.size;
+    return (this.#firstOwned === undefined ? 0 : 1) + (this.#owned?.length ?? 0);
   }
 
   /** Number of server→client requests awaiting an answer. */
   get pendingCount(): number {
-    return this.#pending.size;
+    return this.#pendingMap?.size ?? 0;
+  }
+
+  /** Requests being handled now, by id (made on first use). */
+  get #inFlight(): Map<RequestId, { abort(reason?: unknown): void }> {
+    return this.#inFlightMap ??= new Map();
+  }
+
+  /** Server→client requests awaiting an answer, by id (made on first use). */
+  get #pending(): Map<RequestId, PendingRequest> {
+    return this.#pendingMap ??= new Map();
+  }
+
+  /** What the core may do with the subscriptions (made on first use, one per session). */
+  get #subscriptionsView(): SubscriptionsView {
+    return this.#view ??= new SubscriptionsView(this, this.#subscriptionSet ??= new Set());
   }
 
   /**
    * Registers something the session owns (a stream, a listener); `release` runs once when the
-   * session closes. Returns a function that unregisters it early without running it.
+   * session closes (or, for a {@link SessionOwned}, its `sessionClosed()`). Returns a function
+   * that unregisters it early without running it.
    */
-  own(release: () => void): () => void {
+  own(release: (() => void) | SessionOwned): () => void {
     if (this.closed) {
-      release();
-      return () => {};
+      runRelease(release);
+      return noop;
     }
-    this.#owned.add(release);
-    return () => this.#owned.delete(release);
+    // The field only while nothing else is owned: releases run in the order they were owned.
+    if (this.#firstOwned === undefined && this.#owned === undefined) this.#firstOwned = release;
+    else (this.#owned ??= []).push(release);
+    return () => this.#disown(release);
+  }
+
+  #disown(release: (() => void) | SessionOwned): void {
+    if (this.#firstOwned === release) {
+      this.#firstOwned = undefined;
+      return;
+    }
+    const owned = this.#owned;
+    const at = owned === undefined ? -1 : owned.indexOf(release);
+    if (at < 0) return;
+    if (owned!.length === 1) this.#owned = undefined;
+    else owned!.splice(at, 1);
   }
 
   /**
@@ -263,7 +413,7 @@ export class Session {
    * not run; returns the idempotent release.
    */
   hold(): () => void {
-    if (this.closed) return () => {};
+    if (this.closed) return noop;
     // The idle timer is left alone: when it fires during a hold it does nothing, and the
     // release starts the clock again. (No timer churn per request.)
     this.#holds++;
@@ -274,6 +424,25 @@ export class Session {
       this.#holds--;
       this.touch();
     };
+  }
+
+  /**
+   * {@link Session.hold} for an open stream, which releases exactly once by itself (its single
+   * close) with {@link Session.releaseStream}: no release function is made, and the idle timer
+   * is stopped while the stream is open (it would only fire to find the session busy). False
+   * when the session is closed: then there is nothing to release.
+   */
+  holdStream(): boolean {
+    if (this.closed) return false;
+    this.#holds++;
+    this.#clearIdleTimer();
+    return true;
+  }
+
+  /** Ends a hold taken with {@link Session.holdStream} (once per `true` it returned). */
+  releaseStream(): void {
+    this.#holds--;
+    this.touch();
   }
 
   /** Restarts the idle clock (called on every request). */
@@ -292,22 +461,29 @@ export class Session {
     this.#closeReason = reason;
     this.#clearIdleTimer();
     const error = new SessionClosedError(reason);
-    this.#lifetime.abort(error);
-    for (const controller of this.#inFlight.values()) controller.abort(error);
-    this.#inFlight.clear();
-    this.#subscriptions.clear();
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const p of pending) p.reject(error);
-    const owned = [...this.#owned];
-    this.#owned.clear();
-    for (const release of owned) {
-      try {
-        release();
-      } catch {
-        // A release that throws must not keep the others alive.
-      }
+    this.#lifetime?.abort(error);
+    // The maps, where made, are emptied but kept: what finishes after the close (a handler's
+    // finally, a pending request's settle) then finds them empty rather than making new ones.
+    const inFlight = this.#inFlightMap;
+    if (inFlight !== undefined) {
+      for (const controller of inFlight.values()) controller.abort(error);
+      inFlight.clear();
     }
+    this.#subscriptionSet?.clear();
+    this.#subscriptionSet = undefined;
+    this.#view = undefined;
+    const pendingMap = this.#pendingMap;
+    if (pendingMap !== undefined) {
+      const pending = [...pendingMap.values()];
+      pendingMap.clear();
+      for (const p of pending) p.reject(error);
+    }
+    const first = this.#firstOwned;
+    const owned = this.#owned;
+    this.#firstOwned = undefined;
+    this.#owned = undefined;
+    if (first !== undefined) releaseQuietly(first);
+    if (owned !== undefined) for (const release of owned) releaseQuietly(release);
     this.defaultSink = undefined;
     this.#init.onClosed(this);
   }
@@ -320,14 +496,14 @@ export class Session {
     if (this.closed) return;
     this.touch();
     if (this.#delegate) {
-      await this.#delegate.receive(message, sink);
-      if (isRequest(message)) sink.done?.(message.id);
+      if (isRequest(message)) await this.#delegateRequest(this.#delegate, message, sink);
+      else await this.#delegate.receive(message, sink);
       return;
     }
     if (isRequest(message)) {
       const response = await this.#handleRequest(message, sink);
-      if (response && !this.closed) sink.send(response);
-      sink.done?.(message.id);
+      if (response && !this.closed) deliver(sink, response);
+      doneWith(sink, message.id);
     } else if (isNotification(message)) {
       this.#handleNotification(message);
     } else {
@@ -370,7 +546,7 @@ export class Session {
         if (!this.#pending.has(id)) return;
         settle();
         // Tell the client to stop working on it; best effort.
-        target.send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason: String(error) } });
+        deliver(target, { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason: String(error) } });
         reject(error);
       };
       const onAbort = () => giveUp(signal?.reason ?? new Error("Aborted"));
@@ -389,7 +565,8 @@ export class Session {
       if (signal?.aborted) return onAbort();
       signal?.addEventListener("abort", onAbort, { once: true });
       const request: JsonRpcRequest = params === undefined ? { jsonrpc: "2.0", id, method } : { jsonrpc: "2.0", id, method, params };
-      if (!target.send(request)) {
+      // A sink that throws could not deliver either: nothing may stay pending until the timeout.
+      if (!deliver(target, request)) {
         this.#pending.get(id)?.reject(new Error(`Could not deliver ${method}: the stream is closed`));
       }
     });
@@ -397,7 +574,7 @@ export class Session {
 
   /** URIs this session is subscribed to (`resources/subscribe`). */
   get subscriptions(): ReadonlySet<string> {
-    return this.#subscriptions;
+    return this.#subscriptionSet ?? NO_SUBSCRIPTIONS;
   }
 
   /**
@@ -406,10 +583,10 @@ export class Session {
    */
   notify(notification: JsonRpcNotification): boolean {
     if (this.closed || !this.initialized || !this.defaultSink) return false;
-    if (notification.method === "notifications/resources/updated" && !this.#subscriptions.has(String(notification.params?.uri))) {
+    if (notification.method === "notifications/resources/updated" && !this.#subscriptionSet?.has(String(notification.params?.uri))) {
       return false;
     }
-    return this.defaultSink.send(notification);
+    return deliver(this.defaultSink, notification);
   }
 
   async #handleRequest(request: JsonRpcRequest, sink: MessageSink): Promise<JsonRpcResponse | undefined> {
@@ -421,36 +598,39 @@ export class Session {
     if (this.#inFlight.has(request.id)) {
       return errorResponse(request.id, ErrorCode.InvalidRequest, `Request id ${JSON.stringify(request.id)} is already in use`);
     }
-    const controller = new AbortController();
-    this.#inFlight.set(request.id, controller);
-    const release = this.hold();
-    const { context, finish } = createContext({
-      protocolVersion: this.protocolVersion ?? "2024-11-05",
-      clientInfo: this.clientInfo,
-      clientCapabilities: this.clientCapabilities,
-      logLevel: this.logLevel,
-      sessionId: this.id,
-      principal: this.principal,
-      subscriptions: this.#subscriptionsView,
-      send: (m) => {
-        sink.send(m);
-      },
-      request: (method, params, options) => this.request(method, params, sink, options),
-      closeConnection: () => sink.closeConnection?.() ?? false,
-    }, request, controller.signal);
-    const deadline = startDeadline(this.#init.handlerTimeoutMs ?? 0, controller);
+    const timeoutMs = this.#init.handlerTimeoutMs ?? 0;
+    const run = new InboundRequest(this, sink, request, this.#subscriptionsView, timeoutMs);
+    this.#inFlight.set(request.id, run);
+    // The session is busy until the handler is over (a hold without a closure per request).
+    this.#holds++;
     try {
-      const response = await Promise.race([this.#server.handle(request, context), deadline.expired]);
-      if (deadline.fired) {
-        return errorResponse(request.id, ErrorCode.InternalError, `Request timed out after ${this.#init.handlerTimeoutMs} ms`);
+      return run.outcome(await run.answer(this.#server.handle(request, run.context)));
+    } finally {
+      run.end();
+      if (this.#inFlight.get(request.id) === run) this.#inFlight.delete(request.id);
+      this.#holds--;
+      this.touch();
+    }
+  }
+
+  /**
+   * A request answered by the delegate, under the same handler deadline as the core's: past it
+   * the delegate is told to stop as a client would (`notifications/cancelled`), and the request
+   * is answered with the core's timeout error.
+   */
+  async #delegateRequest(delegate: MessageHandler, request: JsonRpcRequest, sink: MessageSink): Promise<void> {
+    const ms = this.#init.handlerTimeoutMs ?? 0;
+    const deadline = startDeadline(ms, new AbortController());
+    try {
+      const timedOut = await Promise.race([delegate.receive(request, sink).then(() => false), deadline.expired.then(() => true)]);
+      if (timedOut && !this.closed) {
+        const reason = `Request timed out after ${ms} ms`;
+        deliver(sink, errorResponse(request.id, ErrorCode.InternalError, reason));
+        void delegate.receive({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: request.id, reason } }, sink);
       }
-      // A cancelled request gets no response, as the spec requires.
-      return controller.signal.aborted || response === undefined ? undefined : response;
     } finally {
       deadline.clear();
-      finish();
-      if (this.#inFlight.get(request.id) === controller) this.#inFlight.delete(request.id);
-      release();
+      doneWith(sink, request.id);
     }
   }
 
@@ -506,15 +686,6 @@ export class Session {
     else pending.reject(new McpError(response.error.code, response.error.message, response.error.data));
   }
 
-  /** What the core may do with the subscriptions: nothing once the session is closed. */
-  readonly #subscriptionsView = {
-    add: (uri: string) => {
-      if (!this.closed) this.#subscriptions.add(uri);
-    },
-    delete: (uri: string) => this.#subscriptions.delete(uri),
-    has: (uri: string) => this.#subscriptions.has(uri),
-  };
-
   /**
    * Arms the idle timer unless one is armed: one timer per idle period, not one per request.
    * When it fires it checks the clock and, if the session was active since, re-arms for the
@@ -522,17 +693,119 @@ export class Session {
    */
   #armIdleTimer(delay = this.#init.idleTimeoutMs): void {
     if (this.#idleTimer !== undefined || this.#holds > 0 || this.closed || this.#init.idleTimeoutMs <= 0) return;
-    this.#idleTimer = setTimeout(() => {
-      this.#idleTimer = undefined;
-      if (this.closed || this.#holds > 0) return; // The release re-arms.
-      const left = this.#init.idleTimeoutMs - (Date.now() - this.#lastActive);
-      if (left <= 0) this.close("idle");
-      else this.#armIdleTimer(left);
-    }, Math.min(delay, MAX_TIMER_MS));
+    // The session rides along as the timer's argument: no closure per session.
+    this.#idleTimer = setTimeout(Session.#idleTimerFired, Math.min(delay, MAX_TIMER_MS), this);
+  }
+
+  /** What every session's idle timer calls, with the session as its argument. */
+  static readonly #idleTimerFired = (session: Session): void => session.#onIdleTimer();
+
+  /** The idle timer fired: close when the session was idle long enough, else re-arm. */
+  #onIdleTimer(): void {
+    this.#idleTimer = undefined;
+    if (this.closed || this.#holds > 0) return; // The release re-arms.
+    const left = this.#init.idleTimeoutMs - (Date.now() - this.#lastActive);
+    if (left <= 0) this.close("idle");
+    else this.#armIdleTimer(left);
   }
 
   #clearIdleTimer(): void {
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
+  }
+}
+
+/**
+ * One request a session is handling: the channel its context reports through, what
+ * cancellation and session close abort, and its handler deadline. One object per request:
+ * no AbortController unless the handler reads its signal, no timer, no race of promises.
+ */
+class InboundRequest implements RequestChannel, DeadlineEntry {
+  readonly context: HandlerContext;
+  deadlineAt = 0;
+  readonly #session: Session;
+  readonly #sink: MessageSink;
+  readonly #id: RequestId;
+  readonly #timeoutMs: number;
+  #aborted = false;
+  #timedOut = false;
+  #settle: ((response: JsonRpcResponse | undefined) => void) | undefined = undefined;
+  readonly subscriptions: ResourceSubscriptions;
+
+  constructor(session: Session, sink: MessageSink, request: JsonRpcRequest, subscriptions: ResourceSubscriptions, timeoutMs: number) {
+    this.#session = session;
+    this.#sink = sink;
+    this.#id = request.id;
+    this.subscriptions = subscriptions;
+    this.#timeoutMs = timeoutMs > 0 && Number.isFinite(timeoutMs) ? timeoutMs : 0;
+    this.context = new HandlerContext(this, request);
+  }
+
+  // RequestChannel: read from the session when asked (the log level may change meanwhile).
+  get protocolVersion(): string {
+    return this.#session.protocolVersion ?? "2024-11-05";
+  }
+  get clientInfo(): Implementation | undefined {
+    return this.#session.clientInfo;
+  }
+  get clientCapabilities(): Record<string, unknown> {
+    return this.#session.clientCapabilities;
+  }
+  get logLevel(): LoggingLevel | undefined {
+    return this.#session.logLevel;
+  }
+  get sessionId(): string {
+    return this.#session.id;
+  }
+  get principal(): unknown {
+    return this.#session.principal;
+  }
+  send(message: JsonRpcMessage): void {
+    deliver(this.#sink, message);
+  }
+  request(method: string, params: Record<string, unknown> | undefined, options?: ClientRequestOptions): Promise<Record<string, unknown>> {
+    return this.#session.request(method, params, this.#sink, options);
+  }
+  closeConnection(): boolean {
+    return this.#sink.closeConnection?.() ?? false;
+  }
+
+  /** Cancellation and session close: the handler's signal aborts and no response is sent. */
+  abort(reason?: unknown): void {
+    this.#aborted = true;
+    abortContext(this.context, reason);
+  }
+
+  /** The handler ran too long: it is aborted, and the request is answered with an error now. */
+  expire(): void {
+    this.#timedOut = true;
+    abortContext(this.context, new Error(`Handler timed out after ${this.#timeoutMs} ms`));
+    this.#settle?.(errorResponse(this.#id, ErrorCode.InternalError, `Request timed out after ${this.#timeoutMs} ms`));
+  }
+
+  /**
+   * `handled`, or, with a handler deadline, a promise that also settles when the deadline
+   * passes first (one promise, no race).
+   */
+  answer(handled: Promise<JsonRpcResponse>): Promise<JsonRpcResponse | undefined> {
+    if (this.#timeoutMs === 0) return handled;
+    addDeadline(this.#timeoutMs, this);
+    return new Promise<JsonRpcResponse | undefined>((resolve, reject) => {
+      this.#settle = resolve;
+      handled.then(resolve, reject);
+    });
+  }
+
+  /** What to send: the timeout error once the deadline passed; nothing for a cancelled request. */
+  outcome(response: JsonRpcResponse | undefined): JsonRpcResponse | undefined {
+    if (this.#timedOut) return errorResponse(this.#id, ErrorCode.InternalError, `Request timed out after ${this.#timeoutMs} ms`);
+    return this.#aborted ? undefined : response;
+  }
+
+  /** The request is over: no deadline, no more progress or logs. */
+  end(): void {
+    if (this.#timeoutMs > 0) removeDeadline(this.#timeoutMs, this);
+    this.#settle = undefined;
+    finishContext(this.context);
   }
 }

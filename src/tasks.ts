@@ -214,7 +214,8 @@ export class Task {
 
 /**
  * The task store and the extension's methods. Create one per server and call
- * {@link Tasks.enable}; {@link Tasks.close} ends every task (e.g. at shutdown).
+ * {@link Tasks.enable}; {@link Tasks.close} ends every task. Shutdown calls it for you: the
+ * `close()` of the last handler serving the server ends the store's tasks.
  *
  * @example
  * ```ts
@@ -247,7 +248,9 @@ export class Tasks {
   }
 
   /**
-   * Registers `tasks/get`, `tasks/update`, `tasks/cancel` and advertises the extension.
+   * Registers `tasks/get`, `tasks/update`, `tasks/cancel`, advertises the extension, and
+   * registers {@link Tasks.close} with the server (`server.own`), so that the `close()` of the
+   * last handler serving the server ends every task.
    *
    * @example
    * ```ts
@@ -261,6 +264,8 @@ export class Tasks {
   enable(server: McpServer): this {
     this.#principalId = server.options.input?.principalId ?? defaultPrincipalId;
     server.extension(TASKS_EXTENSION, {});
+    // Shutdown reaches the tasks: they end when the last handler serving this server closes.
+    server.own(() => this.close());
     server.method("tasks/get", (params, ctx) => ({ ...this.#find(params, ctx).detailed() }));
     server.method("tasks/update", (params, ctx) => {
       const task = this.#find(params, ctx);
@@ -370,7 +375,8 @@ export class Tasks {
   }
 
   /**
-   * Ends every task (idempotent per task), e.g. at shutdown.
+   * Ends every task (idempotent per task). Shutdown runs it: `createHandler(...).close()` of the
+   * last handler serving an enabled server. The store stays usable afterwards.
    *
    * @example
    * ```ts

@@ -173,8 +173,11 @@ export interface RegisteredTool {
   readonly listing: Record<string, unknown>;
   /** The tool's caching hint, when it has one. */
   readonly cache?: CacheHint;
-  /** Validates arguments, runs the handler and checks the output. */
-  call(args: Record<string, unknown>, ctx: RequestContext): Promise<CallToolResult>;
+  /**
+   * Validates arguments, runs the handler and checks the output: the result itself for a sync
+   * handler (errors thrown), a promise for an async one.
+   */
+  call(args: Record<string, unknown>, ctx: RequestContext): Promise<CallToolResult> | CallToolResult;
 }
 
 function isZod(schema: unknown): schema is z.ZodType {
@@ -230,11 +233,26 @@ export function defineTool<S extends ToolSchema | undefined>(
   if (outputSchema !== undefined) listing.outputSchema = toJsonSchema(outputSchema);
   const input = isZod(inputSchema) ? inputSchema : undefined;
   const output = isZod(outputSchema) ? outputSchema : undefined;
+  // The output check and the error mapping are made once per tool, not per call.
+  const checked = (result: CallToolResult): CallToolResult => {
+    if (outputSchema !== undefined && !result.isError) {
+      if (result.structuredContent === undefined) {
+        throw new McpError(ErrorCode.InvalidParams, `Tool ${name} has an output schema but returned no structuredContent`);
+      }
+      if (output) {
+        const verdict = output.safeParse(result.structuredContent);
+        if (!verdict.success) {
+          throw new McpError(ErrorCode.InternalError, `Tool ${name} returned structuredContent that does not match its output schema: ${formatIssues(verdict.error)}`);
+        }
+      }
+    }
+    return result;
+  };
   return {
     name,
     listing,
     cache,
-    async call(args, ctx) {
+    call(args, ctx) {
       let parsed: unknown = args;
       if (input) {
         const result = input.safeParse(args);
@@ -245,26 +263,25 @@ export function defineTool<S extends ToolSchema | undefined>(
         }
         parsed = result.data;
       }
-      let result: CallToolResult;
+      let result: CallToolResult | PromiseLike<CallToolResult>;
       try {
-        result = await handler(parsed as never, ctx);
+        result = handler(parsed as never, ctx);
       } catch (error) {
-        // Protocol errors a handler raises on purpose stay protocol errors.
-        if (error instanceof McpError) throw error;
-        return { content: [{ type: "text", text: errorText(error) }], isError: true };
+        return handlerFailed(error);
       }
-      if (outputSchema !== undefined && !result.isError) {
-        if (result.structuredContent === undefined) {
-          throw new McpError(ErrorCode.InvalidParams, `Tool ${name} has an output schema but returned no structuredContent`);
-        }
-        if (output) {
-          const checked = output.safeParse(result.structuredContent);
-          if (!checked.success) {
-            throw new McpError(ErrorCode.InternalError, `Tool ${name} returned structuredContent that does not match its output schema: ${formatIssues(checked.error)}`);
-          }
-        }
-      }
-      return result;
+      // A sync handler's result is checked now; only a promise is waited for.
+      if (isThenable(result)) return Promise.resolve(result).then(checked, handlerFailed);
+      return checked(result);
     },
   };
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
+
+/** A handler that threw: protocol errors it raised on purpose stay protocol errors; anything else is a tool error the model sees. */
+function handlerFailed(error: unknown): CallToolResult {
+  if (error instanceof McpError) throw error;
+  return { content: [{ type: "text", text: errorText(error) }], isError: true };
 }

@@ -140,7 +140,7 @@ export function queryArb(ids: () => string[]): fc.Arbitrary<string> {
 export function buildRequest(url: string, method: string, headers: Record<string, string>, body: Uint8Array | string | undefined): Request | undefined {
   try {
     const withBody = body !== undefined && method !== "GET" && method !== "HEAD";
-    return new Request(url, { method, headers, body: withBody ? body : undefined });
+    return new Request(url, { method, headers, body: withBody ? body as BodyInit : undefined });
   } catch {
     return undefined;
   }

@@ -7,10 +7,10 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { Client } from "./_sdk.ts";
+import { SSEClientTransport } from "./_sdk.ts";
+import { StreamableHTTPClientTransport } from "./_sdk.ts";
+import type { Transport } from "./_sdk.ts";
 import {
   CreateMessageRequestSchema,
   ElicitRequestSchema,
@@ -20,7 +20,7 @@ import {
   ResourceListChangedNotificationSchema,
   ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
-} from "@modelcontextprotocol/sdk/types.js";
+} from "./_sdk.ts";
 import { createHandler, createMessage, type McpServer, SessionClosedError, type TetherHandler } from "../mod.ts";
 import { everythingServer, JSON_SCHEMA_2020_12, TEST_IMAGE_BASE64 } from "../examples/everything.ts";
 import { serveHandler, type Served, waitFor } from "./_serve.ts";
@@ -99,8 +99,8 @@ async function untilNotificationsArrive(client: Client, server: McpServer): Prom
   }
 }
 
-function textOf(result: { content?: unknown }): string {
-  const content = result.content as { type: string; text?: string }[];
+function textOf(result: unknown): string {
+  const content = (result as { content?: unknown }).content as { type: string; text?: string }[];
   return content.map((c) => c.text ?? "").join("");
 }
 

@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { startDeadline } from "../src/security/limits.ts";
+import { addDeadline, removeDeadline, startDeadline } from "../src/security/limits.ts";
 import { trackTimers } from "./_timers.ts";
 
 describe("handler deadlines (one shared timer per length)", () => {
@@ -37,6 +37,8 @@ describe("handler deadlines (one shared timer per length)", () => {
     try {
       const cleared = [startDeadline(60_000, new AbortController()), startDeadline(60_000, new AbortController())];
       const expiring = startDeadline(10, new AbortController());
+      // Timed once their burst of microtasks is over (see the tests below).
+      await new Promise((resolve) => setTimeout(resolve, 0));
       assert.ok(timers.live() >= 1);
       for (const deadline of cleared) deadline.clear();
       await expiring.expired;
@@ -56,6 +58,45 @@ describe("handler deadlines (one shared timer per length)", () => {
         assert.equal(deadline.fired, false);
       }
       assert.equal(timers.live(), 0);
+    } finally {
+      timers.restore();
+    }
+  });
+
+  test("a deadline removed within its burst of microtasks never starts a timer", async () => {
+    const timers = trackTimers();
+    try {
+      let expired = 0;
+      const entry = { deadlineAt: 0, expire: () => expired++ };
+      addDeadline(30, entry);
+      for (let i = 0; i < 3; i++) await Promise.resolve();
+      assert.equal(timers.live(), 0, "not timed yet: the handler may still answer at once");
+      removeDeadline(30, entry);
+      removeDeadline(30, entry); // idempotent
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(expired, 0);
+      assert.equal(timers.live(), 0);
+    } finally {
+      timers.restore();
+    }
+  });
+
+  test("a deadline still running after its burst is timed, expires once, and leaves no timer", async () => {
+    const timers = trackTimers();
+    try {
+      let expired = 0;
+      let done!: () => void;
+      const fired = new Promise<void>((resolve) => (done = resolve));
+      const entry = { deadlineAt: 0, expire: () => (expired++, done()) };
+      const quick = { deadlineAt: 0, expire: () => assert.fail("removed before its deadline") };
+      addDeadline(20, entry);
+      addDeadline(20, quick);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      removeDeadline(20, quick);
+      await fired;
+      assert.equal(expired, 1);
+      removeDeadline(20, entry); // after expiry: a no-op
+      assert.equal(timers.live(), 0, timers.origins().join("\n"));
     } finally {
       timers.restore();
     }

@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { McpServer as SdkMcpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { Client } from "./_sdk.ts";
+import { SSEClientTransport } from "./_sdk.ts";
+import { StreamableHTTPClientTransport } from "./_sdk.ts";
+import { McpServer as SdkMcpServer } from "./_sdk.ts";
 import { McpServer } from "../mod.ts";
 import { tether } from "../adapters/hono.ts";
 import { createSdkHandler } from "../adapters/sdk.ts";

@@ -5,17 +5,17 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Client as V1Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
-import { StreamableHTTPClientTransport as V1StreamableTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { CreateMessageRequestSchema, ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { Client as V1Client } from "./_sdk.ts";
+import { SSEClientTransport } from "./_sdk.ts";
+import { StreamableHTTPClientTransport as V1StreamableTransport } from "./_sdk.ts";
+import { CreateMessageRequestSchema, ElicitRequestSchema } from "./_sdk.ts";
 import { Client as V2Client, StreamableHTTPClientTransport as V2StreamableTransport } from "@modelcontextprotocol/client";
 import { attachPrincipal, createHandler, ErrorCode } from "../mod.ts";
 import { answer, inputServer, TRIP_RESULT, type TripCounters } from "./_input_fixtures.ts";
 import { serveHandler } from "./_serve.ts";
 
-function text(result: { content?: unknown }): string {
-  return ((result.content as Array<{ text: string }>)[0]).text;
+function text(result: unknown): string {
+  return (((result as { content?: unknown }).content as Array<{ text: string }>)[0]).text;
 }
 
 function v2Client(capabilities: Record<string, unknown>) {

@@ -321,6 +321,41 @@ describe("2026-07-28 input-required rounds", () => {
     const late = await InputRound.open({ name: "t" }, binding, {}, new RequestStateSealer(), limits, gone.signal);
     assert.equal(late.signal.reason, reason, "a signal aborted before the round opened aborts it at once");
   });
+
+  test("a handler that first reads its signal after its round ended sees it aborted", async () => {
+    const server = new McpServer({ name: "t", version: "1" });
+    let signalOf!: () => AbortSignal;
+    server.tool("late", {}, async (_args, ctx) => {
+      signalOf = () => ctx.signal; // not read now: made on first read
+      await ctx.roots();
+      return { content: [] };
+    });
+    const r = result(await send(server, { params: { name: "late", arguments: {} } }));
+    assert.equal(r.resultType, "input_required");
+    assert.equal(signalOf().aborted, true);
+  });
+
+  test("the request's own abort reaches a handler that reads its signal only afterwards", async () => {
+    const server = new McpServer({ name: "t", version: "1" });
+    const request = { jsonrpc: "2.0" as const, id: nextId++, method: "tools/call", params: { name: "slow", arguments: {} } };
+    const controller = new AbortController();
+    let release!: () => void;
+    let seen: AbortSignal | undefined;
+    server.tool("slow", {}, async (_args, ctx) => {
+      await new Promise<void>((resolve) => (release = resolve));
+      seen = ctx.signal;
+      return { content: [] };
+    });
+    const { context, finish } = createContext({ protocolVersion: "2026-07-28", clientCapabilities: ALL, send() {} }, request, controller.signal);
+    const handled = server.handle(request, context);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    controller.abort(new Error("client went away"));
+    release();
+    await handled;
+    finish();
+    assert.equal(seen?.aborted, true);
+    assert.match(String(seen?.reason), /client went away/);
+  });
 });
 
 describe("conformance fixture tools (input-required-result-*)", () => {
@@ -331,7 +366,7 @@ describe("conformance fixture tools (input-required-result-*)", () => {
     return { action: "accept", content: Object.fromEntries(Object.entries(properties).map(([k, p]) => [k, p.type === "boolean" ? true : "Alice"])) };
   }
 
-  async function run(server: McpServer, name: string, capabilities = ALL) {
+  async function run(server: McpServer, name: string, capabilities: Record<string, unknown> = ALL) {
     const rounds: Array<Record<string, unknown>> = [];
     let params: Record<string, unknown> = { name, arguments: {} };
     for (let i = 0; i < 5; i++) {

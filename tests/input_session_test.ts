@@ -6,10 +6,10 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { Client } from "./_sdk.ts";
+import { SSEClientTransport } from "./_sdk.ts";
+import { StreamableHTTPClientTransport } from "./_sdk.ts";
+import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema } from "./_sdk.ts";
 import { createHandler, ErrorCode, type McpServer, SessionClosedError } from "../mod.ts";
 import { answer, inputServer, TRIP_RESULT, type TripCounters } from "./_input_fixtures.ts";
 import { serveHandler, waitFor } from "./_serve.ts";

@@ -1,8 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
-import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { Client } from "./_sdk.ts";
+import { SSEClientTransport } from "./_sdk.ts";
+import { ToolListChangedNotificationSchema } from "./_sdk.ts";
 import { createHandler, McpServer } from "../mod.ts";
 import { ListenRegistry } from "../src/listen.ts";
 import { serveHandler, waitFor } from "./_serve.ts";

@@ -1,9 +1,9 @@
 /** Every client generation on one URL (`/mcp`), and the option restricting the generations served. */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Client as ClientV1 } from "@modelcontextprotocol/sdk/client/index.js";
-import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
-import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { Client as ClientV1 } from "./_sdk.ts";
+import { SSEClientTransport } from "./_sdk.ts";
+import { ToolListChangedNotificationSchema } from "./_sdk.ts";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { createHandler } from "../mod.ts";
 import { serveHandler, waitFor } from "./_serve.ts";

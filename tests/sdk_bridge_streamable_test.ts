@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { McpServer as SdkMcpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { ListRootsRequestSchema, ListRootsResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { Client } from "./_sdk.ts";
+import { StreamableHTTPClientTransport } from "./_sdk.ts";
+import { McpServer as SdkMcpServer } from "./_sdk.ts";
+import { ListRootsRequestSchema, ListRootsResultSchema } from "./_sdk.ts";
 import type { HandlerOptions, TetherHandler } from "../mod.ts";
 import { createSdkHandler } from "../adapters/sdk.ts";
 import { serveHandler, waitFor } from "./_serve.ts";
@@ -14,12 +14,14 @@ import { post as modernPost, request as modernRequest } from "./_modern.ts";
 /** Counts, per SDK server made, how often the SDK saw its transport close. */
 interface Made {
   closes: number;
+  /** How often the "wait" tool's signal aborted. */
+  aborts: number;
 }
 
 /** An SDK server with tools that exercise progress, server→client requests and cancellation. */
 function sdkFactory(made: Made[], gate?: Promise<void>) {
   return () => {
-    const record: Made = { closes: 0 };
+    const record: Made = { closes: 0, aborts: 0 };
     made.push(record);
     const server = new SdkMcpServer({ name: "sdk-streamable", version: "1.0.0" });
     server.registerTool("echo", { description: "Echoes", inputSchema: { text: z.string() } }, ({ text }) => ({
@@ -40,7 +42,10 @@ function sdkFactory(made: Made[], gate?: Promise<void>) {
     });
     server.registerTool("wait", { description: "Waits for the test's gate or an abort" }, (extra) =>
       new Promise((resolve, reject) => {
-        extra.signal.addEventListener("abort", () => reject(new Error("aborted")), { once: true });
+        extra.signal.addEventListener("abort", () => {
+          record.aborts++;
+          reject(new Error("aborted"));
+        }, { once: true });
         void gate?.then(() => resolve({ content: [{ type: "text", text: "released" }] }));
       }));
     server.server.onclose = () => record.closes++;
@@ -236,3 +241,28 @@ for (const responseMode of ["json", "auto"] as const) {
     }
   });
 }
+
+test("SDK bridge over Streamable HTTP: a request past handlerTimeoutMs is answered with the timeout error, the SDK handler is aborted, nothing stays pending", async () => {
+  await withRawSession({ handlerTimeoutMs: 50 }, async (url, id, handler, made) => {
+    const session = handler.sessions.get(id)!;
+    const owned = session.ownedCount;
+    // Without the deadline the request would never be answered: bound the wait so that shows as a failure.
+    let bound: ReturnType<typeof setTimeout> | undefined;
+    const res = await Promise.race([
+      post(url, callWait(5), sessionHeaders(id)),
+      new Promise<never>((_, reject) => (bound = setTimeout(() => reject(new Error("no answer: the handler timeout was not applied")), 5000))),
+    ]).finally(() => clearTimeout(bound));
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.equal(body.id, 5);
+    assert.equal(body.error.code, -32603);
+    assert.match(body.error.message, /timed out after 50 ms/);
+    await waitFor(() => made[0].aborts === 1, 5000, "the SDK tool's signal to abort");
+    await waitFor(() => session.ownedCount === owned, 5000, "the bridge to forget the request");
+    // The session goes on: the next request is answered by the same SDK server.
+    const next = await post(url, { jsonrpc: "2.0", id: 6, method: "tools/call", params: { name: "echo", arguments: { text: "after" } } }, sessionHeaders(id));
+    assert.deepEqual((await next.json()).result.content, [{ type: "text", text: "after" }]);
+    assert.equal(session.ownedCount, owned);
+    assert.equal(made[0].aborts, 1);
+  });
+});

@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
-import { McpServer as SdkMcpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { Client } from "./_sdk.ts";
+import { SSEClientTransport } from "./_sdk.ts";
+import { McpServer as SdkMcpServer } from "./_sdk.ts";
 import { createSdkHandler, type SdkServerFactory } from "../adapters/sdk.ts";
 import { serveHandler, waitFor } from "./_serve.ts";
 
@@ -195,5 +195,25 @@ test("SDK bridge: a factory that throws closes the session instead of leaking it
   } finally {
     if (res && !res.bodyUsed) await res.body?.cancel().catch(() => {});
     await served.close();
+  }
+});
+
+test("SDK bridge over HTTP+SSE: a request past handlerTimeoutMs reaches the SDK client as the timeout error and aborts the SDK tool", async () => {
+  const { factory, made } = recordingFactory();
+  const handler = createSdkHandler(factory, { handlerTimeoutMs: 50 });
+  const served = await serveHandler(handler);
+  const clients: Client[] = [];
+  try {
+    const client = await connectSse(served.url, clients);
+    await assert.rejects(client.callTool({ name: "slow", arguments: {} }, undefined, { timeout: 5000 }), (error: { code?: number; message?: string }) => {
+      assert.equal(error.code, -32603);
+      assert.match(String(error.message), /timed out after 50 ms/);
+      return true;
+    });
+    await waitFor(() => made[0].aborted, 5000, "the SDK tool's signal to abort");
+    const echoed = await client.callTool({ name: "echo", arguments: { text: "still here" } });
+    assert.deepEqual(echoed.content, [{ type: "text", text: "still here" }]);
+  } finally {
+    await closeAll(clients, served);
   }
 });

@@ -2,9 +2,9 @@
  * Type-level proof, checked by `tsc -p tsconfig.json`, that Tether's SDK bridge fits the official
  * SDK: a SessionTransport is an SDK `Transport`, and the SDK's servers are `SdkServer`s.
  */
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import type { Transport } from "./_sdk.ts";
+import type { McpServer } from "./_sdk.ts";
+import type { Server } from "./_sdk.ts";
 import type { SdkServer, SessionTransport } from "../adapters/sdk.ts";
 
 export type TransportFits = SessionTransport extends Transport ? true : never;

@@ -111,11 +111,11 @@ describe(`hostile input (${RUNS} cases per endpoint)`, () => {
 
   test("POST /messages (any method, headers, sessionId, body): 202 only for a valid message to a live session; the registry never changes", LONG, async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom("POST", "POST", "POST", "GET", "DELETE", "PUT"), headersArb({ "content-type": "application/json" }), queryArb(() => [live.sessionId]), bodyArb, async (method, headers, query, body) => {
-        const request = buildRequest(`http://localhost/messages${query}`, method, headers, body);
+      fc.asyncProperty(fc.constantFrom("POST", "POST", "POST", "GET", "DELETE", "PUT"), headersArb({ "content-type": "application/json" }), queryArb(() => [live.sessionId]), bodyArb, async (asked, headers, query, body) => {
+        const request = buildRequest(`http://localhost/messages${query}`, asked, headers, body);
         fc.pre(request !== undefined);
         totals.cases++;
-        method = request.method;
+        const method = request.method;
         const ids = handler.sessions.ids().join();
         const response = await assertWellFormed(
           await handler.fetch(request),

@@ -6,7 +6,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { type JsonRpcMessage, type JsonRpcRequest, McpServer } from "../mod.ts";
+import { type JsonRpcMessage, type JsonRpcRequest, McpError, McpServer } from "../mod.ts";
 import { createContext, type RequestChannel } from "../src/context.ts";
 import { SessionRegistry } from "../src/registry.ts";
 import type { MessageSink } from "../src/session.ts";
@@ -192,6 +192,38 @@ describe("tools", () => {
   });
 });
 
+describe("tool handlers, sync or async, fail the same way", () => {
+  const server = new McpServer({ name: "t", version: "1" });
+  const out = z.object({ n: z.number() });
+  const sync = (body: () => unknown) => () => body() as never;
+  const later = (body: () => unknown) => async () => {
+    await null;
+    return body() as never;
+  };
+  for (const [kind, wrap] of [["sync", sync], ["async", later]] as const) {
+    server.tool(`${kind}-throws`, {}, wrap(() => {
+      throw new Error("boom");
+    }));
+    server.tool(`${kind}-protocol`, {}, wrap(() => {
+      throw new McpError(-32602, "bad on purpose");
+    }));
+    server.tool(`${kind}-no-structured`, { outputSchema: out }, wrap(() => ({ content: [] })));
+    server.tool(`${kind}-bad-structured`, { outputSchema: out }, wrap(() => ({ content: [], structuredContent: { n: "x" } })));
+    server.tool(`${kind}-good`, { outputSchema: out }, wrap(() => ({ content: [], structuredContent: { n: 1 } })));
+  }
+  for (const kind of ["sync", "async"]) {
+    test(`${kind}: a thrown error is a tool error, an McpError a protocol error, the output schema is enforced`, async () => {
+      const thrown = await call(server, "tools/call", { name: `${kind}-throws`, arguments: {} });
+      assert.deepEqual(thrown.result, { content: [{ type: "text", text: "boom" }], isError: true });
+      const protocol = await call(server, "tools/call", { name: `${kind}-protocol`, arguments: {} });
+      assert.deepEqual(protocol.error, { code: -32602, message: "bad on purpose" });
+      assert.equal((await call(server, "tools/call", { name: `${kind}-no-structured`, arguments: {} })).error?.code, -32602);
+      assert.equal((await call(server, "tools/call", { name: `${kind}-bad-structured`, arguments: {} })).error?.code, -32603);
+      assert.deepEqual((await call(server, "tools/call", { name: `${kind}-good`, arguments: {} })).result, { content: [], structuredContent: { n: 1 } });
+    });
+  }
+});
+
 describe("the session decides what only a session knows", () => {
   function sinkOf(messages: JsonRpcMessage[]): MessageSink {
     return { send: (m) => (messages.push(m), true) };
@@ -224,6 +256,106 @@ describe("the session decides what only a session knows", () => {
     // Later requests are answered as usual.
     await session.receive({ jsonrpc: "2.0", id: 2, method: "ping" }, sink);
     assert.deepEqual(messages, [{ jsonrpc: "2.0", id: 2, result: {} }]);
+    session.close();
+  });
+
+  test("a handler that reads its signal only after a cancel sees it aborted with the reason, and nothing is answered", async () => {
+    const server = new McpServer({ name: "t", version: "1" });
+    let release!: () => void;
+    let seen: AbortSignal | undefined;
+    server.tool("late", {}, async (_args, ctx) => {
+      await new Promise<void>((resolve) => (release = resolve));
+      seen = ctx.signal; // first read: after the cancel
+      return { content: [{ type: "text", text: "finished anyway" }] };
+    });
+    const { session, messages, sink } = await initialized(server);
+    const done = session.receive({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "late", arguments: {} } }, sink);
+    await session.receive({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 1, reason: "changed my mind" } }, sink);
+    release();
+    await done;
+    assert.equal(seen?.aborted, true);
+    assert.match(String(seen?.reason), /changed my mind/);
+    assert.deepEqual(messages, [], "no response for a cancelled request");
+    session.close();
+  });
+
+  test("closing the session aborts a running handler's signal, whether it was read before or after", async () => {
+    const server = new McpServer({ name: "t", version: "1" });
+    const releases: (() => void)[] = [];
+    const signals: AbortSignal[] = [];
+    server.tool("early", {}, async (_args, ctx) => {
+      signals.push(ctx.signal);
+      await new Promise<void>((resolve) => releases.push(resolve));
+      return { content: [] };
+    });
+    server.tool("late", {}, async (_args, ctx) => {
+      await new Promise<void>((resolve) => releases.push(resolve));
+      signals.push(ctx.signal);
+      return { content: [] };
+    });
+    const { session, messages, sink } = await initialized(server);
+    const first = session.receive({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "early", arguments: {} } }, sink);
+    const second = session.receive({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "late", arguments: {} } }, sink);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.equal(session.inFlightCount, 2);
+    session.close();
+    for (const release of releases) release();
+    await Promise.all([first, second]);
+    assert.equal(signals.length, 2);
+    for (const signal of signals) {
+      assert.equal(signal.aborted, true);
+      assert.match(String(signal.reason), /Session closed/);
+    }
+    assert.deepEqual(messages, []);
+  });
+
+  test("a handler past handlerTimeoutMs is answered with an error at once, and its signal, read late, is aborted", async () => {
+    const server = new McpServer({ name: "t", version: "1" });
+    let release!: () => void;
+    let ctxOf: { signal: AbortSignal } | undefined;
+    server.tool("slow", {}, async (_args, ctx) => {
+      ctxOf = ctx;
+      await new Promise<void>((resolve) => (release = resolve));
+      return { content: [{ type: "text", text: "too late" }] };
+    });
+    const registry = new SessionRegistry(server, { handlerTimeoutMs: 20 });
+    const session = registry.create("sse");
+    const messages: JsonRpcMessage[] = [];
+    const sink = sinkOf(messages);
+    await session.receive({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "c", version: "1" } } }, sink);
+    messages.length = 0;
+    // receive() settles with the timeout answer while the handler still waits.
+    await session.receive({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "slow", arguments: {} } }, sink);
+    assert.equal(messages.length, 1);
+    const answer = messages[0] as { id: number; error?: { code: number; message: string } };
+    assert.equal(answer.id, 1);
+    assert.equal(answer.error?.code, -32603);
+    assert.match(answer.error?.message ?? "", /timed out after 20 ms/);
+    assert.equal(session.inFlightCount, 0);
+    assert.equal(ctxOf?.signal.aborted, true, "the signal, first read after the deadline, is aborted");
+    assert.match(String(ctxOf?.signal.reason), /timed out after 20 ms/);
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.equal(messages.length, 1, "the handler's late result is not sent");
+    session.close();
+  });
+
+  test("context members read off the context still work (const { progress, log, notify } = ctx)", async () => {
+    const server = new McpServer({ name: "t", version: "1" });
+    server.tool("d", {}, (_args, ctx) => {
+      const { progress, log, notify, requestId, method, sessionId } = ctx;
+      progress(1, 2);
+      log("info", "hello");
+      notify("notifications/custom", { requestId, method, sessionId });
+      return { content: [] };
+    });
+    const { session, messages, sink } = await initialized(server);
+    await session.receive({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "d", arguments: {}, _meta: { progressToken: 7 } } }, sink);
+    assert.deepEqual(messages.slice(0, 3), [
+      { jsonrpc: "2.0", method: "notifications/progress", params: { progressToken: 7, progress: 1, total: 2 } },
+      { jsonrpc: "2.0", method: "notifications/message", params: { level: "info", data: "hello" } },
+      { jsonrpc: "2.0", method: "notifications/custom", params: { requestId: 3, method: "tools/call", sessionId: session.id } },
+    ]);
     session.close();
   });
 

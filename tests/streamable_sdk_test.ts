@@ -1,9 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { Client } from "./_sdk.ts";
+import { StreamableHTTPClientTransport } from "./_sdk.ts";
+import { SSEClientTransport } from "./_sdk.ts";
 import { Client as ClientV2, StreamableHTTPClientTransport as StreamableHTTPClientTransportV2 } from "@modelcontextprotocol/client";
 import { createHandler, type HandlerOptions, type McpServer } from "../mod.ts";
 import { streamableStats } from "../mod.ts";

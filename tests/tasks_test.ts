@@ -290,4 +290,39 @@ describe("tasks extension", () => {
       await r.close();
     }
   });
+
+  test("handler.close() ends every task of its server without tasks.close(): work aborted, timers cleared, store empty", async () => {
+    const timers = trackTimers();
+    const tasks = new Tasks({ ttlMs: 60_000 });
+    const server = new McpServer({ name: "tasks-shutdown", version: "1" });
+    tasks.enable(server);
+    let aborts = 0;
+    tasks.tool(server, "hang", {}, (_args, ctx) => new Promise(() => ctx.signal.addEventListener("abort", () => aborts++)), "required");
+    const first = createHandler(server, { keepAliveMs: 0 });
+    const second = createHandler(server, { keepAliveMs: 0 });
+    const call = async (handler: ReturnType<typeof createHandler>, id: number) => {
+      const body = request(id, "tools/call", { name: "hang", arguments: {} }, WITH_TASKS);
+      const response = await handler.fetch(new Request("http://127.0.0.1/mcp", { method: "POST", headers: modernHeaders(body), body: JSON.stringify(body) }));
+      return (await response.json()).result;
+    };
+    try {
+      assert.equal((await call(first, 1)).resultType, "task");
+      assert.equal((await call(second, 2)).resultType, "task");
+      assert.equal(tasks.size, 2);
+      // Another handler still serves the server: its tasks go on.
+      await first.close();
+      assert.equal(tasks.size, 2);
+      assert.equal(aborts, 0);
+      // The last handler's shutdown reaches the tasks.
+      await second.close();
+      assert.equal(tasks.size, 0);
+      assert.equal(aborts, 2);
+      assert.deepEqual(timers.origins().filter((o) => o.includes("tasks.ts")), []);
+    } finally {
+      timers.restore();
+      await first.close();
+      await second.close();
+      tasks.close();
+    }
+  });
 });

@@ -21,11 +21,6 @@ function sessionHeaders(accept, sessionId) {
   return { "content-type": "application/json", accept, "mcp-session-id": sessionId, "mcp-protocol-version": PROTOCOL };
 }
 
-async function control(path) {
-  const response = await fetch(`http://127.0.0.1:${task.controlPort}${path}`);
-  return response.text();
-}
-
 /** A legacy (2024-11-05) session: its stream, its endpoint, and responses matched by id. */
 class LegacySession {
   waiting = new Map();
@@ -201,28 +196,63 @@ function readLines() {
   return { next: () => (queue.length ? Promise.resolve(queue.shift()) : new Promise((resolve) => waiting.push(resolve))) };
 }
 
-/** (f) cleanup latency: drop a legacy session's stream; time until the server says it is gone. */
+/** Wall-clock ms with sub-ms precision; the servers' control ports read the same clock (_host.ts now()). */
+const wallNow = () => performance.timeOrigin + performance.now();
+
+/**
+ * How far the server's clock reads from ours: `count` pings of its control port's /now, each
+ * giving offset = server time − midpoint of our send and receive, within ± half the round trip.
+ * On one machine both read the same system clock, so the offset should be ~0; it is reported
+ * so a result that depends on it can be trusted (or not).
+ */
+async function clockOffset(controlConnection, count = 60) {
+  const samples = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = wallNow();
+    const server = Number((await controlConnection.request("GET", "/now", {})).body);
+    const t1 = wallNow();
+    samples.push({ offset: server - (t0 + t1) / 2, bound: (t1 - t0) / 2 });
+  }
+  // The tightest pings say the most.
+  samples.sort((a, b) => a.bound - b.bound);
+  const best = samples.slice(0, Math.max(1, Math.floor(count / 6)));
+  const offsets = best.map((s) => s.offset).sort((a, b) => a - b);
+  return { offset_ms: offsets[Math.floor(offsets.length / 2)], bound_ms: best.at(-1).bound };
+}
+
+/**
+ * (f) cleanup latency: drop a legacy session's stream; latency = the server's time of "session
+ * gone" (taken in the server's own hook, reported afterwards over the control port) minus our
+ * time just before the drop. Both are wall-clock readings of this machine's one clock, so no
+ * control round trip is in the figure. `bound` keeps the old measure for comparison: from the
+ * drop until the control port's answer that it is gone arrived (includes that round trip).
+ */
 async function cleanup() {
+  // One keep-alive connection to the control port (raw sockets: cheap, and no pool in the way).
+  const controlConnection = new Connection(task.controlPort);
+  const ask = async (path) => (await controlConnection.request("GET", path, {})).body;
+  const clock = await clockOffset(controlConnection);
   const latencies = [];
-  const controlRtt = [];
+  const bounds = [];
   let timeouts = 0;
   for (let i = 0; i < task.n; i++) {
     const session = new LegacySession(task.port);
     session.post.close();
     await session.ready;
-    const c0 = now();
-    const watched = await control(`/watch?id=${session.id}`);
-    controlRtt.push(now() - c0);
+    const watched = await ask(`/watch?id=${session.id}`);
     if (watched !== "ok") throw new Error(`watch: ${watched}`);
-    const t0 = now();
+    const droppedAt = wallNow();
     session.stream.close();
-    const outcome = await control(`/wait?id=${session.id}&ms=${task.timeoutMs}`);
-    const t1 = now();
-    if (outcome === "gone") latencies.push(t1 - t0);
-    else timeouts++;
+    const outcome = JSON.parse(await ask(`/wait?id=${session.id}&ms=${task.timeoutMs}`));
+    const answeredAt = wallNow();
+    if (outcome.outcome === "gone") {
+      latencies.push(outcome.goneAt - droppedAt);
+      bounds.push(answeredAt - droppedAt);
+    } else timeouts++;
   }
+  controlConnection.close();
   latencies.sort((a, b) => a - b);
-  controlRtt.sort((a, b) => a - b);
+  bounds.sort((a, b) => a - b);
   return {
     n: task.n,
     gone: latencies.length,
@@ -230,7 +260,11 @@ async function cleanup() {
     p50_ms: percentile(latencies, 50),
     p99_ms: percentile(latencies, 99),
     max_ms: latencies.at(-1),
-    controlRtt_p50_ms: percentile(controlRtt, 50),
+    min_ms: latencies[0],
+    bound_p50_ms: percentile(bounds, 50),
+    bound_p99_ms: percentile(bounds, 99),
+    clockOffset_ms: clock.offset_ms,
+    clockBound_ms: clock.bound_ms,
   };
 }
 

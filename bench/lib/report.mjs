@@ -20,6 +20,9 @@ const kb = (x) => (Number.isFinite(x) ? (x / 1024).toFixed(1) : "–");
 const mb = (x) => (Number.isFinite(x) ? (x / 2 ** 20).toFixed(1) : "–");
 const ratio = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : "–");
 const pct = (x) => (Number.isFinite(x) ? `${Math.round(x * 100)}%` : "–");
+/** CPU µs per request (or per session cycle): the lowest run, the one least disturbed by neighbours. */
+const cpuOf = (r) => r?.cpu_us?.min;
+const us = (x) => (Number.isFinite(x) ? (x < 100 ? x.toFixed(1) : Math.round(x).toLocaleString("en-US")) : "–");
 const spread = (s) => (s && s.median ? `±${Math.round(((s.max - s.min) / 2 / s.median) * 100)}%` : "");
 
 function byOrder(a, b) {
@@ -40,6 +43,20 @@ function bestPeer(rows, runtime, value, higher = true) {
   return best;
 }
 
+/**
+ * The CPU form of a headline: Tether's server CPU per request, the best peer's CPU per request
+ * over Tether's (above 1× = Tether cheaper), and the limit's CPU per request over Tether's (the
+ * share of the limit's requests per second Tether would reach, both bound by one core).
+ */
+function cpuLine(rows, t, runtime, unit) {
+  const peer = bestPeer(rows, runtime, cpuOf, false);
+  const bare = find(rows, "bare", runtime);
+  const parts = [];
+  if (peer) parts.push(`${ratio(cpuOf(peer) / cpuOf(t))} the best peer's throughput per core (${LABEL[peer.server]}, ${us(cpuOf(peer))} µs)`);
+  if (bare && Number.isFinite(cpuOf(bare))) parts.push(`${pct(cpuOf(bare) / cpuOf(t))} of the limit's (bare ${us(cpuOf(bare))} µs)`);
+  return `Tether ${us(cpuOf(t))} µs server CPU per ${unit}${parts.length ? ` = ${parts.join(", ")}` : ""}`;
+}
+
 /** Headline ratios, computed from one run's rows. */
 export function headlines(results) {
   const lines = [];
@@ -54,6 +71,7 @@ export function headlines(results) {
       if (peer) parts.push(`${ratio(t.rps.median / peer.rps.median)} the best peer (${LABEL[peer.server]})`);
       if (bare) parts.push(`${pct(t.rps.median / bare.rps.median)} of the bare ${name} limit`);
       lines.push(`${name}, ${what}: Tether ${int(t.rps.median)} req/s${parts.length ? ` = ${parts.join(", ")}` : ""}`);
+      if (Number.isFinite(cpuOf(t))) lines.push(`${name}, ${what}, in CPU: ${cpuLine(results[w], t, runtime, "request")}`);
     }
     const c = find(results.c, "tether", runtime);
     if (c) {
@@ -64,6 +82,7 @@ export function headlines(results) {
     if (d) {
       const peer = bestPeer(results.d, runtime, (r) => r.rate.median);
       if (peer) lines.push(`${name}, session setup + teardown (d): Tether ${int(d.rate.median)} sessions/s = ${ratio(d.rate.median / peer.rate.median)} the best peer (${LABEL[peer.server]})`);
+      if (Number.isFinite(cpuOf(d))) lines.push(`${name}, session setup + teardown (d), in CPU: ${cpuLine(results.d, d, runtime, "session")}`);
     }
     for (const transport of ["streamable", "legacy"]) {
       const rows = results.e.filter((r) => r.transport === transport);
@@ -87,10 +106,41 @@ export function headlines(results) {
   return lines;
 }
 
+/**
+ * Rows whose wrk process used most of its core (median over runs above 85%): there the load
+ * generator, not the server, may have set the pace, and req/s understates the server.
+ */
+function wrkBound(results, ws) {
+  const hits = [];
+  for (const w of ws) {
+    for (const r of results[w] ?? []) {
+      const util = median((r.runs ?? r.windows ?? []).map((x) => x.client_util));
+      if (util > 0.85) hits.push(`(${w}) ${LABEL[r.server]} on ${r.runtime} (wrk at ${pct(util)})`);
+    }
+  }
+  return hits.length ? `Load generator near its limit in: ${hits.join("; ")}. Their req/s is a lower bound; the CPU column is not affected.` : "";
+}
+
+/** The statuses each server gave the spot checks before (a): what it rejects, what it lets through. */
+function checksTable(results) {
+  const rows = results.a.filter((r) => r.checks && !r.checks.error).sort(byOrder);
+  if (!rows.length) return "";
+  const out = [];
+  out.push("What each server checks: before (a), one tools/call per case on a live session, wrong in one way each; the status it answered (200 = not checked, work that server skips on every request; compare costs with that in mind).");
+  out.push("");
+  out.push("| server | runtime | valid | Content-Type text/plain | Accept text/html | unknown session | MCP-Protocol-Version 1999-01-01 | foreign Origin |");
+  out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const r of rows) {
+    const c = r.checks;
+    out.push(`| ${LABEL[r.server]} | ${r.runtime} | ${c.valid} | ${c.contentType} | ${c.accept} | ${c.unknownSession} | ${c.protocolVersion} | ${c.origin} |`);
+  }
+  return out.join("\n");
+}
+
 function callTable(results) {
   const rows = [];
-  rows.push("| server | runtime | (a) JSON req/s | p50 / p99 ms | (b) SSE req/s | p50 / p99 ms | (a) vs limit |");
-  rows.push("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+  rows.push("| server | runtime | (a) JSON req/s | (a) CPU µs/req | p50 / p99 ms | (b) SSE req/s | (b) CPU µs/req | p50 / p99 ms | (a) vs limit, req/s | (a) vs limit, CPU |");
+  rows.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   const keys = new Map();
   for (const r of [...results.a, ...results.b]) keys.set(`${r.server}/${r.runtime}`, r);
   const ordered = [...keys.values()].sort(byOrder);
@@ -101,10 +151,14 @@ function callTable(results) {
     const cell = (r) => (r ? `${int(r.rps.median)} ${spread(r.rps)}` : "–");
     const lat = (r) => (r ? `${ms(r.p50_ms)} / ${ms(r.p99_ms)}` : "–");
     const bold = k.server === "tether" ? "**" : "";
-    rows.push(`| ${bold}${LABEL[k.server]}${bold} | ${k.runtime} | ${cell(a)} | ${lat(a)} | ${cell(b)} | ${lat(b)} | ${a && bare ? pct(a.rps.median / bare.rps.median) : "–"} |`);
+    const bad = (r) => (r?.bad ? ` (${r.bad} bad)` : "");
+    rows.push(`| ${bold}${LABEL[k.server]}${bold} | ${k.runtime} | ${cell(a)}${bad(a)} | ${us(cpuOf(a))} | ${lat(a)} | ${cell(b)}${bad(b)} | ${us(cpuOf(b))} | ${lat(b)} | ${a && bare ? pct(a.rps.median / bare.rps.median) : "–"} | ${a && bare ? pct(cpuOf(bare) / cpuOf(a)) : "–"} |`);
   }
   return rows.join("\n");
 }
+
+const CPU_NOTE =
+  "CPU µs/req is the server process's CPU time (all its threads, from `/proc/<pid>/task/*/schedstat`) over a run divided by the requests answered in it, the lowest of the runs. Requests per second depend on what else the shared machine runs at that moment; CPU per request much less, so compare servers by it. \"vs limit, CPU\" is the bare server's CPU per request over this server's: the share of the limit's throughput this server would reach with both bound by one core. CPU per request still rises a little when a server is starved of load (fewer requests per wake-up), so rows measured under very different load are not exactly comparable.";
 
 export function renderResults(results) {
   const m = results.meta;
@@ -140,12 +194,18 @@ export function renderResults(results) {
   if (results.a.length || results.b.length) {
     out.push("## (a) and (b): tools/call round trips on established sessions");
     out.push("");
-    out.push(`${P.sessions} sessions, ${P.sessions} keep-alive connections, wrk closed loop; every answer checked for status 200 and the echoed text. Median of ${P.runs} runs of ${P.seconds} s after a ${P.warm} s warm-up; ± is half the min–max spread. (a) asks for JSON responses (Tether in its default \`responseMode: "auto"\`, which answers JSON when the response is the first message, SDK and @hono/mcp \`enableJsonResponse: true\`, mcp-lite \`Accept: application/json\`), (b) for SSE responses.`);
+    out.push(`${P.sessions} sessions, ${P.sessions} keep-alive connections, wrk closed loop; every answer checked (\`bench/wrk/common.lua\`): status 200, the content type of the mode, a JSON-RPC result with the echoed text and the id of a request still unanswered. Median of ${P.runs} runs of ${P.seconds} s after a ${P.warm} s warm-up; ± is half the min–max spread. The servers of one runtime run side by side and their runs are interleaved (run 1 of each, then run 2 of each, …), so every row samples the same stretches of machine load. (a) asks for JSON responses (Tether in its default \`responseMode: "auto"\`, which answers JSON when the response is the first message, SDK and @hono/mcp \`enableJsonResponse: true\`, mcp-lite \`Accept: application/json\`), (b) for SSE responses.`);
+    out.push("");
+    out.push(CPU_NOTE);
     out.push("");
     out.push("![requests per second](chart.svg)");
     out.push("");
     out.push(callTable(results));
     out.push("");
+    const busy = wrkBound(results, ["a", "b"]);
+    if (busy) out.push(busy, "");
+    const checks = checksTable(results);
+    if (checks) out.push(checks, "");
   }
   if (results.c.length) {
     out.push("## (c) legacy HTTP+SSE (2024-11-05): POST → response event");
@@ -162,14 +222,16 @@ export function renderResults(results) {
   if (results.d.length) {
     out.push("## (d) session setup + teardown");
     out.push("");
-    out.push(`initialize → notifications/initialized → DELETE, ${P.cycleConc} connections each running that cycle back to back (wrk, one thread per connection). Median of ${P.dWindows} windows of ${P.dSeconds} s.`);
+    out.push(`initialize → notifications/initialized → DELETE, ${P.cycleConc} connections each running that cycle back to back (wrk, one thread per connection); every answer checked (initialize: 200, a session id, JSON, an InitializeResult for id 1; initialized: 202; DELETE: 200 or 204). Median of ${P.dWindows} windows of ${P.dSeconds} s, interleaved across servers as in (a); CPU µs/session is the server's CPU over a window divided by the cycles completed in it, the lowest window.`);
     out.push("");
-    out.push("| server | runtime | sessions/s | request p50 / p99 ms |");
-    out.push("| --- | --- | ---: | ---: |");
+    out.push("| server | runtime | sessions/s | CPU µs/session | request p50 / p99 ms |");
+    out.push("| --- | --- | ---: | ---: | ---: |");
     for (const r of [...results.d].sort(byOrder)) {
-      out.push(`| ${LABEL[r.server]} | ${r.runtime} | ${int(r.rate.median)} ${spread(r.rate)} | ${ms(median(r.windows.map((w) => w.p50_ms)))} / ${ms(median(r.windows.map((w) => w.p99_ms)))} |`);
+      out.push(`| ${LABEL[r.server]} | ${r.runtime} | ${int(r.rate.median)} ${spread(r.rate)}${r.bad ? ` (${r.bad} bad)` : ""} | ${us(cpuOf(r))} | ${ms(median(r.windows.map((w) => w.p50_ms)))} / ${ms(median(r.windows.map((w) => w.p99_ms)))} |`);
     }
     out.push("");
+    const busy = wrkBound(results, ["d"]);
+    if (busy) out.push(busy, "");
   }
   if (results.e.length) {
     out.push("## (e) memory per idle session");
@@ -186,12 +248,14 @@ export function renderResults(results) {
   if (results.f.length) {
     out.push("## (f) cleanup latency: client abort → session gone");
     out.push("");
-    out.push(`Legacy transport (where the stream is the session): ${P.fN} sessions one after another; the client drops the stream's TCP connection and asks the server's control port (attached to the session's end beforehand) to answer once the session is gone. The figure is an upper bound: it includes one loopback round trip of that control request (its median is shown). On Streamable HTTP a dropped stream does not end a session by design (the client may resume): Tether ends it after \`idleTimeoutMs\` (default 30 min); the SDK, @hono/mcp and mcp-lite keep it until DELETE (see "live after drop" in (e)).`);
+    out.push(`Legacy transport (where the stream is the session): ${P.fN} sessions one after another. The client reads the clock (\`performance.timeOrigin + performance.now()\`) just before it drops the stream's TCP connection; the server reads the same machine clock in the hook that sees the session end (Tether: the session's signal, aborted inside \`Session.close()\`; the SDK: the response's \`close\` event; bare: the stream's cancel or the request's abort) and reports that time afterwards over its control port. Latency = the difference, with no control round trip in it. "Via control" is the older measure (drop → the control port's answer that the session is gone arrived), an upper bound kept for comparison. "Clock offset" is the server's clock minus the client's, from pings of the control port (± half the tightest round trips): it should be ~0 on one machine. On Streamable HTTP a dropped stream does not end a session by design (the client may resume): Tether ends it after \`idleTimeoutMs\` (default 30 min); the SDK, @hono/mcp and mcp-lite keep it until DELETE (see "live after drop" in (e)).`);
     out.push("");
-    out.push("| server | runtime | gone | p50 ms | p99 ms | max ms | control RTT p50 ms |");
-    out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+    out.push("| server | runtime | gone | p50 ms | p99 ms | max ms | via control p50 / p99 ms | clock offset ms |");
+    out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (const r of [...results.f].sort(byOrder)) {
-      out.push(`| ${LABEL[r.server]} | ${r.runtime} | ${r.gone}/${r.n}${r.timeouts ? ` (${r.timeouts} > 2 s)` : ""} | ${ms(r.p50_ms)} | ${ms(r.p99_ms)} | ${ms(r.max_ms)} | ${ms(r.controlRtt_p50_ms)} |`);
+      const via = r.bound_p50_ms !== undefined ? `${ms(r.bound_p50_ms)} / ${ms(r.bound_p99_ms)}` : "–";
+      const clock = r.clockOffset_ms !== undefined ? `${r.clockOffset_ms.toFixed(3)} ± ${r.clockBound_ms.toFixed(3)}` : "–";
+      out.push(`| ${LABEL[r.server]} | ${r.runtime} | ${r.gone}/${r.n}${r.timeouts ? ` (${r.timeouts} > 2 s)` : ""} | ${ms(r.p50_ms)} | ${ms(r.p99_ms)} | ${ms(r.max_ms)} | ${via} | ${clock} |`);
     }
     out.push("");
   }
@@ -212,16 +276,18 @@ export function renderResults(results) {
   if (results.h?.length) {
     out.push("## (h) 2026-07-28 tools/call, sessionless, JSON responses");
     out.push("");
-    out.push(`Every POST carries the \`_meta\` envelope (\`io.modelcontextprotocol/protocolVersion: "2026-07-28"\`, \`clientCapabilities\`, \`clientInfo\`) and the \`MCP-Protocol-Version\`, \`Mcp-Method\` and \`Mcp-Name\` headers, with no session; every answer checked for status 200, \`application/json\` and the echoed text (\`bench/wrk/call2026.lua\`). ${P.sessions} keep-alive connections, wrk closed loop; median of ${P.runs} runs of ${P.seconds} s after a ${P.warm} s warm-up. Tether in its default \`responseMode: "auto"\`; the official SDK v2 \`createMcpHandler\` (one \`McpServer\` from the factory per request, as it is designed) with \`responseMode: "json"\`; the bare limit parses the same body.`);
+    out.push(`Every POST carries the \`_meta\` envelope (\`io.modelcontextprotocol/protocolVersion: "2026-07-28"\`, \`clientCapabilities\`, \`clientInfo\`) and the \`MCP-Protocol-Version\`, \`Mcp-Method\` and \`Mcp-Name\` headers, with no session; every answer checked as in (a) (\`bench/wrk/call2026.lua\`); CPU µs/req as in (a). ${P.sessions} keep-alive connections, wrk closed loop; median of ${P.runs} runs of ${P.seconds} s after a ${P.warm} s warm-up. Tether in its default \`responseMode: "auto"\`; the official SDK v2 \`createMcpHandler\` (one \`McpServer\` from the factory per request, as it is designed) with \`responseMode: "json"\`; the bare limit parses the same body.`);
     out.push("");
-    out.push("| server | runtime | requests/s | p50 / p99 ms | % of bare |");
-    out.push("| --- | --- | ---: | ---: | ---: |");
+    out.push("| server | runtime | requests/s | CPU µs/req | p50 / p99 ms | % of bare, req/s | % of bare, CPU |");
+    out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
     for (const r of [...results.h].sort(byOrder)) {
       const bare = find(results.h, "bare", r.runtime);
       const bold = r.server === "tether" ? "**" : "";
-      out.push(`| ${bold}${LABEL[r.server]}${bold} | ${r.runtime} | ${int(r.rps.median)} ${spread(r.rps)}${r.bad ? ` (${r.bad} bad)` : ""} | ${ms(r.p50_ms)} / ${ms(r.p99_ms)} | ${bare ? pct(r.rps.median / bare.rps.median) : "–"} |`);
+      out.push(`| ${bold}${LABEL[r.server]}${bold} | ${r.runtime} | ${int(r.rps.median)} ${spread(r.rps)}${r.bad ? ` (${r.bad} bad)` : ""} | ${us(cpuOf(r))} | ${ms(r.p50_ms)} / ${ms(r.p99_ms)} | ${bare ? pct(r.rps.median / bare.rps.median) : "–"} | ${bare ? pct(cpuOf(bare) / cpuOf(r)) : "–"} |`);
     }
     out.push("");
+    const busy = wrkBound(results, ["h"]);
+    if (busy) out.push(busy, "");
   }
   out.push("## Method");
   out.push("");

@@ -13,8 +13,20 @@ type Fetch = (request: Request, platform?: unknown) => Response | Promise<Respon
 export interface Probe {
   /** Live sessions, as the application (or library) counts them. */
   live(): number;
-  /** Resolves when the session is gone; undefined when the server cannot tell. */
-  gone?(id: string): Promise<void> | undefined;
+  /**
+   * Resolves when the session is gone, with the wall-clock time ({@link now}) taken in the hook
+   * that saw it go (else the host takes it when the promise settles); undefined when the server
+   * cannot tell.
+   */
+  gone?(id: string): Promise<number | void> | undefined;
+}
+
+/**
+ * Wall-clock milliseconds with sub-millisecond precision, comparable across processes of one
+ * machine (the same clock the load generator reads: performance.timeOrigin + performance.now()).
+ */
+export function now(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 const g = globalThis as Record<string, any>;
@@ -50,7 +62,7 @@ function listen(fetch: Fetch, port: number): Promise<number> {
 }
 
 function control(probe: Probe): Fetch {
-  const watched = new Map<string, Promise<void>>();
+  const watched = new Map<string, Promise<number>>();
   return async (request) => {
     const url = new URL(request.url);
     const id = url.searchParams.get("id") ?? "";
@@ -67,17 +79,22 @@ function control(probe: Probe): Fetch {
         // Attach to the session's end now, so /wait measures only abort → gone.
         const done = probe.gone?.(id);
         if (!done) return new Response("unsupported", { status: 501 });
-        watched.set(id, done);
+        watched.set(id, done.then((at) => (typeof at === "number" ? at : now())));
         return new Response("ok");
       }
       case "/wait": {
+        // Answers {"outcome":"gone","goneAt":<now() when the session went>} or {"outcome":"timeout"}.
         const done = watched.get(id);
         if (!done) return new Response("not watched", { status: 404 });
-        const timeout = new Promise<string>((r) => setTimeout(() => r("timeout"), Number(url.searchParams.get("ms") ?? 5000)));
-        const outcome = await Promise.race([done.then(() => "gone"), timeout]);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timeout = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), Number(url.searchParams.get("ms") ?? 5000))));
+        const goneAt = await Promise.race([done, timeout]);
+        clearTimeout(timer);
         watched.delete(id);
-        return new Response(outcome);
+        return Response.json(goneAt === undefined ? { outcome: "timeout" } : { outcome: "gone", goneAt });
       }
+      case "/now":
+        return new Response(String(now()));
       default:
         return new Response("not found", { status: 404 });
     }

@@ -7,6 +7,8 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 
 const transports = new Map();
+/** Wall-clock ms, sub-ms precision, as _host.ts's now(). */
+const now = () => performance.timeOrigin + performance.now();
 const closedWaiters = new Map();
 
 function makeServer() {
@@ -24,7 +26,7 @@ const app = http.createServer(async (req, res) => {
     transports.set(transport.sessionId, transport);
     res.on("close", () => {
       transports.delete(transport.sessionId);
-      closedWaiters.get(transport.sessionId)?.();
+      closedWaiters.get(transport.sessionId)?.(now());
       closedWaiters.delete(transport.sessionId);
     });
     await makeServer().connect(transport);
@@ -56,15 +58,20 @@ const control = http.createServer(async (req, res) => {
     res.setHeader("content-type", "application/json");
     res.end(JSON.stringify({ live: transports.size, rss: m.rss, heapUsed: m.heapUsed }));
   } else if (url.pathname === "/watch") {
-    const done = transports.has(id) ? new Promise((r) => closedWaiters.set(id, r)) : Promise.resolve();
+    const done = transports.has(id) ? new Promise((r) => closedWaiters.set(id, r)) : Promise.resolve(now());
     watched.set(id, done);
     res.end("ok");
   } else if (url.pathname === "/wait") {
     const done = watched.get(id);
     if (!done) return void res.writeHead(404).end("not watched");
-    const outcome = await Promise.race([done.then(() => "gone"), new Promise((r) => setTimeout(() => r("timeout"), Number(url.searchParams.get("ms") ?? 5000)))]);
+    let timer;
+    const goneAt = await Promise.race([done, new Promise((r) => (timer = setTimeout(() => r(undefined), Number(url.searchParams.get("ms") ?? 5000))))]);
+    clearTimeout(timer);
     watched.delete(id);
-    res.end(outcome);
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify(goneAt === undefined ? { outcome: "timeout" } : { outcome: "gone", goneAt }));
+  } else if (url.pathname === "/now") {
+    res.end(String(now()));
   } else {
     res.writeHead(404).end();
   }

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
-import { env, host } from "./_host.ts";
+import { env, host, now } from "./_host.ts";
 
 const json = env("MODE", "json") === "json";
 const transports = new Map<string, WebStandardStreamableHTTPServerTransport>();
@@ -52,11 +52,11 @@ await host(fetch, {
   gone: (id) => {
     const transport = transports.get(id);
     if (!transport) return Promise.resolve();
-    return new Promise<void>((resolve) => {
+    return new Promise<number>((resolve) => {
       const previous = transport.onclose;
       transport.onclose = () => {
         previous?.();
-        resolve();
+        resolve(now());
       };
     });
   },

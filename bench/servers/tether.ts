@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { createHandler, type HandlerOptions, McpServer } from "../../mod.ts";
-import { env, host } from "./_host.ts";
+import { env, host, now } from "./_host.ts";
 
 const server = new McpServer({ name: "bench-tether", version: "1.0.0" });
 server.tool("echo", { description: "Echoes its input", inputSchema: z.object({ text: z.string() }) }, ({ text }) => ({
@@ -22,6 +22,8 @@ await host(handler.fetch, {
   gone: (id) => {
     const session = handler.sessions.get(id);
     if (!session) return Promise.resolve();
-    return new Promise<void>((resolve) => session.signal.addEventListener("abort", () => resolve(), { once: true }));
+    // session.signal aborts inside Session.close(), the same synchronous call that removes it
+    // from the registry: the time taken here is when the session went.
+    return new Promise<number>((resolve) => session.signal.addEventListener("abort", () => resolve(now()), { once: true }));
   },
 });

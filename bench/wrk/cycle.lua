@@ -1,23 +1,26 @@
--- Workloads (d)/(g): session setup and teardown. Run with one connection per thread (-t N -c N)
--- so each thread's state is one connection's: initialize → notifications/initialized →
+-- Workload (d): session setup and teardown. Run with one connection per thread (-t N -c N) so
+-- each thread's state is one connection's: initialize → notifications/initialized →
 -- [tools/call when BENCH_CALL=1] → DELETE, then again, for the whole -d duration. The sessions
 -- a thread was in the middle of when wrk stopped are listed in the result (`open`), so the
 -- harness can DELETE them before it counts live sessions.
--- Env: BENCH_ACCEPT, BENCH_CALL, BENCH_RESULT.
-local threads = {}
+-- Every answer is checked: initialize 200 with a session id, the mode's content type and an
+-- InitializeResult for id 1; initialized 202; tools/call as in call.lua; DELETE 200 or 204.
+-- Env: BENCH_ACCEPT, BENCH_MODE (json | sse), BENCH_CALL, BENCH_RESULT.
+package.path = debug.getinfo(1, "S").source:match("^@(.*/)") .. "?.lua;" .. package.path
+local common = require("common")
 
-function setup(thread)
-  table.insert(threads, thread)
-end
+setup = common.setup
 
 function init(args)
   accept = os.getenv("BENCH_ACCEPT") or "application/json, text/event-stream"
+  sse = os.getenv("BENCH_MODE") == "sse"
   with_call = os.getenv("BENCH_CALL") == "1"
   step = "initialize"
   sid = nil
   cycles = 0
   bad = 0
   counter = 0
+  pending = {}
 end
 
 local init_body = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"wrk","version":"1.0.0"}}}'
@@ -37,6 +40,7 @@ function request()
   if step == "initialized" then
     return wrk.format("POST", "/mcp", headers, initialized_body)
   elseif step == "call" then
+    pending[tostring(counter)] = true
     return wrk.format("POST", "/mcp", headers,
       '{"jsonrpc":"2.0","id":' .. counter .. ',"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello bench"}}}')
   else
@@ -44,31 +48,40 @@ function request()
   end
 end
 
-local function fail(status, body)
-  bad = bad + 1
-  if bad <= 3 then io.stderr:write("bad " .. step .. " response " .. status .. ": " .. tostring(body):sub(1, 200) .. "\n") end
+local function fail(what, status, body)
+  common.bad(step .. ": " .. what, status, body)
   step = "initialize"
+end
+
+--- Checks an answer to initialize; nil when right, else what is wrong.
+local function check_initialize(status, headers, body)
+  if status ~= 200 then return "status" end
+  if not sid then return "no mcp-session-id" end
+  local ctype = common.header(headers, "content-type") or ""
+  if not string.find(ctype, sse and "text/event-stream" or "application/json", 1, true) then return "content-type " .. ctype end
+  if not string.find(body, '"id":1', 1, true) then return "not id 1" end
+  if string.find(body, '"error"', 1, true) or not string.find(body, '"protocolVersion"', 1, true) then return "no InitializeResult" end
+  return nil
 end
 
 function response(status, headers, body)
   if step == "initialize" then
-    sid = nil
-    for k, v in pairs(headers) do
-      if string.lower(k) == "mcp-session-id" then sid = v end
-    end
-    if status ~= 200 or not sid then
+    sid = common.header(headers, "mcp-session-id")
+    local wrong = check_initialize(status, headers, body)
+    if wrong then
       sid = nil
-      return fail(status, body)
+      return fail(wrong, status, body)
     end
     step = "initialized"
   elseif step == "initialized" then
-    if status ~= 202 then return fail(status, body) end
+    if status ~= 202 then return fail("status", status, body) end
     step = with_call and "call" or "delete"
   elseif step == "call" then
-    if status ~= 200 or not string.find(body, '"hello bench"', 1, true) then return fail(status, body) end
+    local wrong = common.check_call(status, headers, body, sse, pending)
+    if wrong then return fail(wrong, status, body) end
     step = "delete"
   else
-    if status ~= 200 and status ~= 204 then return fail(status, body) end
+    if status ~= 200 and status ~= 204 then return fail("status", status, body) end
     cycles = cycles + 1
     step = "initialize"
     sid = nil
@@ -76,18 +89,10 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local cycles_total, bad_total, open = 0, 0, {}
-  for _, t in ipairs(threads) do
-    cycles_total = cycles_total + t:get("cycles")
-    bad_total = bad_total + t:get("bad")
+  local open = {}
+  for _, t in ipairs(common.threads) do
     local s = t:get("sid")
     if s then table.insert(open, '"' .. s .. '"') end
   end
-  local f = io.open(os.getenv("BENCH_RESULT"), "w")
-  f:write(string.format(
-    '{"requests":%d,"duration_us":%d,"cycles":%d,"bad":%d,"errors":%d,"p50_us":%d,"p99_us":%d,"open":[%s]}\n',
-    summary.requests, summary.duration, cycles_total, bad_total,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout,
-    latency:percentile(50), latency:percentile(99), table.concat(open, ",")))
-  f:close()
+  common.write_result(summary, latency, { "cycles", "bad" }, '"open":[' .. table.concat(open, ",") .. "]")
 end

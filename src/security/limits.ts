@@ -103,7 +103,8 @@ export interface Deadline {
 /**
  * Starts a deadline for one handler run: when `ms` pass, `controller` is aborted (so the handler
  * stops) and `expired` resolves (so the caller can answer without waiting for it). `ms <= 0`
- * means no deadline.
+ * means no deadline. As with {@link addDeadline}, a run cleared within its burst of microtasks
+ * never starts a timer.
  *
  * @example
  * ```ts
@@ -114,36 +115,102 @@ export interface Deadline {
  * ```
  */
 export function startDeadline(ms: number, controller: AbortController): Deadline {
-  if (!(ms > 0) || !Number.isFinite(ms)) {
-    return { expired: new Promise<void>(() => {}), fired: false, clear() {} };
-  }
-  let fired = false;
-  let resolve!: () => void;
-  const expired = new Promise<void>((r) => (resolve = r));
-  const entry: DeadlineEntry = {
-    at: performance.now() + ms,
-    expire: () => {
-      fired = true;
-      controller.abort(new Error(`Handler timed out after ${ms} ms`));
-      resolve();
-    },
-  };
-  const queue = queueFor(ms);
-  queue.add(entry);
-  return {
-    expired,
-    get fired() {
-      return fired;
-    },
-    clear: () => queue.remove(entry),
-  };
+  const deadline = new ControllerDeadline(ms, controller);
+  if (ms > 0 && Number.isFinite(ms)) addDeadline(ms, deadline);
+  return deadline;
 }
 
-interface DeadlineEntry {
-  /** When it expires, on the monotonic clock (`performance.now()`). */
-  readonly at: number;
-  readonly expire: () => void;
+/** A {@link Deadline} as a class: one object per run, no per-run closures or getters on literals. */
+class ControllerDeadline implements Deadline, DeadlineEntry {
+  deadlineAt = 0;
+  fired = false;
+  #expired: Promise<void> | undefined;
+  #resolve: (() => void) | undefined;
+  readonly #ms: number;
+  readonly #controller: AbortController;
+
+  constructor(ms: number, controller: AbortController) {
+    this.#ms = ms;
+    this.#controller = controller;
+  }
+
+  // Made when first read. Never shared: a promise that never settles would keep every reaction.
+  get expired(): Promise<void> {
+    if (this.#expired === undefined) {
+      this.#expired = this.fired ? Promise.resolve() : new Promise<void>((resolve) => (this.#resolve = resolve));
+    }
+    return this.#expired;
+  }
+
+  expire(): void {
+    this.fired = true;
+    this.#controller.abort(new Error(`Handler timed out after ${this.#ms} ms`));
+    this.#resolve?.();
+  }
+
+  clear(): void {
+    if (this.#ms > 0 && Number.isFinite(this.#ms)) removeDeadline(this.#ms, this);
+  }
 }
+
+/**
+ * Something with a deadline: {@link addDeadline} times it and calls `expire()` once it passes,
+ * unless {@link removeDeadline} came first.
+ *
+ * @example
+ * ```ts
+ * import { addDeadline, type DeadlineEntry, removeDeadline } from "./limits.ts";
+ * const entry: DeadlineEntry = { deadlineAt: 0, expire: () => console.log("too late") };
+ * addDeadline(30_000, entry);
+ * removeDeadline(30_000, entry);
+ * ```
+ */
+export interface DeadlineEntry {
+  /** Bookkeeping of the queue (when it expires, on the monotonic clock); start it at 0. */
+  deadlineAt: number;
+  /** Called once when the deadline passes. */
+  expire(): void;
+}
+
+/**
+ * Starts `entry`'s deadline of `ms` (> 0, finite) once the current burst of work is over: an
+ * entry removed within a few microtask turns (a handler that answers at once, the usual case)
+ * never touches a timer. One that is still there is timed from then, a few microseconds late.
+ * Deadlines of one length share one timer, so a request costs no timer of its own; and with
+ * nothing running there is no timer.
+ *
+ * @example
+ * ```ts
+ * import { addDeadline, removeDeadline } from "./limits.ts";
+ * const entry = { deadlineAt: 0, expire() {} };
+ * addDeadline(1000, entry);
+ * removeDeadline(1000, entry);
+ * ```
+ */
+export function addDeadline(ms: number, entry: DeadlineEntry): void {
+  queueFor(ms).defer(entry);
+}
+
+/**
+ * Stops `entry`'s deadline of `ms` (the length it was added with). Idempotent.
+ *
+ * @example
+ * ```ts
+ * import { addDeadline, removeDeadline } from "./limits.ts";
+ * const entry = { deadlineAt: 0, expire() {} };
+ * addDeadline(1000, entry);
+ * removeDeadline(1000, entry);
+ * ```
+ */
+export function removeDeadline(ms: number, entry: DeadlineEntry): void {
+  deadlineQueues.get(ms)?.remove(entry);
+}
+
+/**
+ * Microtask turns a deferred entry waits before it is timed: enough for a handler that answers
+ * without waiting on I/O (sync or async, through the session's few awaits) to be removed first.
+ */
+const DEFER_TURNS = 12;
 
 /**
  * The running deadlines of one length, in the order they expire (they were added in that order,
@@ -151,20 +218,63 @@ interface DeadlineEntry {
  * it instead of each starting and clearing a timer. No deadline running means no timer.
  */
 class DeadlineQueue {
+  readonly #ms: number;
   readonly #entries = new Set<DeadlineEntry>();
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Entries waiting for their burst to end (see {@link addDeadline}), in the order they came;
+   * a waiting entry's `deadlineAt` is minus the turn it came at, 0 once removed.
+   */
+  #deferred: DeadlineEntry[] = [];
+  /** Microtask turns counted while entries wait (starts at 1: 0 and -0 mean "not timed"). */
+  #turns = 1;
+  #turning = false;
 
-  add(entry: DeadlineEntry): void {
-    this.#entries.add(entry);
-    if (this.#timer === undefined) this.#arm(entry.at - performance.now());
+  constructor(ms: number) {
+    this.#ms = ms;
+  }
+
+  /** Times `entry` only if it is still there {@link DEFER_TURNS} microtask turns from now. */
+  defer(entry: DeadlineEntry): void {
+    entry.deadlineAt = -this.#turns;
+    this.#deferred.push(entry);
+    if (!this.#turning) {
+      this.#turning = true;
+      queueMicrotask(this.#turn);
+    }
   }
 
   /** Idempotent. */
   remove(entry: DeadlineEntry): void {
+    if (entry.deadlineAt < 0) {
+      entry.deadlineAt = 0; // Over before it was timed: the turns skip it.
+      return;
+    }
     if (!this.#entries.delete(entry) || this.#entries.size > 0 || this.#timer === undefined) return;
     clearTimeout(this.#timer);
     this.#timer = undefined;
   }
+
+  /** One microtask turn: entries that waited long enough and are still there are timed. */
+  readonly #turn = (): void => {
+    const turn = ++this.#turns;
+    const deferred = this.#deferred;
+    let done = 0;
+    let at = 0;
+    for (; done < deferred.length; done++) {
+      const entry = deferred[done];
+      if (entry.deadlineAt === 0) continue;
+      if (turn + entry.deadlineAt < DEFER_TURNS) break; // Came too recently (and so did the rest).
+      if (at === 0) at = performance.now() + this.#ms; // One clock read per turn.
+      entry.deadlineAt = at;
+      this.#entries.add(entry);
+    }
+    if (done === deferred.length) deferred.length = 0;
+    else if (done > 0) deferred.splice(0, done);
+    if (at !== 0 && this.#timer === undefined) this.#arm(at - performance.now());
+    if (deferred.length > 0) queueMicrotask(this.#turn);
+    else this.#turning = false;
+  };
 
   #arm(delay: number): void {
     // One timer at most (an expiry's listeners may have started a deadline meanwhile); and never
@@ -177,8 +287,8 @@ class DeadlineQueue {
     this.#timer = undefined;
     const now = performance.now();
     for (const entry of this.#entries) {
-      if (entry.at > now) {
-        this.#arm(entry.at - now);
+      if (entry.deadlineAt > now) {
+        this.#arm(entry.deadlineAt - now);
         return;
       }
       this.#entries.delete(entry);
@@ -198,6 +308,6 @@ const deadlineQueues = new Map<number, DeadlineQueue>();
 
 function queueFor(ms: number): DeadlineQueue {
   let queue = deadlineQueues.get(ms);
-  if (queue === undefined) deadlineQueues.set(ms, queue = new DeadlineQueue());
+  if (queue === undefined) deadlineQueues.set(ms, queue = new DeadlineQueue(ms));
   return queue;
 }

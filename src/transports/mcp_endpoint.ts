@@ -60,7 +60,7 @@ export async function handleMcpEndpoint(ctx: TransportContext, request: Request,
   const served = servedEras(ctx.options);
   switch (request.method) {
     case "POST": {
-      const parsed = await readJsonPost(ctx, request);
+      const parsed = await readJsonBody(request, ctx.options.maxBodyBytes);
       if (parsed instanceof Response) return parsed;
       const outcome = classifyEra({ httpMethod: "POST", headers: request.headers, body: parsed.body }, served);
       if (outcome.kind === "reject") return rejection(outcome);
@@ -86,12 +86,20 @@ export async function handleMcpEndpoint(ctx: TransportContext, request: Request,
   }
 }
 
+/** The eras a handler's options serve: fixed for the handler, so made once per options object. */
+const servedByOptions = new WeakMap<ResolvedOptions, ServedEras>();
+
 /** The eras the endpoint serves, from the `generations` option. */
 function servedEras(options: ResolvedOptions): ServedEras {
-  return {
-    modernVersions: options.generations.includes("modern") ? MODERN_VERSIONS : [],
-    legacyVersions: options.generations.includes("streamable") ? SESSION_VERSIONS : [],
-  };
+  let served = servedByOptions.get(options);
+  if (served === undefined) {
+    served = {
+      modernVersions: options.generations.includes("modern") ? MODERN_VERSIONS : [],
+      legacyVersions: options.generations.includes("streamable") ? SESSION_VERSIONS : [],
+    };
+    servedByOptions.set(options, served);
+  }
+  return served;
 }
 
 /** A GET that explicitly accepts an event stream and names no session, where 2024-11-05 is served. */

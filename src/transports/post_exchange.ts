@@ -8,14 +8,30 @@ import { jsonRpcErrorResponse } from "../http.ts";
 import type { MessageSink } from "../session.ts";
 import type { ResponseMode } from "../options.ts";
 import { canKeepOpen, keepOpen, type PlatformArg } from "./context.ts";
-import { encode, type EventChannel, type SessionStreams } from "./session_streams.ts";
-import { encodeEvent, SSE_HEADERS } from "../sse.ts";
+import { encode, type EventChannel, type SessionStreams, type TrackedExchange } from "./session_streams.ts";
+import { encodeEvent, encodeMessageEvent, SSE_HEADERS } from "../sse.ts";
+
+/** The headers object of {@link NO_HEADERS}: recognised by identity, never rebuilt. */
+const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * The `headers` of an exchange that adds no response headers of its own (every POST on a known
+ * session): shared, so the common answer reuses one headers object instead of merging per request.
+ *
+ * @example
+ * ```ts
+ * import { NO_HEADERS } from "./post_exchange.ts";
+ * NO_HEADERS(); // {}
+ * ```
+ */
+export const NO_HEADERS = (): HeadersInit => EMPTY_HEADERS;
 
 /**
  * Response headers: `base` (from the transport) with `extra` set over it. Plain objects are
  * merged as they are, without a Headers round trip (the common case, on the hot path).
  */
 function withHeaders(base: HeadersInit, extra: Readonly<Record<string, string>>): HeadersInit {
+  if (base === EMPTY_HEADERS) return extra;
   if (typeof base === "object" && base !== null && Object.getPrototypeOf(base) === Object.prototype) {
     const names = Object.keys(base);
     if (!names.some((name) => name.toLowerCase() in extra)) return { ...base as Record<string, string>, ...extra };
@@ -25,7 +41,28 @@ function withHeaders(base: HeadersInit, extra: Readonly<Record<string, string>>)
   return merged;
 }
 
-const JSON_HEADERS: Readonly<Record<string, string>> = { "content-type": "application/json" };
+const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ "content-type": "application/json" });
+
+/**
+ * Exchanges still open when their turn ends, checked once by one timer for all of them (not a
+ * timer per POST): see {@link PostExchange}.
+ */
+let turnQueue: PostExchange[] = [];
+let turnArmed = false;
+
+function checkAfterThisTurn(exchange: PostExchange): void {
+  turnQueue.push(exchange);
+  if (turnArmed) return;
+  turnArmed = true;
+  setTimeout(endOfTurn, 0);
+}
+
+function endOfTurn(): void {
+  turnArmed = false;
+  const queue = turnQueue;
+  turnQueue = [];
+  for (const exchange of queue) exchange.turnOver();
+}
 
 /**
  * What a {@link PostExchange} needs.
@@ -59,6 +96,10 @@ export interface ExchangeInit {
  * SSE), delivers each message to exactly one place, and leaves nothing behind once the last
  * request is over.
  *
+ * Cheap for the common case (one request, answered within its turn): no set of pending ids, no
+ * closure registered with the session (its {@link SessionStreams} tracks open exchanges in an
+ * intrusive list and ends them when the session closes), no timer of its own.
+ *
  * @example
  * ```ts ignore
  * const exchange = new PostExchange({ streams, mode: "auto", requestIds: [1], batch: false, request, platform, prime: true, headers: () => ({}) });
@@ -66,51 +107,71 @@ export interface ExchangeInit {
  * return exchange.response;
  * ```
  */
-export class PostExchange implements MessageSink {
+export class PostExchange implements MessageSink, TrackedExchange {
   readonly response: Promise<Response>;
   #resolve!: (response: Response) => void;
   readonly #init: ExchangeInit;
-  readonly #pending: Set<RequestId>;
+  /** The request ids not answered yet: one id held as it is, several in a set (batches). */
+  #single: RequestId | undefined;
+  #pending: Set<RequestId> | undefined;
+  #left: number;
   /** Responses held for a JSON answer, with their JSON text. */
   #responses: Array<{ message: JsonRpcMessage; text: string }> = [];
   #channel: EventChannel | undefined;
   #done = false;
-  readonly #disown: () => void;
-  /** Runs once this turn is over, for an exchange not answered yet (see the constructor). */
-  #turnTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Links of the session's list of open exchanges (owned by {@link SessionStreams}). */
+  prevExchange: TrackedExchange | undefined = undefined;
+  nextExchange: TrackedExchange | undefined = undefined;
 
   constructor(init: ExchangeInit) {
     this.#init = init;
-    this.#pending = new Set(init.requestIds);
+    const ids = init.requestIds;
+    this.#left = ids.length;
+    if (ids.length === 1) this.#single = ids[0];
+    else this.#pending = new Set(ids);
     this.response = new Promise((resolve) => (this.#resolve = resolve));
-    this.#disown = init.streams.session.own(() => this.#sessionClosed());
+    if (!init.streams.track(this)) {
+      this.sessionClosed();
+      return;
+    }
     // Most requests are answered within this turn: JSON, or in SSE mode the whole SSE body as
     // one string (the same bytes as a stream, without a stream's cost). An exchange still open
     // after the turn lifts the runtime's idle limit for its request (a long request must not
     // be cut while its response is pending), and in SSE mode gets its live stream.
-    if (init.mode === "sse" || canKeepOpen(init.platform)) {
-      this.#turnTimer = setTimeout(() => {
-        this.#turnTimer = undefined;
-        if (this.#done) return;
-        keepOpen(init.request, init.platform);
-        if (init.mode === "sse" && !this.#channel) this.#openStream();
-      }, 0);
+    if (init.mode === "sse" || canKeepOpen(init.platform)) checkAfterThisTurn(this);
+  }
+
+  /** Called once the turn that made the exchange is over (see {@link checkAfterThisTurn}). */
+  turnOver(): void {
+    if (this.#done) return;
+    keepOpen(this.#init.request, this.#init.platform);
+    if (this.#init.mode === "sse" && !this.#channel) this.#openStream();
+  }
+
+  /** Takes `id` off the pending requests; false when it was not pending. */
+  #settle(id: RequestId): boolean {
+    if (this.#pending === undefined) {
+      if (this.#left === 0 || id !== this.#single) return false;
+    } else if (!this.#pending.delete(id)) {
+      return false;
     }
+    this.#left--;
+    return true;
   }
 
   send(message: JsonRpcMessage): boolean {
     if (this.#done) return false;
-    const final = isResponse(message) && message.id != null && this.#pending.has(message.id);
+    const id = (message as { id?: RequestId | null }).id;
+    const final = id != null && isResponse(message) && this.#settle(id);
     const text = encode(message);
-    if (final) this.#pending.delete((message as { id: RequestId }).id);
     if (this.#channel) {
       const delivered = this.#channel.sendEncoded(message, text);
-      if (this.#pending.size === 0) this.#finish();
+      if (this.#left === 0) this.#finish();
       return delivered;
     }
     if (final) {
       this.#responses.push({ message, text: text! });
-      if (this.#pending.size === 0) {
+      if (this.#left === 0) {
         this.#resolve(this.#init.mode === "sse" ? this.#sseAnswer() : this.#jsonAnswer());
         this.#finish();
       }
@@ -127,10 +188,13 @@ export class PostExchange implements MessageSink {
 
   done(requestId: RequestId): void {
     // A request that ended without a response (cancelled) is over too.
-    if (this.#done || !this.#pending.delete(requestId) || this.#pending.size > 0) return;
+    if (this.#done || !this.#settle(requestId) || this.#left > 0) return;
     if (!this.#channel) {
-      if (this.#init.mode === "sse") this.#resolve(this.#sseAnswer());
-      else this.#resolve(this.#responses.length > 0 ? this.#jsonAnswer() : new Response(null, { status: 202, headers: this.#init.headers() }));
+      // No response at all (every request cancelled): not 202, which the spec keeps for POSTs of
+      // notifications and responses only; a request is answered with JSON or an SSE stream, and
+      // a cancelled one must get no response, so: an SSE stream over with no message (every
+      // POST accepts text/event-stream), whatever the mode.
+      this.#resolve(this.#init.mode === "sse" || this.#responses.length === 0 ? this.#sseAnswer() : this.#jsonAnswer());
     }
     this.#finish();
   }
@@ -153,16 +217,18 @@ export class PostExchange implements MessageSink {
     // Every SSE response lifts the idle limit of its request, as a live stream does.
     keepOpen(this.#init.request, this.#init.platform);
     for (const { message, text } of this.#responses) {
-      body += encodeEvent({ event: "message", id: streams.append(streamId, message), data: text });
+      body += encodeMessageEvent(streams.append(streamId, message), text);
     }
     return new Response(body, { headers: withHeaders(this.#init.headers(), SSE_HEADERS) });
   }
 
   #jsonAnswer(): Response {
     const headers = withHeaders(this.#init.headers(), JSON_HEADERS);
-    const texts = this.#responses.map((r) => r.text);
-    const body = this.#init.batch ? `[${texts.join(",")}]` : texts[0];
-    return new Response(body, { headers });
+    const responses = this.#responses;
+    if (!this.#init.batch) return new Response(responses[0].text, { headers });
+    let body = "[";
+    for (let i = 0; i < responses.length; i++) body += (i === 0 ? "" : ",") + responses[i].text;
+    return new Response(body + "]", { headers });
   }
 
   closeConnection(): boolean {
@@ -186,22 +252,16 @@ export class PostExchange implements MessageSink {
   #finish(): void {
     if (this.#done) return;
     this.#done = true;
-    this.#stopTurnTimer();
-    this.#disown();
+    this.#init.streams.untrack(this);
     this.#channel?.finish();
     this.#channel = undefined;
     this.#responses = [];
     this.#init.onDone?.();
   }
 
-  #stopTurnTimer(): void {
-    if (this.#turnTimer !== undefined) clearTimeout(this.#turnTimer);
-    this.#turnTimer = undefined;
-  }
-
-  #sessionClosed(): void {
+  /** The session closed while the exchange was open (called by its {@link SessionStreams}). */
+  sessionClosed(): void {
     if (this.#done) return;
-    this.#stopTurnTimer();
     // Only matters while no response was chosen yet; an open stream ends with the session.
     // (SSE mode answers with a stream, over at once, as its stream would have been.)
     this.#resolve(

@@ -9,14 +9,14 @@
  * @module
  */
 import { ErrorCode, errorResponse, isRequest, type JsonRpcMessage, type JsonRpcRequest, parseMessage, type RequestId } from "../jsonrpc.ts";
-import { accepts, jsonRpcErrorResponse, sessionNotFoundResponse, tooManySessionsResponse } from "../http.ts";
+import { accepts, acceptsValue, jsonRpcErrorResponse, sessionNotFoundResponse, tooManySessionsResponse } from "../http.ts";
 import type { MessageSink, Session } from "../session.ts";
 import { principalOf } from "../request_principal.ts";
 import { DEFAULT_HEADER_VERSION, isSessionVersion, negotiateVersion } from "../versions.ts";
 import type { PlatformArg, TransportContext } from "./context.ts";
-import { acquireStream, checkBatchSize, tooManyStreamsResponse } from "../security/limits.ts";
+import { checkBatchSize, tooManyStreamsResponse } from "../security/limits.ts";
 import { SessionStreams, streamsOf } from "./session_streams.ts";
-import { PostExchange } from "./post_exchange.ts";
+import { NO_HEADERS, PostExchange } from "./post_exchange.ts";
 
 
 /**
@@ -72,6 +72,19 @@ function checkProtocolVersion(request: Request): Response | undefined {
   return badRequest(`Unsupported MCP-Protocol-Version: ${JSON.stringify(version)}`);
 }
 
+/** An `Accept` value last seen admitting both JSON and SSE: clients repeat theirs on every POST. */
+let acceptedBoth: string | undefined;
+
+/** Whether `Accept` admits both `application/json` and `text/event-stream` (a POST's answer may be either). */
+function acceptsJsonAndSse(headers: Headers): boolean {
+  const accept = headers.get("accept");
+  if (accept === null) return false;
+  if (accept === acceptedBoth) return true;
+  if (!acceptsValue(accept, "application/json", false) || !acceptsValue(accept, "text/event-stream", false)) return false;
+  acceptedBoth = accept;
+  return true;
+}
+
 /**
  * Answers a POST to the MCP endpoint from a 2025 client. The body has been read and parsed
  * by the endpoint (`body` is the parsed JSON).
@@ -83,40 +96,55 @@ function checkProtocolVersion(request: Request): Response | undefined {
  */
 export function postStreamable(ctx: TransportContext, request: Request, platform: PlatformArg, body: unknown): Response | Promise<Response> {
   const headers = request.headers;
-  if (!accepts(headers, "application/json", false) || !accepts(headers, "text/event-stream", false)) {
+  if (!acceptsJsonAndSse(headers)) {
     return jsonRpcErrorResponse(406, ErrorCode.InvalidRequest, "Not Acceptable: the client must accept both application/json and text/event-stream");
   }
-  const batch = Array.isArray(body);
-  const raw: unknown[] = batch ? body as unknown[] : [body];
+  if (!Array.isArray(body)) {
+    // One message (nearly every POST): no batch bookkeeping.
+    // (A batch limit below one refuses even a single message, as for a batch of one.)
+    if (!(ctx.options.maxBatchSize >= 1)) return checkBatchSize([body], ctx.options.maxBatchSize)!;
+    const message = parseMessage(body);
+    if (!message) return notJsonRpc(body);
+    const isInitialize = isRequest(message) && message.method === "initialize";
+    const versionError = checkProtocolVersion(request);
+    if (versionError) return versionError;
+    if (ctx.options.stateless) return postStateless(ctx, request, platform, [message], false, isInitialize ? message as JsonRpcRequest : undefined);
+    if (isInitialize) return initializeSession(ctx, request, platform, message as JsonRpcRequest);
+    const found = lookupSession(ctx, request);
+    if (found instanceof Response) return found;
+    return dispatchOne(streamsOf(found)!, message, request, platform);
+  }
+  const raw = body as unknown[];
   if (raw.length === 0) return badRequest("an empty batch");
   const tooMany = checkBatchSize(raw, ctx.options.maxBatchSize);
   if (tooMany) return tooMany;
   const messages: JsonRpcMessage[] = [];
   for (const value of raw) {
     const message = parseMessage(value);
-    if (!message) {
-      const id = (value as { id?: unknown } | null)?.id;
-      return badRequest("not a JSON-RPC 2.0 message", typeof id === "string" || typeof id === "number" ? id : null);
-    }
+    if (!message) return notJsonRpc(value);
     messages.push(message);
   }
   const requests = messages.filter(isRequest);
   if (requests.length > 1 && new Set(requests.map((r) => r.id)).size !== requests.length) return badRequest("request ids in a batch must be unique");
   const initialize = requests.find((r) => r.method === "initialize");
-  if (initialize && batch) return badRequest("initialize must not be sent in a batch");
+  if (initialize) return badRequest("initialize must not be sent in a batch");
   const versionError = checkProtocolVersion(request);
   if (versionError) return versionError;
 
-  if (ctx.options.stateless) return postStateless(ctx, request, platform, messages, batch, initialize);
-  if (initialize) return initializeSession(ctx, request, platform, initialize);
+  if (ctx.options.stateless) return postStateless(ctx, request, platform, messages, true, undefined);
 
   const found = lookupSession(ctx, request);
   if (found instanceof Response) return found;
   const session = found;
-  if (batch && session.protocolVersion !== undefined && session.protocolVersion > LAST_BATCH_VERSION) {
+  if (session.protocolVersion !== undefined && session.protocolVersion > LAST_BATCH_VERSION) {
     return badRequest(`batches are not allowed in protocol version ${session.protocolVersion}`);
   }
-  return dispatch(streamsOf(session)!, messages, batch, request, platform, () => ({}));
+  return dispatch(streamsOf(session)!, messages, true, request, platform, NO_HEADERS);
+}
+
+function notJsonRpc(value: unknown): Response {
+  const id = (value as { id?: unknown } | null)?.id;
+  return badRequest("not a JSON-RPC 2.0 message", typeof id === "string" || typeof id === "number" ? id : null);
 }
 
 function initializeSession(ctx: TransportContext, request: Request, platform: PlatformArg, initialize: JsonRpcRequest): Response | Promise<Response> {
@@ -158,9 +186,39 @@ function postStateless(
     session.protocolVersion = headerVersion;
     session.initialized = true;
   }
-  const response = dispatch(streams, messages, batch, request, platform, () => ({}), undefined, () => session.close("closed"));
+  const response = dispatch(streams, messages, batch, request, platform, NO_HEADERS, undefined, () => session.close("closed"));
   if (response instanceof Response) session.close("closed");
   return response;
+}
+
+/** One message on a known session: a notification or response (202), or one request. */
+function dispatchOne(streams: SessionStreams, message: JsonRpcMessage, request: Request, platform: PlatformArg): Promise<Response> | Response {
+  const session = streams.session;
+  if (!isRequest(message)) {
+    void session.receive(message, session.defaultSink ?? NO_SINK);
+    return new Response(null, { status: 202 });
+  }
+  const maxStreams = streams.ctx.options.maxStreamsPerSession;
+  if (session.closed || streams.openExchanges >= maxStreams) return tooManyStreamsResponse(maxStreams);
+  const exchange = new PostExchange({
+    streams,
+    mode: streams.ctx.options.responseMode,
+    requestIds: [message.id],
+    batch: false,
+    request,
+    platform,
+    prime: (session.protocolVersion ?? DEFAULT_HEADER_VERSION) >= PRIMING_VERSION,
+    headers: NO_HEADERS,
+  });
+  receiveRequest(session, message, exchange);
+  return exchange.response;
+}
+
+/** Hands a request to the session; receive() does not reject, but should it ever, the request is still answered. */
+function receiveRequest(session: Session, message: JsonRpcRequest, exchange: PostExchange): void {
+  session.receive(message, exchange).catch((error) => {
+    exchange.send(errorResponse(message.id, ErrorCode.InternalError, `Internal error: ${String(error)}`));
+  });
 }
 
 /** Hands the messages of one POST to the session and answers: 202, JSON or SSE. */
@@ -175,15 +233,16 @@ function dispatch(
   onDone?: () => void,
 ): Promise<Response> | Response {
   const session = streams.session;
-  const requestIds = messages.filter(isRequest).map((r) => r.id);
+  const requestIds: RequestId[] = [];
+  for (const message of messages) if (isRequest(message)) requestIds.push(message.id);
   if (requestIds.length === 0) {
     for (const message of messages) void session.receive(message, session.defaultSink ?? NO_SINK);
     return new Response(null, { status: 202 });
   }
-  // Each POST carrying requests may become a stream: a session holds a bounded number at once.
+  // Each POST carrying requests may become a stream: a session holds a bounded number at once
+  // (the exchanges its streams track).
   const maxStreams = streams.ctx.options.maxStreamsPerSession;
-  const releaseStream = acquireStream(session, maxStreams);
-  if (!releaseStream) return tooManyStreamsResponse(maxStreams);
+  if (session.closed || streams.openExchanges >= maxStreams) return tooManyStreamsResponse(maxStreams);
   // (The runtime's idle limit is lifted by the exchange, once it outlives its turn.)
   const version = primingVersion ?? session.protocolVersion ?? DEFAULT_HEADER_VERSION;
   const exchange = new PostExchange({
@@ -195,20 +254,14 @@ function dispatch(
     platform,
     prime: version >= PRIMING_VERSION,
     headers,
-    onDone: () => {
-      releaseStream();
-      onDone?.();
-    },
+    onDone,
   });
   for (const message of messages) {
     if (!isRequest(message)) {
       void session.receive(message, session.defaultSink ?? NO_SINK);
       continue;
     }
-    // receive() does not reject; should it ever, the request is still answered.
-    session.receive(message, exchange).catch((error) => {
-      exchange.send(errorResponse(message.id, ErrorCode.InternalError, `Internal error: ${String(error)}`));
-    });
+    receiveRequest(session, message, exchange);
   }
   return exchange.response;
 }
