@@ -92,7 +92,7 @@ export {
   McpError,
   type RequestId,
 } from "./src/jsonrpc.ts";
-export { type CloseReason, type MessageSink, Session, SessionClosedError, type SessionTransport } from "./src/session.ts";
+export { type CloseReason, type MessageSink, Session, SessionClosedError, type SessionOwned, type SessionTransport } from "./src/session.ts";
 export { LATEST_SESSION_VERSION, MODERN_VERSION, MODERN_VERSIONS, SESSION_VERSIONS } from "./src/versions.ts";
 export {
   type Answer,

@@ -179,55 +179,25 @@ function legacyRefused(input: EraInput, served: ServedEras, reason: LegacyRoute[
  * ```
  */
 export function classifyEra(input: EraInput, served: ServedEras): EraOutcome {
-  const legacy = (reason: LegacyRoute["reason"]): EraOutcome =>
-    served.legacyVersions.length > 0 ? { kind: "legacy", reason } : legacyRefused(input, served, reason);
-
-  if (input.httpMethod !== "POST") return legacy("http-method");
+  if (input.httpMethod !== "POST") return legacy(input, served, "http-method");
   const body = input.body;
   if (Array.isArray(body)) {
     // Batches do not exist in 2026; one carrying a claim is an error, never silently legacy.
     if (body.some(hasEnvelopeClaim)) {
       return reject(400, ErrorCode.InvalidRequest, "Invalid Request: batches are not allowed with the _meta envelope", null);
     }
-    return legacy("batch");
+    return legacy(input, served, "batch");
   }
-  const id = idOf(body);
-  const header = input.headers.get("mcp-protocol-version") ?? undefined;
-  const headerIsModern = header !== undefined && isModernVersion(header);
+  const meta = metaOf(body);
+  if (meta !== undefined && PROTOCOL_VERSION_KEY in meta) return classifyClaim(input, served, meta);
 
-  if (hasEnvelopeClaim(body)) {
-    const meta = metaOf(body)!;
-    const version = meta[PROTOCOL_VERSION_KEY];
-    if (typeof version !== "string" || version === "") {
-      return reject(400, ErrorCode.InvalidParams, `Invalid params: _meta["${PROTOCOL_VERSION_KEY}"] must be a non-empty string`, id);
-    }
-    const message = parseMessage(body);
-    if (message === undefined || !("method" in message)) {
-      return reject(400, ErrorCode.InvalidRequest, "Invalid Request: not a JSON-RPC 2.0 request or notification", id);
-    }
-    // A claim naming a 2025 revision on `initialize` is still the 2025 handshake.
-    if (message.method === "initialize" && !isModernVersion(version)) return legacy("initialize");
-    if (header !== undefined && header !== version) {
-      return reject(
-        400,
-        ErrorCode.HeaderMismatch,
-        `Header mismatch: MCP-Protocol-Version header '${header}' does not match _meta protocol version '${version}'`,
-        id,
-      );
-    }
-    if (!served.modernVersions.includes(version)) return unsupported(version, supportedOf(served), id);
-    const envelope = readEnvelope(meta);
-    if (!envelope.ok) return reject(400, ErrorCode.InvalidParams, envelope.message, id);
-    return "id" in message
-      ? { kind: "modern", messageKind: "request", message, envelope: envelope.envelope }
-      : { kind: "modern", messageKind: "notification", message, envelope: envelope.envelope };
-  }
-
+  // Every POST of a 2025 session goes this way: nothing is read that the answer does not need.
   const message = parseMessage(body);
-  if (message === undefined) return legacy("invalid");
-  if (!("method" in message)) return legacy("response");
-  if (message.method === "initialize") return legacy("initialize");
-  if (headerIsModern) {
+  if (message === undefined) return legacy(input, served, "invalid");
+  if (!("method" in message)) return legacy(input, served, "response");
+  if (message.method === "initialize") return legacy(input, served, "initialize");
+  const header = input.headers.get("mcp-protocol-version");
+  if (header !== null && isModernVersion(header)) {
     if (!("id" in message)) {
       // Notifications carry no envelope of their own; the 2026 header decides for them.
       if (!served.modernVersions.includes(header)) return unsupported(header, supportedOf(served), null);
@@ -237,8 +207,53 @@ export function classifyEra(input: EraInput, served: ServedEras): EraOutcome {
       400,
       ErrorCode.InvalidParams,
       `Invalid params: MCP-Protocol-Version ${header} requires the params._meta envelope (${PROTOCOL_VERSION_KEY} is missing)`,
-      id,
+      idOf(body),
     );
   }
-  return legacy("no-claim");
+  return legacy(input, served, "no-claim");
+}
+
+/** A body whose `params._meta` names a protocol version: 2026, unless it is a 2025 `initialize`. */
+function classifyClaim(input: EraInput, served: ServedEras, meta: Record<string, unknown>): EraOutcome {
+  const body = input.body;
+  const version = meta[PROTOCOL_VERSION_KEY];
+  if (typeof version !== "string" || version === "") {
+    return reject(400, ErrorCode.InvalidParams, `Invalid params: _meta["${PROTOCOL_VERSION_KEY}"] must be a non-empty string`, idOf(body));
+  }
+  const message = parseMessage(body);
+  if (message === undefined || !("method" in message)) {
+    return reject(400, ErrorCode.InvalidRequest, "Invalid Request: not a JSON-RPC 2.0 request or notification", idOf(body));
+  }
+  // A claim naming a 2025 revision on `initialize` is still the 2025 handshake.
+  if (message.method === "initialize" && !isModernVersion(version)) return legacy(input, served, "initialize");
+  const header = input.headers.get("mcp-protocol-version");
+  if (header !== null && header !== version) {
+    return reject(
+      400,
+      ErrorCode.HeaderMismatch,
+      `Header mismatch: MCP-Protocol-Version header '${header}' does not match _meta protocol version '${version}'`,
+      idOf(body),
+    );
+  }
+  if (!served.modernVersions.includes(version)) return unsupported(version, supportedOf(served), idOf(body));
+  const envelope = readEnvelope(meta);
+  if (!envelope.ok) return reject(400, ErrorCode.InvalidParams, envelope.message, idOf(body));
+  return "id" in message
+    ? { kind: "modern", messageKind: "request", message, envelope: envelope.envelope }
+    : { kind: "modern", messageKind: "notification", message, envelope: envelope.envelope };
+}
+
+/** The legacy routes, made once: classifying 2025 traffic allocates nothing. */
+const LEGACY_ROUTES: Readonly<Record<LegacyRoute["reason"], LegacyRoute>> = Object.freeze({
+  "http-method": Object.freeze({ kind: "legacy", reason: "http-method" }),
+  "initialize": Object.freeze({ kind: "legacy", reason: "initialize" }),
+  "no-claim": Object.freeze({ kind: "legacy", reason: "no-claim" }),
+  "batch": Object.freeze({ kind: "legacy", reason: "batch" }),
+  "response": Object.freeze({ kind: "legacy", reason: "response" }),
+  "invalid": Object.freeze({ kind: "legacy", reason: "invalid" }),
+});
+
+/** Legacy traffic: its route where legacy is served, else the refusal. */
+function legacy(input: EraInput, served: ServedEras, reason: LegacyRoute["reason"]): EraOutcome {
+  return served.legacyVersions.length > 0 ? LEGACY_ROUTES[reason] : legacyRefused(input, served, reason);
 }

@@ -127,28 +127,39 @@ export interface RoundLimits {
 export class InputRound {
   /** Settles when the round ends before the handler finished. */
   readonly stopped: Promise<RoundOutcome>;
-  /** Aborted when the round ends early: the handler is abandoned. */
+  /**
+   * Aborted when the round ends early (the handler is abandoned), or when the `parent` signal
+   * given to {@link InputRound.open} aborts, with its reason.
+   */
   readonly signal: AbortSignal;
   readonly #binding: StateBinding;
   readonly #capabilities: Record<string, unknown>;
   readonly #sealer: RequestStateSealer;
   readonly #limits: RoundLimits;
   readonly #rounds: number;
+  // Made on first use: most rounds have no answers and their handler asks nothing.
   /** Answers available this round: key → [digest or undefined (unasked), raw]. */
-  readonly #available = new Map<string, [string | undefined, unknown]>();
+  #available: Map<string, [string | undefined, unknown]> | undefined;
   /** Answers the handler used this run. */
-  readonly #used: Record<string, [string, unknown]> = {};
+  #used: Record<string, [string, unknown]> | undefined;
   /** Questions asked this run without an answer. */
-  readonly #missing = new Map<string, Question<unknown>>();
+  #missing: Map<string, Question<unknown>> | undefined;
   /** Questions asked this run, to catch a key reused for another question. */
-  readonly #asked = new Map<string, string>();
+  #asked: Map<string, string> | undefined;
   readonly #abort = new AbortController();
   #finish!: (outcome: RoundOutcome) => void;
   #scheduled = false;
   #over = false;
   #outcome: RoundOutcome | undefined;
 
-  private constructor(binding: StateBinding, capabilities: Record<string, unknown>, sealer: RequestStateSealer, limits: RoundLimits, rounds: number) {
+  private constructor(
+    binding: StateBinding,
+    capabilities: Record<string, unknown>,
+    sealer: RequestStateSealer,
+    limits: RoundLimits,
+    rounds: number,
+    parent: AbortSignal | undefined,
+  ) {
     this.#binding = binding;
     this.#capabilities = capabilities;
     this.#sealer = sealer;
@@ -156,11 +167,17 @@ export class InputRound {
     this.#rounds = rounds;
     this.signal = this.#abort.signal;
     this.stopped = new Promise((resolve) => (this.#finish = resolve));
+    // One listener on the request's own signal instead of AbortSignal.any: on Deno that makes
+    // WeakRefs per call, whose targets the young generation cannot free until the job ends.
+    if (parent?.aborted) this.#abort.abort(parent.reason);
+    else parent?.addEventListener("abort", () => this.#abort.abort(parent.reason), { once: true });
   }
 
   /**
    * Reads `requestState` and `inputResponses` from the request params. Throws {@link McpError}
-   * `-32602` for bad state or malformed answers: the handler must not run then.
+   * `-32602` for bad state or malformed answers: the handler must not run then. With `parent`
+   * (the request's signal), the round's {@link InputRound.signal} aborts with it too: the one
+   * signal the handler needs.
    */
   static async open(
     params: Record<string, unknown>,
@@ -168,6 +185,7 @@ export class InputRound {
     capabilities: Record<string, unknown>,
     sealer: RequestStateSealer,
     limits: RoundLimits,
+    parent?: AbortSignal,
   ): Promise<InputRound> {
     const responses = params.inputResponses;
     if (responses !== undefined) {
@@ -180,20 +198,21 @@ export class InputRound {
         if (!isPlainObject(value)) throw new McpError(ErrorCode.InvalidParams, `inputResponses.${key} must be a result object`);
       }
     }
-    let state: RoundState = { r: 0, a: {}, q: {} };
+    let state: RoundState | undefined;
     if (params.requestState !== undefined) {
       const opened = await sealer.open(params.requestState, binding);
       if (!isRoundState(opened)) throw new McpError(ErrorCode.InvalidParams, "Invalid requestState: malformed");
       state = opened;
     }
-    const round = new InputRound(binding, capabilities, sealer, limits, state.r);
-    for (const [key, [hash, value]] of Object.entries(state.a)) round.#available.set(key, [hash, value]);
+    const round = new InputRound(binding, capabilities, sealer, limits, state?.r ?? 0, parent);
+    if (state === undefined && responses === undefined) return round; // A first round without answers: nothing to read.
+    const available = round.#available = new Map();
+    if (state !== undefined) for (const [key, [hash, value]] of Object.entries(state.a)) available.set(key, [hash, value]);
     if (isPlainObject(responses)) {
-      const stateless = params.requestState === undefined;
       for (const [key, value] of Object.entries(responses)) {
         // With state, only answers to the questions it asked count; extra keys are ignored.
-        if (stateless) round.#available.set(key, [undefined, value]);
-        else if (key in state.q) round.#available.set(key, [state.q[key], value]);
+        if (state === undefined) available.set(key, [undefined, value]);
+        else if (key in state.q) available.set(key, [state.q[key], value]);
       }
     }
     return round;
@@ -207,12 +226,13 @@ export class InputRound {
     let complete = true;
     for (const [key, question] of Object.entries(questions)) {
       const hash = digest(question.method, question.params);
-      const earlier = this.#asked.get(key);
+      const asked = this.#asked ??= new Map();
+      const earlier = asked.get(key);
       if (earlier !== undefined && earlier !== hash) {
         throw new McpError(ErrorCode.InternalError, `Question key "${key}" was used for two different questions`);
       }
-      this.#asked.set(key, hash);
-      const available = this.#available.get(key);
+      asked.set(key, hash);
+      const available = this.#available?.get(key);
       if (available && (available[0] === undefined || available[0] === hash)) {
         try {
           answers[key] = parseAnswer(key, question, available[1]);
@@ -221,10 +241,10 @@ export class InputRound {
           this.#end({ kind: "error", error });
           return new Promise(() => {});
         }
-        this.#used[key] = [hash, available[1]];
+        (this.#used ??= {})[key] = [hash, available[1]];
       } else {
         complete = false;
-        this.#missing.set(key, question);
+        (this.#missing ??= new Map()).set(key, question);
       }
     }
     if (complete) return Promise.resolve(answers);
@@ -245,15 +265,16 @@ export class InputRound {
     if (this.#rounds + 1 > this.#limits.maxRounds) {
       throw new McpError(ErrorCode.InternalError, `This request needed input more than ${this.#limits.maxRounds} times`);
     }
-    const questions = Object.fromEntries(this.#missing);
+    const missing = this.#missing ?? new Map<string, Question<unknown>>();
+    const questions = Object.fromEntries(missing);
     checkQuestionSize(questions, this.#limits.maxInputBytes);
     const pending: Record<string, string> = {};
     const inputRequests: Record<string, unknown> = {};
-    for (const [key, question] of this.#missing) {
+    for (const [key, question] of missing) {
       pending[key] = digest(question.method, question.params);
       inputRequests[key] = { method: question.method, params: question.params };
     }
-    const state: RoundState = { r: this.#rounds + 1, a: this.#used, q: pending };
+    const state: RoundState = { r: this.#rounds + 1, a: this.#used ?? {}, q: pending };
     const requestState = await this.#sealer.seal(state, this.#binding);
     return { resultType: "input_required", inputRequests, requestState };
   }

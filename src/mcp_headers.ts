@@ -122,7 +122,8 @@ export interface ParamHeader {
 
 /**
  * Finds the `x-mcp-header` annotations of a tool's input schema that are statically reachable
- * (through `properties` only), as the spec defines them.
+ * (through `properties` only), as the spec defines them. Remembered per schema object (the
+ * answer is shared: read it, don't change it).
  *
  * @example
  * ```ts
@@ -131,7 +132,21 @@ export interface ParamHeader {
  * // [{ name: "Region", path: ["region"] }]
  * ```
  */
-export function paramHeadersOf(schema: unknown): ParamHeader[] {
+export function paramHeadersOf(schema: unknown): readonly ParamHeader[] {
+  // A tool's published schema is made once: its annotations are found once too.
+  const cacheable = typeof schema === "object" && schema !== null;
+  if (cacheable) {
+    const known = annotationsBySchema.get(schema);
+    if (known !== undefined) return known;
+  }
+  const found = findParamHeaders(schema);
+  if (cacheable) annotationsBySchema.set(schema, found);
+  return found;
+}
+
+const annotationsBySchema = new WeakMap<object, readonly ParamHeader[]>();
+
+function findParamHeaders(schema: unknown): ParamHeader[] {
   const found: ParamHeader[] = [];
   const walk = (node: unknown, path: string[]) => {
     if (typeof node !== "object" || node === null) return;
@@ -186,7 +201,7 @@ function matches(headerValue: string, bodyValue: unknown): boolean {
  * ); // undefined
  * ```
  */
-export function checkParamHeaders(headers: Headers, annotations: ParamHeader[], args: Record<string, unknown>): string | undefined {
+export function checkParamHeaders(headers: Headers, annotations: readonly ParamHeader[], args: Record<string, unknown>): string | undefined {
   for (const { name, path } of annotations) {
     const headerName = `Mcp-Param-${name}`;
     const raw = headers.get(headerName);

@@ -5,7 +5,7 @@
  * @module
  */
 import type { McpServer } from "./server.ts";
-import { type CloseReason, Session, type SessionTransport } from "./session.ts";
+import { type CloseReason, Session, type SessionInit, type SessionTransport } from "./session.ts";
 import { principalId } from "./security/auth.ts";
 import { defaultPrincipalId } from "./request_state.ts";
 import type { MessageHandlerFactory } from "./message_handler.ts";
@@ -88,15 +88,21 @@ interface RegistryState {
  */
 export function newSessionId(): string {
   const bytes = crypto.getRandomValues(idBytes);
-  let out = "";
-  for (let i = 0; i < 16; i++) out += HEX[bytes[i]];
-  return out;
+  // The hex digits are written as ASCII codes and decoded at once: one flat string, rather
+  // than a rope of 16 pieces (and its garbage) kept as the session's id and map key.
+  for (let i = 0; i < 16; i++) {
+    idText[2 * i] = HEX_DIGITS[bytes[i] >> 4];
+    idText[2 * i + 1] = HEX_DIGITS[bytes[i] & 15];
+  }
+  return idDecoder.decode(idText);
 }
 
-/** Reused for every id (read out at once, so sharing it is safe): no buffer per session. */
+/** ASCII codes of the hex digits 0-9a-f. */
+const HEX_DIGITS = new Uint8Array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
+/** Scratch space of newSessionId (used synchronously, so shared). */
 const idBytes = new Uint8Array(16);
-/** Two hex digits per byte value. */
-const HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+const idText = new Uint8Array(32);
+const idDecoder = new TextDecoder();
 
 /**
  * The shape of ids {@link newSessionId} makes.
@@ -188,22 +194,45 @@ export class SessionRegistry {
   create(transport: SessionTransport, options: { principal?: unknown; idleTimeoutMs?: number } = {}): Session {
     if (this.#state.refusing) throw new SessionRefusedError("shutdown");
     if (this.#sessions.size >= this.#options.maxSessions) throw new SessionRefusedError("limit");
-    const session = new Session({
-      id: newSessionId(),
-      transport,
-      server: this.#server,
-      principal: options.principal ?? this.#view?.principal,
-      requestTimeoutMs: this.#options.requestTimeoutMs,
-      handlerTimeoutMs: this.#options.handlerTimeoutMs,
-      idleTimeoutMs: options.idleTimeoutMs ?? this.#options.idleTimeoutMs,
-      messageHandler: this.#messageHandler,
-      onClosed: (closed) => {
-        if (this.#sessions.get(closed.id) === closed) this.#sessions.delete(closed.id);
-      },
-    });
+    const init = this.#initFor(options.idleTimeoutMs ?? this.#options.idleTimeoutMs);
+    // A Session reads id, transport and principal once, in its constructor; the rest of the
+    // init it keeps is the same for every session of this registry with this idle timeout.
+    init.id = newSessionId();
+    init.transport = transport;
+    init.principal = options.principal ?? this.#view?.principal;
+    const session = new Session(init);
+    init.principal = undefined;
     this.#sessions.set(session.id, session);
     return session;
   }
+
+  /** One SessionInit per idle timeout (usually two: the default, and 0 for legacy sessions). */
+  readonly #inits = new Map<number, SessionInit>();
+
+  #initFor(idleTimeoutMs: number): SessionInit {
+    let init = this.#inits.get(idleTimeoutMs);
+    if (init === undefined) {
+      init = {
+        id: "",
+        transport: "streamable",
+        server: this.#server,
+        principal: undefined,
+        requestTimeoutMs: this.#options.requestTimeoutMs,
+        handlerTimeoutMs: this.#options.handlerTimeoutMs,
+        idleTimeoutMs,
+        messageHandler: this.#messageHandler,
+        onClosed: this.#forget,
+      };
+      // Bounded: callers pass the registry's default or 0, but an odd value must not grow it.
+      if (this.#inits.size < 8) this.#inits.set(idleTimeoutMs, init);
+    }
+    return init;
+  }
+
+  /** A closed session's removal: one function per registry view, not one per session. */
+  readonly #forget = (closed: Session): void => {
+    if (this.#sessions.get(closed.id) === closed) this.#sessions.delete(closed.id);
+  };
 
   /**
    * The live session with this id, or `undefined`. Unknown, closed and (on a principal's view)

@@ -147,6 +147,27 @@ export class SessionClosedError extends Error {
 }
 
 /**
+ * Something a session owns that is an object rather than a function: {@link Session.own}
+ * calls its `sessionClosed()` once, when the session closes. (An owner that is an object
+ * anyway needs no closure to be owned: an idle session should cost little.)
+ *
+ * @example
+ * ```ts
+ * import type { SessionOwned } from "./session.ts";
+ * class Stream implements SessionOwned {
+ *   ended = false;
+ *   sessionClosed(): void {
+ *     this.ended = true;
+ *   }
+ * }
+ * ```
+ */
+export interface SessionOwned {
+  /** The session closed: end what it owned. */
+  sessionClosed(): void;
+}
+
+/**
  * Everything a session needs from its registry and handler.
  *
  * @example
@@ -191,6 +212,49 @@ export interface SessionInit {
  */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** Runs what `own()` registered. */
+function runRelease(release: (() => void) | SessionOwned): void {
+  if (typeof release === "function") release();
+  else release.sessionClosed();
+}
+
+/** Runs what `own()` registered at the session's close. */
+function releaseQuietly(release: (() => void) | SessionOwned): void {
+  try {
+    runRelease(release);
+  } catch {
+    // A release that throws must not keep the others alive.
+  }
+}
+
+/** Shared by every `own()`/`hold()` that has nothing to undo. */
+const noop = (): void => {};
+
+/** What a session without subscriptions answers for {@link Session.subscriptions}. */
+const NO_SUBSCRIPTIONS: ReadonlySet<string> = new Set<string>();
+
+/**
+ * What the core may do with a session's subscriptions: nothing once the session is closed.
+ * (Prototype methods: no closures per session.)
+ */
+class SubscriptionsView {
+  readonly #session: Session;
+  readonly #set: Set<string>;
+  constructor(session: Session, set: Set<string>) {
+    this.#session = session;
+    this.#set = set;
+  }
+  add(uri: string): void {
+    if (!this.#session.closed) this.#set.add(uri);
+  }
+  delete(uri: string): boolean {
+    return this.#set.delete(uri);
+  }
+  has(uri: string): boolean {
+    return this.#set.has(uri);
+  }
+}
+
 interface PendingRequest {
   resolve(result: Record<string, unknown>): void;
   reject(error: unknown): void;
@@ -231,12 +295,20 @@ export class Session {
 
   readonly #server: McpServer;
   readonly #init: SessionInit;
-  readonly #inFlight = new Map<RequestId, { abort(reason?: unknown): void }>();
-  readonly #pending = new Map<RequestId, PendingRequest>();
-  readonly #owned = new Set<() => void>();
+  // What a session holds is made when first needed: an idle session (initialized, one open
+  // stream) has none of these, and 10,000 idle sessions should cost as little as possible.
+  #inFlightMap: Map<RequestId, { abort(reason?: unknown): void }> | undefined;
+  #pendingMap: Map<RequestId, PendingRequest> | undefined;
+  /**
+   * What `own()` registered, in order: the first in a field of its own while it is all there
+   * is (an idle session owns just its streams: no array), the others in an array.
+   */
+  #firstOwned: (() => void) | SessionOwned | undefined;
+  #owned: Array<(() => void) | SessionOwned> | undefined;
   /** URIs this session subscribed to with `resources/subscribe`; emptied by `close()`. */
-  readonly #subscriptions = new Set<string>();
-  readonly #lifetime = new AbortController();
+  #subscriptionSet: Set<string> | undefined;
+  #lifetime: AbortController | undefined;
+  #view: SubscriptionsView | undefined;
   #nextRequestId = 0;
   #holds = 0;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -245,7 +317,10 @@ export class Session {
   #closeReason: CloseReason | undefined;
   readonly #delegate: MessageHandler | undefined;
 
-  /** Made by the {@link SessionRegistry} only. */
+  /**
+   * Made by the {@link SessionRegistry} only. `id`, `transport` and `principal` are read here,
+   * once; the rest of `init` is kept (a registry passes the same object to many sessions).
+   */
   constructor(init: SessionInit) {
     this.id = init.id;
     this.transport = init.transport;
@@ -266,37 +341,71 @@ export class Session {
     return this.#closeReason;
   }
 
-  /** Aborted when the session closes. */
+  /** Aborted when the session closes. (Made on first use; after the close, already aborted.) */
   get signal(): AbortSignal {
+    if (this.#lifetime === undefined) {
+      this.#lifetime = new AbortController();
+      if (this.#closeReason !== undefined) this.#lifetime.abort(new SessionClosedError(this.#closeReason));
+    }
     return this.#lifetime.signal;
   }
 
   /** Number of requests being handled now. */
   get inFlightCount(): number {
-    return this.#inFlight.size;
+    return this.#inFlightMap?.size ?? 0;
   }
 
   /** Number of things registered with {@link Session.own} and not yet released. */
   get ownedCount(): number {
-    return this.#owned.size;
+    return (this.#firstOwned === undefined ? 0 : 1) + (this.#owned?.length ?? 0);
   }
 
   /** Number of server→client requests awaiting an answer. */
   get pendingCount(): number {
-    return this.#pending.size;
+    return this.#pendingMap?.size ?? 0;
+  }
+
+  /** Requests being handled now, by id (made on first use). */
+  get #inFlight(): Map<RequestId, { abort(reason?: unknown): void }> {
+    return this.#inFlightMap ??= new Map();
+  }
+
+  /** Server→client requests awaiting an answer, by id (made on first use). */
+  get #pending(): Map<RequestId, PendingRequest> {
+    return this.#pendingMap ??= new Map();
+  }
+
+  /** What the core may do with the subscriptions (made on first use, one per session). */
+  get #subscriptionsView(): SubscriptionsView {
+    return this.#view ??= new SubscriptionsView(this, this.#subscriptionSet ??= new Set());
   }
 
   /**
    * Registers something the session owns (a stream, a listener); `release` runs once when the
-   * session closes. Returns a function that unregisters it early without running it.
+   * session closes (or, for a {@link SessionOwned}, its `sessionClosed()`). Returns a function
+   * that unregisters it early without running it.
    */
-  own(release: () => void): () => void {
+  own(release: (() => void) | SessionOwned): () => void {
     if (this.closed) {
-      release();
-      return () => {};
+      runRelease(release);
+      return noop;
     }
-    this.#owned.add(release);
-    return () => this.#owned.delete(release);
+    // The field only while nothing else is owned: releases run in the order they were owned.
+    if (this.#firstOwned === undefined && this.#owned === undefined) this.#firstOwned = release;
+    else (this.#owned ??= []).push(release);
+    return () => this.#disown(release);
+  }
+
+  #disown(release: (() => void) | SessionOwned): void {
+    if (this.#firstOwned === release) {
+      this.#firstOwned = undefined;
+      return;
+    }
+    const owned = this.#owned;
+    const at = owned === undefined ? -1 : owned.indexOf(release);
+    if (at < 0) return;
+    if (owned!.length === 1) this.#owned = undefined;
+    else owned!.splice(at, 1);
   }
 
   /**
@@ -304,7 +413,7 @@ export class Session {
    * not run; returns the idempotent release.
    */
   hold(): () => void {
-    if (this.closed) return () => {};
+    if (this.closed) return noop;
     // The idle timer is left alone: when it fires during a hold it does nothing, and the
     // release starts the clock again. (No timer churn per request.)
     this.#holds++;
@@ -315,6 +424,25 @@ export class Session {
       this.#holds--;
       this.touch();
     };
+  }
+
+  /**
+   * {@link Session.hold} for an open stream, which releases exactly once by itself (its single
+   * close) with {@link Session.releaseStream}: no release function is made, and the idle timer
+   * is stopped while the stream is open (it would only fire to find the session busy). False
+   * when the session is closed: then there is nothing to release.
+   */
+  holdStream(): boolean {
+    if (this.closed) return false;
+    this.#holds++;
+    this.#clearIdleTimer();
+    return true;
+  }
+
+  /** Ends a hold taken with {@link Session.holdStream} (once per `true` it returned). */
+  releaseStream(): void {
+    this.#holds--;
+    this.touch();
   }
 
   /** Restarts the idle clock (called on every request). */
@@ -332,27 +460,32 @@ export class Session {
     if (this.#closeReason !== undefined) return;
     this.#closeReason = reason;
     this.#clearIdleTimer();
-    // Made only when something is aborted or rejected with it: capturing its stack costs
-    // ~10 µs on Deno, and a session that is simply deleted has nothing to tell.
+    // Made only when something is aborted or rejected with it: making an Error costs
+    // microseconds (3-10 on Deno), and a session that is simply deleted has nothing to tell.
     let error: SessionClosedError | undefined;
-    this.#lifetime.abort(error ??= new SessionClosedError(reason));
-    for (const controller of this.#inFlight.values()) controller.abort(error ??= new SessionClosedError(reason));
-    this.#inFlight.clear();
-    this.#subscriptions.clear();
-    if (this.#pending.size > 0) {
-      const pending = [...this.#pending.values()];
-      this.#pending.clear();
+    this.#lifetime?.abort(error ??= new SessionClosedError(reason));
+    // The maps, where made, are emptied but kept: what finishes after the close (a handler's
+    // finally, a pending request's settle) then finds them empty rather than making new ones.
+    const inFlight = this.#inFlightMap;
+    if (inFlight !== undefined) {
+      for (const controller of inFlight.values()) controller.abort(error ??= new SessionClosedError(reason));
+      inFlight.clear();
+    }
+    this.#subscriptionSet?.clear();
+    this.#subscriptionSet = undefined;
+    this.#view = undefined;
+    const pendingMap = this.#pendingMap;
+    if (pendingMap !== undefined) {
+      const pending = [...pendingMap.values()];
+      pendingMap.clear();
       for (const p of pending) p.reject(error ??= new SessionClosedError(reason));
     }
-    const owned = [...this.#owned];
-    this.#owned.clear();
-    for (const release of owned) {
-      try {
-        release();
-      } catch {
-        // A release that throws must not keep the others alive.
-      }
-    }
+    const first = this.#firstOwned;
+    const owned = this.#owned;
+    this.#firstOwned = undefined;
+    this.#owned = undefined;
+    if (first !== undefined) releaseQuietly(first);
+    if (owned !== undefined) for (const release of owned) releaseQuietly(release);
     this.defaultSink = undefined;
     this.#init.onClosed(this);
   }
@@ -443,7 +576,7 @@ export class Session {
 
   /** URIs this session is subscribed to (`resources/subscribe`). */
   get subscriptions(): ReadonlySet<string> {
-    return this.#subscriptions;
+    return this.#subscriptionSet ?? NO_SUBSCRIPTIONS;
   }
 
   /**
@@ -452,7 +585,7 @@ export class Session {
    */
   notify(notification: JsonRpcNotification): boolean {
     if (this.closed || !this.initialized || !this.defaultSink) return false;
-    if (notification.method === "notifications/resources/updated" && !this.#subscriptions.has(String(notification.params?.uri))) {
+    if (notification.method === "notifications/resources/updated" && !this.#subscriptionSet?.has(String(notification.params?.uri))) {
       return false;
     }
     return deliver(this.defaultSink, notification);
@@ -555,15 +688,6 @@ export class Session {
     else pending.reject(new McpError(response.error.code, response.error.message, response.error.data));
   }
 
-  /** What the core may do with the subscriptions: nothing once the session is closed. */
-  readonly #subscriptionsView = {
-    add: (uri: string) => {
-      if (!this.closed) this.#subscriptions.add(uri);
-    },
-    delete: (uri: string) => this.#subscriptions.delete(uri),
-    has: (uri: string) => this.#subscriptions.has(uri),
-  };
-
   /**
    * Arms the idle timer unless one is armed: one timer per idle period, not one per request.
    * When it fires it checks the clock and, if the session was active since, re-arms for the
@@ -571,13 +695,20 @@ export class Session {
    */
   #armIdleTimer(delay = this.#init.idleTimeoutMs): void {
     if (this.#idleTimer !== undefined || this.#holds > 0 || this.closed || this.#init.idleTimeoutMs <= 0) return;
-    this.#idleTimer = setTimeout(() => {
-      this.#idleTimer = undefined;
-      if (this.closed || this.#holds > 0) return; // The release re-arms.
-      const left = this.#init.idleTimeoutMs - (Date.now() - this.#lastActive);
-      if (left <= 0) this.close("idle");
-      else this.#armIdleTimer(left);
-    }, Math.min(delay, MAX_TIMER_MS));
+    // The session rides along as the timer's argument: no closure per session.
+    this.#idleTimer = setTimeout(Session.#idleTimerFired, Math.min(delay, MAX_TIMER_MS), this);
+  }
+
+  /** What every session's idle timer calls, with the session as its argument. */
+  static readonly #idleTimerFired = (session: Session): void => session.#onIdleTimer();
+
+  /** The idle timer fired: close when the session was idle long enough, else re-arm. */
+  #onIdleTimer(): void {
+    this.#idleTimer = undefined;
+    if (this.closed || this.#holds > 0) return; // The release re-arms.
+    const left = this.#init.idleTimeoutMs - (Date.now() - this.#lastActive);
+    if (left <= 0) this.close("idle");
+    else this.#armIdleTimer(left);
   }
 
   #clearIdleTimer(): void {

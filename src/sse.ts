@@ -133,22 +133,53 @@ export class SseStream {
   readonly readable: ReadableStream<Uint8Array>;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   #closed = false;
+  readonly #limit: number;
+  /**
+   * Byte lengths of the chunks still queued, oldest first, while there are two or more, and
+   * the bytes queued: the queue counts chunks (the default strategy), so the bytes a reader
+   * left unread are the sizes of the last chunks written.
+   */
+  #queued: number[] | undefined;
+  #queuedBytes = 0;
+  /** The size of the last chunk written. */
+  #lastSize = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   readonly #onClose?: (reason: SseCloseReason) => void;
 
   constructor(options: SseStreamOptions = {}) {
     this.#onClose = options.onClose;
-    const limit = options.maxBufferedBytes ?? 1024 * 1024;
-    this.readable = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        this.#controller = controller;
-      },
-      cancel: () => this.#finish("cancel"),
-    }, new ByteLengthQueuingStrategy({ highWaterMark: limit }));
+    this.#limit = options.maxBufferedBytes ?? 1024 * 1024;
+    // The default strategy (count 1): a byte-length strategy with the limit as high-water mark
+    // made Bun reserve a buffer per response (about 8 KB of RSS per idle stream at 1 MiB), and
+    // any size strategy costs Deno a closure and an object per stream. The bound is kept by
+    // counting bytes ourselves (see #write).
+    this.readable = new ReadableStream<Uint8Array>(new SseStream.#Source(this));
     const keepAliveMs = options.keepAliveMs ?? 15_000;
     // Past a timer's range (2^31-1 ms; `Infinity` included) an interval fires every millisecond: none then.
-    if (keepAliveMs > 0 && keepAliveMs < 2 ** 31) this.#timer = setInterval(() => this.comment("keep-alive"), keepAliveMs);
+    // One interval per stream, with the stream as its argument (no closure). Not one shared by
+    // all streams: workerd cancels a timer when the request that set it ends, so a shared one
+    // would stop every other stream's keep-alive along with the first stream.
+    if (keepAliveMs > 0 && keepAliveMs < 2 ** 31) this.#timer = setInterval(SseStream.#keepAlive, keepAliveMs, this);
   }
+
+  /** The underlying source of `readable`: prototype methods, so a stream makes no closures. */
+  static readonly #Source = class implements UnderlyingDefaultSource<Uint8Array> {
+    readonly #stream: SseStream;
+    constructor(stream: SseStream) {
+      this.#stream = stream;
+    }
+    start(controller: ReadableStreamDefaultController<Uint8Array>): void {
+      this.#stream.#controller = controller;
+    }
+    cancel(): void {
+      this.#stream.#finish("cancel");
+    }
+  };
+
+  /** What every stream's keep-alive interval calls, with the stream as its argument. */
+  static readonly #keepAlive = (stream: SseStream): void => {
+    stream.comment("keep-alive");
+  };
 
   /** True once the stream has closed, for whatever reason. */
   get closed(): boolean {
@@ -170,18 +201,48 @@ export class SseStream {
     this.#finish("closed");
   }
 
+  /**
+   * Runs once, after the stream closed, whatever closed it: calls `onClose`. A subclass may
+   * override it instead of passing `onClose`, so that a stream needs no closure of its own.
+   */
+  protected onClosed(reason: SseCloseReason): void {
+    this.#onClose?.(reason);
+  }
+
   #write(text: string): boolean {
     if (this.#closed) return false;
+    const chunk = encoder.encode(text);
     try {
-      this.#controller.enqueue(encoder.encode(text));
+      this.#controller.enqueue(chunk);
     } catch {
       this.#finish("write-failed");
       return false;
     }
     // A reader that stopped reading leaves bytes queued; past the limit it is cut off
-    // rather than letting the server's memory grow.
+    // rather than letting the server's memory grow. desiredSize is 1 minus the chunks queued,
+    // and the queued chunks are the last ones written: their sizes add up to the bytes queued.
     const desired = this.#controller.desiredSize;
-    if (desired !== null && desired < 0) {
+    const chunks = desired === null ? 0 : 1 - desired;
+    const size = chunk.byteLength;
+    if (chunks <= 1) {
+      // The usual case (the reader keeps up): no list of sizes is kept.
+      this.#queued = undefined;
+      this.#queuedBytes = chunks === 1 ? size : 0;
+    } else {
+      let queued = this.#queued;
+      if (queued === undefined) {
+        // The chunk written before this one is still queued too.
+        queued = this.#queued = [this.#lastSize];
+        this.#queuedBytes = this.#lastSize;
+      }
+      queued.push(size);
+      this.#queuedBytes += size;
+      const taken = queued.length - chunks; // the oldest ones, read since
+      for (let i = 0; i < taken; i++) this.#queuedBytes -= queued[i];
+      if (taken > 0) queued.splice(0, taken);
+    }
+    this.#lastSize = size;
+    if (this.#queuedBytes > this.#limit) {
       this.#finish("overflow");
       return false;
     }
@@ -191,6 +252,7 @@ export class SseStream {
   #finish(reason: SseCloseReason): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#queued = undefined;
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
     if (reason !== "cancel") {
@@ -201,6 +263,6 @@ export class SseStream {
         // Already closed or errored by the runtime.
       }
     }
-    this.#onClose?.(reason);
+    this.onClosed(reason);
   }
 }

@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import { createMessage, elicit, ErrorCode, type JsonRpcResponse, listRoots, McpServer } from "../mod.ts";
 import { createContext } from "../src/context.ts";
+import { InputRound } from "../src/input_required.ts";
+import { RequestStateSealer } from "../src/request_state.ts";
 import { answer, inputServer, TRIP_RESULT, type TripCounters } from "./_input_fixtures.ts";
 
 const ALL = { elicitation: {}, sampling: {}, roots: {} };
@@ -302,6 +304,22 @@ describe("2026-07-28 input-required rounds", () => {
     const r = result(await send(server, { params: { name: "parallel", arguments: {} } }));
     assert.equal(r.resultType, "input_required");
     assert.equal(aborted, true);
+  });
+
+  test("a round opened with the request's signal aborts with it, and with its reason", async () => {
+    const limits = { maxRounds: 10, maxInputBytes: 65536 };
+    const binding = { method: "tools/call", name: "t" };
+    const request = new AbortController();
+    const round = await InputRound.open({ name: "t" }, binding, {}, new RequestStateSealer(), limits, request.signal);
+    assert.equal(round.signal.aborted, false);
+    const reason = new Error("client gone");
+    request.abort(reason);
+    assert.equal(round.signal.aborted, true);
+    assert.equal(round.signal.reason, reason);
+    const gone = new AbortController();
+    gone.abort(reason);
+    const late = await InputRound.open({ name: "t" }, binding, {}, new RequestStateSealer(), limits, gone.signal);
+    assert.equal(late.signal.reason, reason, "a signal aborted before the round opened aborts it at once");
   });
 
   test("a handler that first reads its signal after its round ended sees it aborted", async () => {

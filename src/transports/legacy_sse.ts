@@ -8,9 +8,9 @@
  */
 import { encodeMessage, ErrorCode, type JsonRpcMessage, parseMessage } from "../jsonrpc.ts";
 import { accepts, jsonRpcErrorResponse, readJsonBody, sessionNotFoundResponse, tooManySessionsResponse } from "../http.ts";
-import { SSE_HEADERS, SseStream } from "../sse.ts";
+import { SSE_HEADERS, type SseCloseReason, SseStream } from "../sse.ts";
 import { SESSION_ID_PATTERN } from "../registry.ts";
-import type { MessageSink, Session } from "../session.ts";
+import type { MessageSink, Session, SessionOwned } from "../session.ts";
 import { principalOf } from "../request_principal.ts";
 import { keepOpen, type PlatformArg, type TransportContext } from "./context.ts";
 
@@ -34,28 +34,59 @@ export function openLegacySession(
   if (ctx.registry.full) return tooManySessionsResponse();
   // Legacy sessions end with their stream; the idle timeout does not apply to them.
   const session = ctx.registry.create("sse", { idleTimeoutMs: 0, principal: principalOf(request) });
-  const stream = new SseStream({
-    keepAliveMs: ctx.options.keepAliveMs,
-    maxBufferedBytes: ctx.options.maxBufferedBytes,
-    onClose: (reason) => session.close(reason === "cancel" ? "client-gone" : reason === "closed" ? "closed" : "write-failed"),
-  });
-  const sink: MessageSink = {
-    // Never throws: an unserialisable response becomes -32603, anything else is undeliverable.
-    send: (message: JsonRpcMessage) => {
-      const data = encodeMessage(message);
-      return data !== undefined && stream.send({ event: "message", data });
-    },
-  };
-  session.defaultSink = sink;
-  session.own(() => stream.close());
+  const stream = new LegacyStream(ctx, session, request.signal);
+  session.defaultSink = new LegacySink(stream);
+  session.own(stream);
   session.hold();
-  const onAbort = () => session.close("client-gone");
-  request.signal.addEventListener("abort", onAbort, { once: true });
-  session.own(() => request.signal.removeEventListener("abort", onAbort));
   if (request.signal.aborted) session.close("client-gone");
-  keepOpen(request, platform);
+  else keepOpen(request, platform);
   stream.send({ event: "endpoint", data: `${messagesUrl}?sessionId=${session.id}` });
   return new Response(stream.readable, { headers: SSE_HEADERS });
+}
+
+/**
+ * A legacy session's stream, which is the session's life: however it ends, the session
+ * closes, and an aborted request closes the session (and with it the stream). It is its own
+ * abort listener and what its session owns: an idle legacy session carries no closures.
+ */
+class LegacyStream extends SseStream implements SessionOwned {
+  readonly #session: Session;
+  readonly #signal: AbortSignal;
+
+  constructor(ctx: TransportContext, session: Session, signal: AbortSignal) {
+    super({ keepAliveMs: ctx.options.keepAliveMs, maxBufferedBytes: ctx.options.maxBufferedBytes });
+    this.#session = session;
+    this.#signal = signal;
+    signal.addEventListener("abort", this, { once: true });
+  }
+
+  /** The request was aborted (the client went). */
+  handleEvent(): void {
+    this.#session.close("client-gone");
+  }
+
+  /** The session closed (for any reason): the stream ends. */
+  sessionClosed(): void {
+    this.close();
+  }
+
+  protected override onClosed(reason: SseCloseReason): void {
+    this.#signal.removeEventListener("abort", this);
+    this.#session.close(reason === "cancel" ? "client-gone" : reason === "closed" ? "closed" : "write-failed");
+  }
+}
+
+/** Where a legacy session's messages go: `message` events on its stream. */
+class LegacySink implements MessageSink {
+  readonly #stream: SseStream;
+  constructor(stream: SseStream) {
+    this.#stream = stream;
+  }
+  /** Never throws: an unserialisable response becomes -32603, anything else is undeliverable. */
+  send(message: JsonRpcMessage): boolean {
+    const data = encodeMessage(message);
+    return data !== undefined && this.#stream.send({ event: "message", data });
+  }
 }
 
 /**

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { startDeadline } from "../security/limits.ts";
+import { type Deadline, startDeadline } from "../security/limits.ts";
 import { encodeMessage, ErrorCode, errorResponse, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from "../jsonrpc.ts";
 import { accepts, jsonResponse, jsonRpcErrorResponse } from "../http.ts";
 import { createContext, type RequestContext } from "../context.ts";
@@ -15,7 +15,9 @@ import { envelopeChannel, SERVER_INFO_KEY } from "../envelope.ts";
 import { checkParamHeaders, checkStandardHeaders, paramHeadersOf } from "../mcp_headers.ts";
 import { honouredFilter, parseListenFilter } from "../listen.ts";
 import { CACHEABLE_METHODS } from "../caching.ts";
-import { SSE_HEADERS, SseStream } from "../sse.ts";
+import { encodeEvent, SSE_HEADERS, SseStream } from "../sse.ts";
+import type { TrackedRequest } from "../inflight.ts";
+import type { ResponseMode } from "../options.ts";
 import type { ModernRoute } from "../era.ts";
 import { principalOf } from "../request_principal.ts";
 import type { McpServer } from "../server.ts";
@@ -128,6 +130,30 @@ function decorate(server: McpServer, response: JsonRpcResponse, request: JsonRpc
   return { jsonrpc: "2.0", id: response.id, result };
 }
 
+/**
+ * The result of a successful response when {@link decorate} would only append `resultType` and
+ * `_meta` to a copy of it: a plain object without those keys (nor `toJSON`), of a method
+ * without caching hints. Its JSON is then spliced instead of copying the object.
+ */
+function plainCompleteResult(response: JsonRpcResponse, request: JsonRpcRequest): Record<string, unknown> | undefined {
+  if (!("result" in response) || response.id === undefined || CACHEABLE_METHODS.has(request.method)) return undefined;
+  const result = response.result;
+  if (typeof result !== "object" || result === null) return undefined;
+  const proto = Object.getPrototypeOf(result);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  if ("resultType" in result || "_meta" in result || "toJSON" in result) return undefined;
+  return result;
+}
+
+/** The same text as `JSON.stringify(decorate(...))` for a {@link plainCompleteResult}. */
+function completeResultJson(server: McpServer, id: NonNullable<JsonRpcResponse["id"]> | null, result: Record<string, unknown>): string {
+  const body = JSON.stringify(result);
+  const head = body.length > 2 ? `${body.slice(0, -1)},` : "{";
+  return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${head}"resultType":"complete","_meta":{${SERVER_INFO_JSON_KEY}:${JSON.stringify(server.info)}}}}`;
+}
+
+const SERVER_INFO_JSON_KEY = JSON.stringify(SERVER_INFO_KEY);
+
 /** Errors raised before any work was streamed keep the status the spec gives them. */
 function statusOf(response: JsonRpcResponse): number {
   if ("error" in response && response.error.code === ErrorCode.MissingRequiredClientCapability) return 400;
@@ -140,92 +166,159 @@ function shuttingDown(id: JsonRpcRequest["id"]): Response {
 }
 
 function runRequest(ctx: TransportContext, request: Request, route: ModernRoute & { messageKind: "request" }, platform: PlatformArg): Promise<Response> {
-  const message = route.message;
-  if (!ctx.inFlight.accepting) return Promise.resolve(shuttingDown(message.id));
-  // A handler may take longer than the runtime's idle limit before its first byte.
-  keepOpen(request, platform);
-  const wantsStream = accepts(request.headers, "text/event-stream");
-  const mode = wantsStream ? ctx.options.responseMode : "json";
-  const controller = new AbortController();
-  // A handler that runs past handlerTimeoutMs is aborted and answered with an error.
-  const deadline = startDeadline(ctx.options.handlerTimeoutMs, controller);
-  let stream: SseStream | undefined;
-  let ended = false;
-  let resolveResponse!: (response: Response) => void;
-  const responded = new Promise<Response>((resolve) => (resolveResponse = resolve));
-  let answered = false;
-  const answer = (response: Response) => {
-    if (answered) return;
-    answered = true;
-    resolveResponse(response);
-  };
+  if (!ctx.inFlight.accepting) return Promise.resolve(shuttingDown(route.message.id));
+  const exchange = new ModernExchange(ctx, request, route, platform);
+  return exchange.response;
+}
 
-  // The single end of this request: idempotent, reached from completion, from every way the
-  // client can go away (cancel: the handler's signal aborts) and from shutdown.
-  const end = (how: "completed" | "cancelled" | "shutdown") => {
-    if (ended) return;
-    ended = true;
-    deadline.clear();
-    request.signal.removeEventListener("abort", onAbort);
-    removeFromInFlight();
-    if (how !== "completed") {
-      controller.abort(new Error(how === "shutdown" ? "The server is shutting down" : "The client closed the request's stream"));
-    }
-    if (how === "shutdown") {
-      // The client is still there: tell it why its request ends without a result.
-      const error = errorResponse(message.id, ErrorCode.InternalError, "Server shutting down");
-      stream?.send({ event: "message", data: JSON.stringify(error) });
-      answer(jsonResponse(error, { status: 503 }));
-    }
-    stream?.close();
-    // A client that went away reads nothing; the promise is settled all the same.
-    answer(new Response(null, { status: 499 }));
-  };
-  const onAbort = () => end("cancelled");
-  const removeFromInFlight = ctx.inFlight.add(() => end("shutdown"));
-  request.signal.addEventListener("abort", onAbort, { once: true });
+const JSON_HEADERS: Readonly<Record<string, string>> = { "content-type": "application/json" };
 
-  const openStream = (): SseStream => {
-    stream = new SseStream({
-      keepAliveMs: ctx.options.keepAliveMs,
-      maxBufferedBytes: ctx.options.maxBufferedBytes,
-      // A stream that ends before the response was written is the client cancelling.
-      onClose: () => end("cancelled"),
-    });
-    answer(new Response(stream.readable, { headers: SSE_HEADERS }));
-    return stream;
-  };
-  const sendOnStream = (m: JsonRpcMessage) => {
-    if (ended || mode === "json") return; // JSON mode has nowhere to put related notifications.
-    const data = encodeMessage(m);
-    if (data === undefined) return; // Unserialisable: dropped, as on the session transports.
-    (stream ?? openStream()).send({ event: "message", data });
-  };
-  if (mode === "sse") openStream();
+/**
+ * One 2026 request from its arrival to its single end. Most are answered in the turn they
+ * started in, and then cost no more than the handler: the client's abort signal (costly to
+ * even read on some runtimes), the deadline, the runtime's idle limit and, in SSE mode, a live
+ * stream are only taken on by a request that outlives that turn ({@link ModernExchange.outlived}).
+ * A client that went away meanwhile cannot have been noticed by anything else either: nothing
+ * but the request's own code ran, and its answer is simply not read.
+ */
+class ModernExchange implements TrackedRequest {
+  readonly response: Promise<Response>;
+  #resolve!: (response: Response) => void;
+  readonly #ctx: TransportContext;
+  readonly #request: Request;
+  readonly #platform: PlatformArg;
+  readonly #message: JsonRpcRequest;
+  readonly #mode: ResponseMode;
+  readonly #controller = new AbortController();
+  readonly #context: RequestContext;
+  readonly #finish: () => void;
+  #stream: SseStream | undefined;
+  #deadline: Deadline | undefined;
+  #onAbort: (() => void) | undefined;
+  #answered = false;
+  #ticket = -1;
+  #ended = false;
 
-  // The request's principal: from the auth hook, or one a host framework attached (2026 has no session to keep it).
-  const channel = envelopeChannel(route.envelope, sendOnStream, ctx.principal ?? principalOf(request));
-  const { context, finish } = createContext(channel, message, controller.signal);
-  if (request.signal.aborted) end("cancelled");
-  void (async () => {
-    const timedOut = deadline.expired.then(() =>
-      errorResponse(message.id, ErrorCode.InternalError, `Request timed out after ${ctx.options.handlerTimeoutMs} ms`)
+  constructor(ctx: TransportContext, request: Request, route: ModernRoute & { messageKind: "request" }, platform: PlatformArg) {
+    this.#ctx = ctx;
+    this.#request = request;
+    this.#platform = platform;
+    const message = this.#message = route.message;
+    this.#mode = accepts(request.headers, "text/event-stream") ? ctx.options.responseMode : "json";
+    this.response = new Promise<Response>((resolve) => (this.#resolve = resolve));
+    // The request's principal: from the auth hook, or one a host framework attached (2026 has no session to keep it).
+    const channel = envelopeChannel(route.envelope, (m) => this.#sendRelated(m), ctx.principal ?? principalOf(request));
+    const { context, finish } = createContext(channel, message, this.#controller.signal);
+    this.#context = context;
+    this.#finish = finish;
+    this.#ticket = ctx.inFlight.track(this);
+    ctx.server.handle(message, context).then(
+      (response) => this.#handled(response),
+      (error) => this.#handled(errorResponse(message.id, ErrorCode.InternalError, `Internal error: ${error instanceof Error ? error.message : String(error)}`)),
     );
-    const response = ended ? undefined : await Promise.race([ctx.server.handle(message, context), timedOut]);
-    finish();
-    if (ended || response === undefined) return;
-    let decorated = decorate(ctx.server, response, message, context);
+  }
+
+  get over(): boolean {
+    return this.#ended;
+  }
+
+  /** Still going after its first turn: now it needs what a long request needs. */
+  outlived(): void {
+    if (this.#ended) return;
+    // A handler may take longer than the runtime's idle limit before its first byte.
+    keepOpen(this.#request, this.#platform);
+    const signal = this.#request.signal;
+    if (signal.aborted) return this.#end("cancelled");
+    this.#onAbort = () => this.#end("cancelled");
+    signal.addEventListener("abort", this.#onAbort, { once: true });
+    // A handler that runs past handlerTimeoutMs is aborted and answered with an error.
+    const ms = this.#ctx.options.handlerTimeoutMs;
+    if (ms > 0 && Number.isFinite(ms)) {
+      const deadline = this.#deadline = startDeadline(ms, this.#controller);
+      deadline.expired.then(() => {
+        this.#finish();
+        if (!this.#ended) this.#respond(errorResponse(this.#message.id, ErrorCode.InternalError, `Request timed out after ${ms} ms`));
+      });
+    }
+    if (this.#mode === "sse" && this.#stream === undefined) this.#openStream();
+  }
+
+  shutdown(): void {
+    this.#end("shutdown");
+  }
+
+  /** A related message (progress, logs) before the response: it needs the stream. */
+  #sendRelated(message: JsonRpcMessage): void {
+    if (this.#ended || this.#mode === "json") return; // JSON mode has nowhere to put related notifications.
+    const data = encodeMessage(message);
+    if (data === undefined) return; // Unserialisable: dropped, as on the session transports.
+    (this.#stream ?? this.#openStream()).send({ event: "message", data });
+  }
+
+  #openStream(): SseStream {
+    const stream = this.#stream = new SseStream({
+      keepAliveMs: this.#ctx.options.keepAliveMs,
+      maxBufferedBytes: this.#ctx.options.maxBufferedBytes,
+      // A stream that ends before the response was written is the client cancelling.
+      onClose: () => this.#end("cancelled"),
+    });
+    this.#answer(new Response(stream.readable, { headers: SSE_HEADERS }));
+    return stream;
+  }
+
+  #handled(response: JsonRpcResponse): void {
+    this.#finish();
+    if (!this.#ended) this.#respond(response);
+  }
+
+  /** Sends the response (decorated for 2026) and ends the request. */
+  #respond(response: JsonRpcResponse): void {
+    const message = this.#message;
+    const server = this.#ctx.server;
+    const plain = plainCompleteResult(response, message);
+    let decorated = plain === undefined ? decorate(server, response, message, this.#context) : undefined;
     let data: string;
     try {
-      data = JSON.stringify(decorated);
+      data = plain === undefined ? JSON.stringify(decorated) : completeResultJson(server, response.id!, plain);
     } catch (error) {
       // A result that cannot be serialised (BigInt, cycles) is the server's error, not a hang.
       decorated = errorResponse(message.id, ErrorCode.InternalError, `Result could not be serialised: ${error instanceof Error ? error.message : String(error)}`);
       data = JSON.stringify(decorated);
     }
-    if (stream) stream.send({ event: "message", data });
-    else answer(new Response(data, { status: statusOf(decorated), headers: { "content-type": "application/json" } }));
-    end("completed");
-  })();
-  return responded;
+    if (this.#stream) this.#stream.send({ event: "message", data });
+    // Answered within its first turn: the whole SSE body as one string, the bytes a stream would have carried.
+    else if (this.#mode === "sse") this.#answer(new Response(encodeEvent({ event: "message", data }), { headers: SSE_HEADERS }));
+    else this.#answer(new Response(data, { status: decorated === undefined ? 200 : statusOf(decorated), headers: JSON_HEADERS }));
+    this.#end("completed");
+  }
+
+  #answer(response: Response): void {
+    if (this.#answered) return;
+    this.#answered = true;
+    this.#resolve(response);
+  }
+
+  /**
+   * The single end of this request: idempotent, reached from completion, from every way the
+   * client can go away (cancel, abort: the handler's signal aborts) and from shutdown.
+   */
+  #end(how: "completed" | "cancelled" | "shutdown"): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#deadline?.clear();
+    if (this.#onAbort !== undefined) this.#request.signal.removeEventListener("abort", this.#onAbort);
+    this.#ctx.inFlight.untrack(this, this.#ticket);
+    if (how !== "completed") {
+      this.#controller.abort(new Error(how === "shutdown" ? "The server is shutting down" : "The client closed the request's stream"));
+    }
+    if (how === "shutdown") {
+      // The client is still there: tell it why its request ends without a result.
+      const error = errorResponse(this.#message.id, ErrorCode.InternalError, "Server shutting down");
+      this.#stream?.send({ event: "message", data: JSON.stringify(error) });
+      this.#answer(jsonResponse(error, { status: 503 }));
+    }
+    this.#stream?.close();
+    // A client that went away reads nothing; the promise is settled all the same.
+    this.#answer(new Response(null, { status: 499 }));
+  }
 }

@@ -9,7 +9,7 @@
 import { encodeMessage, type JsonRpcMessage } from "../jsonrpc.ts";
 import { encodeEvent, SSE_HEADERS, SseStream } from "../sse.ts";
 import type { EventStore, Replay } from "../event_store.ts";
-import type { MessageSink, Session } from "../session.ts";
+import type { MessageSink, Session, SessionOwned } from "../session.ts";
 import { keepOpen, type PlatformArg, type TransportContext } from "./context.ts";
 
 /** The id of the standalone (GET) stream. */
@@ -88,8 +88,11 @@ export function streamableStats(session: Session): StreamableStats | undefined {
   const streams = registry.get(session);
   if (!streams) return undefined;
   let connections = 0;
-  for (const channel of streams.channels.values()) if (channel.connected) connections++;
-  const postStreams = streams.channels.size - (streams.channels.has(STANDALONE_STREAM) ? 1 : 0);
+  let postStreams = 0;
+  for (const channel of streams.channels()) {
+    if (channel.connected) connections++;
+    if (channel.id !== STANDALONE_STREAM) postStreams++;
+  }
   return { postStreams, connections };
 }
 
@@ -108,26 +111,39 @@ export function closeSseConnections(session: Session): number {
   const streams = registry.get(session);
   if (!streams) return 0;
   let closed = 0;
-  for (const channel of [...streams.channels.values()]) if (channel.dropConnection()) closed++;
+  for (const channel of streams.channels()) if (channel.dropConnection()) closed++;
   return closed;
 }
 
-/** One HTTP connection carrying an SSE stream; ends on cancel, abort, failed write or close. */
-class Connection {
-  readonly sse: SseStream;
-  constructor(ctx: TransportContext, request: Request, platform: PlatformArg, onClosed: () => void) {
-    const onAbort = () => this.sse.close();
-    this.sse = new SseStream({
-      keepAliveMs: ctx.options.keepAliveMs,
-      maxBufferedBytes: ctx.options.maxBufferedBytes,
-      onClose: () => {
-        request.signal.removeEventListener("abort", onAbort);
-        onClosed();
-      },
-    });
-    request.signal.addEventListener("abort", onAbort, { once: true });
-    if (request.signal.aborted) this.sse.close();
-    keepOpen(request, platform);
+/**
+ * One HTTP connection carrying an SSE stream; ends on cancel, abort, failed write or close.
+ * It holds its session (no idle timeout while it is open) and is its own abort listener: an
+ * idle connection carries no closures.
+ */
+class Connection extends SseStream {
+  readonly #channel: EventChannel;
+  readonly #signal: AbortSignal;
+  readonly #held: boolean;
+
+  constructor(channel: EventChannel, ctx: TransportContext, request: Request, platform: PlatformArg) {
+    super({ keepAliveMs: ctx.options.keepAliveMs, maxBufferedBytes: ctx.options.maxBufferedBytes });
+    this.#channel = channel;
+    this.#held = channel.session.holdStream();
+    this.#signal = request.signal;
+    this.#signal.addEventListener("abort", this, { once: true });
+    if (this.#signal.aborted) this.close();
+    else keepOpen(request, platform);
+  }
+
+  /** The request was aborted (the client went). */
+  handleEvent(): void {
+    this.close();
+  }
+
+  protected override onClosed(): void {
+    this.#signal.removeEventListener("abort", this);
+    if (this.#held) this.#channel.session.releaseStream();
+    this.#channel.connectionClosed(this);
   }
 }
 
@@ -162,24 +178,33 @@ export class EventChannel implements MessageSink {
     return this.#finished;
   }
 
+  /** The session the stream belongs to. */
+  get session(): Session {
+    return this.#owner.session;
+  }
+
+  /** Called once by a connection of this stream when it has closed. */
+  connectionClosed(connection: SseStream): void {
+    if (this.#connection === connection) this.#connection = undefined;
+    if (!this.#finished) this.#owner.onConnectionLost?.(this);
+  }
+
   /**
    * Gives the stream a new HTTP connection (replacing one still open) and answers with it.
    * The first chunk goes out at once (Bun sends no headers before it): replayed events, a
    * priming event for 2025-11-25 clients, or a comment.
    */
   connect(request: Request, platform: PlatformArg, init: { headers?: HeadersInit; prime: boolean; replay?: Replay }): Response {
-    this.#connection?.sse.close();
-    const session = this.#owner.session;
-    const release = session.hold();
-    const connection: Connection = new Connection(this.#owner.ctx, request, platform, () => {
-      release();
-      if (this.#connection === connection) this.#connection = undefined;
-      if (!this.#finished) this.#owner.onConnectionLost?.(this);
-    });
-    const headers = new Headers(init.headers);
-    for (const [k, v] of Object.entries(SSE_HEADERS)) headers.set(k, v);
-    const response = new Response(connection.sse.readable, { headers });
-    if (connection.sse.closed) return response;
+    this.#connection?.close();
+    const connection = new Connection(this, this.#owner.ctx, request, platform);
+    let headers: HeadersInit = SSE_HEADERS;
+    if (init.headers !== undefined) {
+      const merged = new Headers(init.headers);
+      for (const [k, v] of Object.entries(SSE_HEADERS)) merged.set(k, v);
+      headers = merged;
+    }
+    const response = new Response(connection.readable, { headers });
+    if (connection.closed) return response;
     this.#connection = connection;
     this.#everConnected = true;
     const store = this.#owner.store;
@@ -187,14 +212,14 @@ export class EventChannel implements MessageSink {
     if (init.replay) {
       for (const event of init.replay.events) {
         const data = event.message === null ? undefined : encode(event.message);
-        if (data !== undefined) wrote = connection.sse.send({ event: "message", id: event.id, data }) || wrote;
+        if (data !== undefined) wrote = connection.send({ event: "message", id: event.id, data }) || wrote;
       }
     } else if (init.prime && store) {
       const retry = this.#owner.ctx.options.sseRetryMs;
       const id = this.#owner.append(this.id, null);
-      if (id !== undefined) wrote = connection.sse.send(retry > 0 ? { id, data: "", retry } : { id, data: "" });
+      if (id !== undefined) wrote = connection.send(retry > 0 ? { id, data: "", retry } : { id, data: "" });
     }
-    if (!wrote) connection.sse.comment("stream open");
+    if (!wrote) connection.comment("stream open");
     return response;
   }
 
@@ -211,7 +236,7 @@ export class EventChannel implements MessageSink {
     if (this.#finished || !this.#everConnected || text === undefined) return false;
     const id = this.#owner.append(this.id, message);
     const connection = this.#connection;
-    if (connection && connection.sse.send({ event: "message", id, data: text })) return true;
+    if (connection && connection.send({ event: "message", id, data: text })) return true;
     return id !== undefined;
   }
 
@@ -219,7 +244,7 @@ export class EventChannel implements MessageSink {
   dropConnection(): boolean {
     const connection = this.#connection;
     if (!connection) return false;
-    connection.sse.close();
+    connection.close();
     return true;
   }
 
@@ -227,7 +252,7 @@ export class EventChannel implements MessageSink {
   finish(): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#connection?.sse.close();
+    this.#connection?.close();
     this.#owner.forget(this);
   }
 }
@@ -241,11 +266,14 @@ export class EventChannel implements MessageSink {
  * session.defaultSink = streams.standalone();
  * ```
  */
-export class SessionStreams {
+export class SessionStreams implements SessionOwned {
   readonly session: Session;
   readonly ctx: TransportContext;
   readonly store: EventStore | undefined;
-  readonly channels = new Map<string, EventChannel>();
+  /** The standalone stream, once a GET asked for it. */
+  #standalone: EventChannel | undefined;
+  /** The POST streams alive, by id; made for the first one (an idle session has none). */
+  #posts: Map<string, EventChannel> | undefined;
   #nextStream = 0;
   /** POST exchanges not over yet: an intrusive list (no allocation per POST), ended by the session's close. */
   #exchanges: TrackedExchange | undefined;
@@ -260,11 +288,26 @@ export class SessionStreams {
     this.store = store;
     this.onConnectionLost = onConnectionLost;
     registry.set(session, this);
-    session.own(() => {
-      for (const channel of [...this.channels.values()]) channel.finish();
-      this.#endExchanges();
-      this.store?.dropSession(session.id);
-    });
+    session.own(this);
+  }
+
+  /** The session closed: every stream ends, and what the store kept of the session goes. */
+  sessionClosed(): void {
+    for (const channel of this.channels()) channel.finish();
+    this.#endExchanges();
+    this.store?.dropSession(this.session.id);
+  }
+
+  /** The streams alive now (a copy: finishing one while going through them is safe). */
+  channels(): EventChannel[] {
+    const all = this.#posts ? [...this.#posts.values()] : [];
+    if (this.#standalone) all.push(this.#standalone);
+    return all;
+  }
+
+  /** The stream alive with this id, if any. */
+  channel(id: string): EventChannel | undefined {
+    return id === STANDALONE_STREAM ? this.#standalone : this.#posts?.get(id);
   }
 
   /** POST exchanges of this session not over yet (what the cap on streams per session counts). */
@@ -313,18 +356,13 @@ export class SessionStreams {
 
   /** The standalone stream (GET), created on first use; it lives as long as the session. */
   standalone(): EventChannel {
-    let channel = this.channels.get(STANDALONE_STREAM);
-    if (!channel) {
-      channel = new EventChannel(this, STANDALONE_STREAM);
-      this.channels.set(channel.id, channel);
-    }
-    return channel;
+    return this.#standalone ??= new EventChannel(this, STANDALONE_STREAM);
   }
 
   /** A new stream for one POST; it ends after the POST's last response. */
   openPostStream(): EventChannel {
     const channel = new EventChannel(this, this.nextPostStreamId());
-    this.channels.set(channel.id, channel);
+    (this.#posts ??= new Map()).set(channel.id, channel);
     return channel;
   }
 
@@ -359,7 +397,7 @@ export class SessionStreams {
       replay = undefined;
     }
     if (!replay) return undefined;
-    const channel = this.channels.get(replay.streamId);
+    const channel = this.channel(replay.streamId);
     if (channel && !channel.finished) return channel.connect(request, platform, { prime, replay });
     let text = "";
     for (const event of replay.events) {
@@ -370,6 +408,10 @@ export class SessionStreams {
   }
 
   forget(channel: EventChannel): void {
-    if (this.channels.get(channel.id) === channel) this.channels.delete(channel.id);
+    if (this.#standalone === channel) this.#standalone = undefined;
+    else if (this.#posts?.get(channel.id) === channel) {
+      this.#posts.delete(channel.id);
+      if (this.#posts.size === 0) this.#posts = undefined;
+    }
   }
 }

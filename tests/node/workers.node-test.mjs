@@ -63,3 +63,38 @@ for (const flags of [["enable_request_signal"]]) {
     }
   });
 }
+
+// workerd cancels a timer when the request that set it ends: each stream's keep-alive must
+// belong to its own request, or one client leaving would stop the others' keep-alive.
+test("Workers (workerd): two SSE streams; when the first client goes, the second keeps its keep-alive and its session", async () => {
+  const worker = await startWorker(["enable_request_signal"]);
+  const opened = [];
+  try {
+    for (let i = 0; i < 2; i++) {
+      const abort = new AbortController();
+      const res = await fetch(`${worker.url}/sse`, { headers: { accept: "text/event-stream" }, signal: abort.signal });
+      assert.equal(res.status, 200);
+      const reader = res.body.getReader();
+      assert.match(new TextDecoder().decode((await reader.read()).value), /event: endpoint/);
+      opened.push({ abort, reader });
+    }
+    await waitForSessions(worker.url, 2);
+    opened[0].abort.abort();
+    await opened[0].reader.cancel().catch(() => {});
+    await waitForSessions(worker.url, 1);
+    // The keep-alive interval of the test worker is 100 ms: several comments within a second.
+    let comments = 0;
+    const until = Date.now() + 1000;
+    while (Date.now() < until) {
+      const next = await Promise.race([opened[1].reader.read(), new Promise((r) => setTimeout(() => r({ idle: true }), 500))]);
+      if (next.idle) break;
+      assert.equal(next.done, false, "the second stream must not end");
+      comments++;
+    }
+    assert.ok(comments >= 3, `only ${comments} keep-alive chunks in a second`);
+    assert.equal(await liveSessions(worker.url), 1);
+  } finally {
+    for (const { abort } of opened) abort.abort();
+    await worker.close();
+  }
+});
