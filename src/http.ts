@@ -169,8 +169,7 @@ export interface JsonBody {
  * if (!(parsed instanceof Response)) parsed.body; // [1]
  * ```
  */
-export function readJsonBody(request: Request, maxBodyBytes: number): Promise<JsonBody | Response> {
-  const headers = request.headers;
+export function readJsonBody(request: Request, maxBodyBytes: number, headers: Headers = request.headers): Promise<JsonBody | Response> {
   if (!isJsonContentType(headers)) return refuseContentType(request);
   // Hot path, as in readBody: a declared length within the limit and no transfer coding is
   // read in one go, with one promise (no async frame, no readBody result object).
