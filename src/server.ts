@@ -579,16 +579,24 @@ export class McpServer {
    * await server.handle(request, context); // { jsonrpc: "2.0", id: 1, result: {} }
    * ```
    */
-  async handle(request: JsonRpcRequest, ctx: RequestContext): Promise<JsonRpcResponse> {
+  handle(request: JsonRpcRequest, ctx: RequestContext): Promise<JsonRpcResponse> {
+    // Not async: a sync handler's answer is one resolved promise, with no async frame and no
+    // extra turn; only a handler's promise is waited for.
     const method = this.#methods.get(request.method);
-    if (!method) return errorResponse(request.id, ErrorCode.MethodNotFound, `Method not found: ${request.method}`);
+    if (!method) return Promise.resolve(errorResponse(request.id, ErrorCode.MethodNotFound, `Method not found: ${request.method}`));
+    let outcome: Promise<Record<string, unknown>> | Record<string, unknown>;
     try {
-      const result = await this.#run(method, request.method, request.params ?? {}, ctx);
-      return { jsonrpc: "2.0", id: request.id, result };
+      outcome = this.#run(method, request.method, request.params ?? {}, ctx);
     } catch (error) {
-      if (error instanceof McpError) return errorResponse(request.id, error.code, error.message, error.data);
-      return errorResponse(request.id, ErrorCode.InternalError, error instanceof Error ? error.message : String(error));
+      return Promise.resolve(failureResponse(request.id, error));
     }
+    if (isPromiseLike(outcome)) {
+      return Promise.resolve(outcome).then(
+        (result): JsonRpcResponse => ({ jsonrpc: "2.0", id: request.id, result }),
+        (error) => failureResponse(request.id, error),
+      );
+    }
+    return Promise.resolve({ jsonrpc: "2.0", id: request.id, result: outcome });
   }
 
   /**
@@ -793,6 +801,16 @@ export class McpServer {
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
     return tool.call(args ?? {}, ctx);
   }
+}
+
+/** The error response for a handler that threw or rejected: McpErrors keep their code. */
+function failureResponse(id: JsonRpcRequest["id"], error: unknown): JsonRpcResponse {
+  if (error instanceof McpError) return errorResponse(id, error.code, error.message, error.data);
+  return errorResponse(id, ErrorCode.InternalError, error instanceof Error ? error.message : String(error));
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
 }
 
 /** The asker of 2026 requests whose method cannot ask for input. */

@@ -60,12 +60,14 @@ export async function handleMcpEndpoint(ctx: TransportContext, request: Request,
   const served = servedEras(ctx.options);
   switch (request.method) {
     case "POST": {
-      const parsed = await readJsonBody(request, ctx.options.maxBodyBytes);
+      // (Each `request.headers` read costs a runtime call on Bun: read once per POST.)
+      const headers = request.headers;
+      const parsed = await readJsonBody(request, ctx.options.maxBodyBytes, headers);
       if (parsed instanceof Response) return parsed;
-      const outcome = classifyEra({ httpMethod: "POST", headers: request.headers, body: parsed.body }, served);
+      const outcome = classifyEra({ httpMethod: "POST", headers, body: parsed.body }, served);
       if (outcome.kind === "reject") return rejection(outcome);
       if (outcome.kind === "modern") return await serveModern(ctx, request, outcome, platform);
-      return await postStreamable(ctx, request, platform, parsed.body);
+      return await postStreamable(ctx, request, platform, parsed.body, headers);
     }
     case "GET":
     case "DELETE": {

@@ -41,7 +41,8 @@ function withHeaders(base: HeadersInit, extra: Readonly<Record<string, string>>)
   return merged;
 }
 
-const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ "content-type": "application/json" });
+/** Not frozen: a frozen init object makes `new Response` slower on Deno (and no faster on Bun). Never mutated. */
+const JSON_HEADERS: Readonly<Record<string, string>> = { "content-type": "application/json" };
 
 /**
  * Exchanges still open when their turn ends, checked once by one timer for all of them (not a

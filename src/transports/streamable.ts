@@ -50,8 +50,8 @@ function statelessMethodNotAllowed(): Response {
 }
 
 /** The session named by `Mcp-Session-Id`, or the error response (400 without it, 404 unknown). */
-function lookupSession(ctx: TransportContext, request: Request): Session | Response {
-  const id = request.headers.get("mcp-session-id");
+function lookupSession(ctx: TransportContext, headers: Headers): Session | Response {
+  const id = headers.get("mcp-session-id");
   if (id === null || id === "") return badRequest("Mcp-Session-Id header is required");
   const session = ctx.registry.get(id);
   if (!session || session.closed || session.transport !== "streamable" || !streamsOf(session)) {
@@ -66,8 +66,8 @@ function lookupSession(ctx: TransportContext, request: Request): Session | Respo
  * (the spec asks only that clients SHOULD send the negotiated one): what a request may do —
  * batches, priming events — always follows the session's negotiated version, never the header.
  */
-function checkProtocolVersion(request: Request): Response | undefined {
-  const version = request.headers.get("mcp-protocol-version");
+function checkProtocolVersion(headers: Headers): Response | undefined {
+  const version = headers.get("mcp-protocol-version");
   if (version === null || isSessionVersion(version)) return undefined;
   return badRequest(`Unsupported MCP-Protocol-Version: ${JSON.stringify(version)}`);
 }
@@ -94,8 +94,13 @@ function acceptsJsonAndSse(headers: Headers): boolean {
  * const response = await postStreamable(ctx, request, platform, JSON.parse(text));
  * ```
  */
-export function postStreamable(ctx: TransportContext, request: Request, platform: PlatformArg, body: unknown): Response | Promise<Response> {
-  const headers = request.headers;
+export function postStreamable(
+  ctx: TransportContext,
+  request: Request,
+  platform: PlatformArg,
+  body: unknown,
+  headers: Headers = request.headers,
+): Response | Promise<Response> {
   if (!acceptsJsonAndSse(headers)) {
     return jsonRpcErrorResponse(406, ErrorCode.InvalidRequest, "Not Acceptable: the client must accept both application/json and text/event-stream");
   }
@@ -106,11 +111,11 @@ export function postStreamable(ctx: TransportContext, request: Request, platform
     const message = parseMessage(body);
     if (!message) return notJsonRpc(body);
     const isInitialize = isRequest(message) && message.method === "initialize";
-    const versionError = checkProtocolVersion(request);
+    const versionError = checkProtocolVersion(headers);
     if (versionError) return versionError;
     if (ctx.options.stateless) return postStateless(ctx, request, platform, [message], false, isInitialize ? message as JsonRpcRequest : undefined);
     if (isInitialize) return initializeSession(ctx, request, platform, message as JsonRpcRequest);
-    const found = lookupSession(ctx, request);
+    const found = lookupSession(ctx, headers);
     if (found instanceof Response) return found;
     return dispatchOne(streamsOf(found)!, message, request, platform);
   }
@@ -128,12 +133,12 @@ export function postStreamable(ctx: TransportContext, request: Request, platform
   if (requests.length > 1 && new Set(requests.map((r) => r.id)).size !== requests.length) return badRequest("request ids in a batch must be unique");
   const initialize = requests.find((r) => r.method === "initialize");
   if (initialize) return badRequest("initialize must not be sent in a batch");
-  const versionError = checkProtocolVersion(request);
+  const versionError = checkProtocolVersion(headers);
   if (versionError) return versionError;
 
   if (ctx.options.stateless) return postStateless(ctx, request, platform, messages, true, undefined);
 
-  const found = lookupSession(ctx, request);
+  const found = lookupSession(ctx, headers);
   if (found instanceof Response) return found;
   const session = found;
   if (session.protocolVersion !== undefined && session.protocolVersion > LAST_BATCH_VERSION) {
@@ -277,18 +282,19 @@ function dispatch(
  */
 export function getStreamable(ctx: TransportContext, request: Request, platform: PlatformArg): Response {
   if (ctx.options.stateless) return statelessMethodNotAllowed();
-  if (!accepts(request.headers, "text/event-stream", false)) {
+  const headers = request.headers;
+  if (!accepts(headers, "text/event-stream", false)) {
     return jsonRpcErrorResponse(406, ErrorCode.InvalidRequest, "Not Acceptable: the client must accept text/event-stream");
   }
-  const found = lookupSession(ctx, request);
+  const found = lookupSession(ctx, headers);
   if (found instanceof Response) return found;
   const session = found;
-  const versionError = checkProtocolVersion(request);
+  const versionError = checkProtocolVersion(headers);
   if (versionError) return versionError;
   session.touch();
   const streams = streamsOf(session)!;
   const prime = (session.protocolVersion ?? DEFAULT_HEADER_VERSION) >= PRIMING_VERSION;
-  const lastEventId = request.headers.get("last-event-id");
+  const lastEventId = headers.get("last-event-id");
   if (lastEventId !== null && streams.store) {
     return streams.resume(request, platform, lastEventId, prime) ?? badRequest("unknown or expired Last-Event-ID");
   }
@@ -309,9 +315,10 @@ export function getStreamable(ctx: TransportContext, request: Request, platform:
  */
 export function deleteStreamable(ctx: TransportContext, request: Request): Response {
   if (ctx.options.stateless) return statelessMethodNotAllowed();
-  const found = lookupSession(ctx, request);
+  const headers = request.headers;
+  const found = lookupSession(ctx, headers);
   if (found instanceof Response) return found;
-  const versionError = checkProtocolVersion(request);
+  const versionError = checkProtocolVersion(headers);
   if (versionError) return versionError;
   found.close("deleted");
   return new Response(null, { status: 200 });
