@@ -30,6 +30,18 @@ describe("MemoryEventStore", () => {
     assert.equal(store.replayAfter("s", "p1_999"), undefined);
   });
 
+  test("a full session keeps exactly its newest events through many evictions: older ids replay nothing, kept ids replay what followed", () => {
+    const store = new MemoryEventStore({ maxEventsPerSession: 3 });
+    const ids: string[] = [];
+    for (let n = 1; n <= 11; n++) ids.push(store.append("s", n % 2 === 0 ? "g" : "p1", msg(n)));
+    assert.equal(store.eventCount("s"), 3, "bounded after evicting past several multiples of the limit");
+    for (const evicted of ids.slice(0, 8)) assert.equal(store.replayAfter("s", evicted), undefined, `${evicted} is evicted`);
+    // Kept: 9 (p1), 10 (g), 11 (p1).
+    assert.deepEqual(store.replayAfter("s", ids[8]), { streamId: "p1", events: [{ id: ids[10], message: msg(11) }] });
+    assert.deepEqual(store.replayAfter("s", ids[9]), { streamId: "g", events: [] });
+    assert.deepEqual(store.replayAfter("s", ids[10]), { streamId: "p1", events: [] });
+  });
+
   test("dropSession forgets everything of that session only", () => {
     const store = new MemoryEventStore();
     store.append("s", "p1", msg(1));

@@ -58,6 +58,39 @@ function checkAfterThisTurn(exchange: PostExchange): void {
   setTimeout(endOfTurn, 0);
 }
 
+/**
+ * Exchanges made in this turn, watched for a few rounds of microtasks first: most requests are
+ * answered within them, and then need no timer at all (a timer per turn is the main cost of an
+ * SSE answer on Deno). Those still open after {@link MICROTASK_ROUNDS} rounds wait for the end
+ * of the turn as before, so the outcome is the same: what is open when the turn ends is checked.
+ */
+let watched: PostExchange[] = [];
+let watching = false;
+let rounds = 0;
+const MICROTASK_ROUNDS = 32;
+
+function watchThisTurn(exchange: PostExchange): void {
+  watched.push(exchange);
+  if (watching) return;
+  watching = true;
+  rounds = 0;
+  queueMicrotask(watchRound);
+}
+
+function watchRound(): void {
+  let open = 0;
+  for (let i = 0; i < watched.length; i++) if (!watched[i].isDone) watched[open++] = watched[i];
+  watched.length = open;
+  if (open > 0 && ++rounds < MICROTASK_ROUNDS) {
+    queueMicrotask(watchRound);
+    return;
+  }
+  watching = false;
+  const still = watched;
+  watched = [];
+  for (const exchange of still) checkAfterThisTurn(exchange);
+}
+
 function endOfTurn(): void {
   turnArmed = false;
   const queue = turnQueue;
@@ -139,7 +172,12 @@ export class PostExchange implements MessageSink, TrackedExchange {
     // one string (the same bytes as a stream, without a stream's cost). An exchange still open
     // after the turn lifts the runtime's idle limit for its request (a long request must not
     // be cut while its response is pending), and in SSE mode gets its live stream.
-    if (init.mode === "sse" || canKeepOpen(init.platform)) checkAfterThisTurn(this);
+    if (init.mode === "sse" || canKeepOpen(init.platform)) watchThisTurn(this);
+  }
+
+  /** True once the exchange is over (its last response sent, or its session closed). */
+  get isDone(): boolean {
+    return this.#done;
   }
 
   /** Called once the turn that made the exchange is over (see {@link checkAfterThisTurn}). */
