@@ -183,6 +183,9 @@ export class McpServer {
   readonly #extensions = new Map<string, Record<string, unknown>>();
   readonly #resources = new ResourceCatalog();
   readonly #prompts = new Map<string, RegisteredPrompt>();
+  /** capabilities() derived from what is registered; dropped whenever a registration changes. */
+  #capabilitiesCache: Record<string, unknown> | undefined;
+  #capabilitiesCacheFrom: Record<string, unknown> | undefined;
   readonly #methods = new Map<string, MethodHandler>();
   readonly #listeners = new Set<ChangeListener>();
   /** Ends of server-wide state (e.g. a Tasks store) that must not outlive the last handler serving the server. */
@@ -335,6 +338,7 @@ export class McpServer {
    */
   resource(uri: string, description: ResourceDescription, read: ResourceReader): this {
     this.#resources.add(uri, description, read);
+    this.#capabilitiesCache = undefined;
     this.publish({ jsonrpc: "2.0", method: "notifications/resources/list_changed" });
     return this;
   }
@@ -356,6 +360,7 @@ export class McpServer {
    */
   resourceTemplate(uriTemplate: string, definition: ResourceTemplateDefinition, read: TemplateReader): this {
     this.#resources.addTemplate(uriTemplate, definition, read);
+    this.#capabilitiesCache = undefined;
     this.publish({ jsonrpc: "2.0", method: "notifications/resources/list_changed" });
     return this;
   }
@@ -371,6 +376,7 @@ export class McpServer {
    */
   removeResource(uri: string): boolean {
     const existed = this.#resources.remove(uri);
+    this.#capabilitiesCache = undefined;
     if (existed) this.publish({ jsonrpc: "2.0", method: "notifications/resources/list_changed" });
     return existed;
   }
@@ -386,6 +392,7 @@ export class McpServer {
    */
   removeResourceTemplate(uriTemplate: string): boolean {
     const existed = this.#resources.removeTemplate(uriTemplate);
+    this.#capabilitiesCache = undefined;
     if (existed) this.publish({ jsonrpc: "2.0", method: "notifications/resources/list_changed" });
     return existed;
   }
@@ -423,6 +430,7 @@ export class McpServer {
    */
   prompt<A extends PromptArgs | undefined>(name: string, definition: PromptDefinition<A>, handler: PromptHandler<A>): this {
     this.#prompts.set(name, definePrompt(name, definition, handler));
+    this.#capabilitiesCache = undefined;
     this.publish({ jsonrpc: "2.0", method: "notifications/prompts/list_changed" });
     return this;
   }
@@ -438,6 +446,7 @@ export class McpServer {
    */
   removePrompt(name: string): boolean {
     const existed = this.#prompts.delete(name);
+    this.#capabilitiesCache = undefined;
     if (existed) this.publish({ jsonrpc: "2.0", method: "notifications/prompts/list_changed" });
     return existed;
   }
@@ -458,6 +467,7 @@ export class McpServer {
    */
   tool<S extends ToolSchema | undefined>(name: string, definition: ToolDefinition<S>, handler: ToolHandler<S>): this {
     this.#tools.set(name, defineTool(name, definition, handler));
+    this.#capabilitiesCache = undefined;
     this.publish({ jsonrpc: "2.0", method: "notifications/tools/list_changed" });
     return this;
   }
@@ -474,6 +484,7 @@ export class McpServer {
    */
   removeTool(name: string): boolean {
     const existed = this.#tools.delete(name);
+    this.#capabilitiesCache = undefined;
     if (existed) this.publish({ jsonrpc: "2.0", method: "notifications/tools/list_changed" });
     return existed;
   }
@@ -503,6 +514,18 @@ export class McpServer {
    * ```
    */
   capabilities(): Record<string, unknown> {
+    return { ...this.#currentCapabilities() };
+  }
+
+  /** The cached capabilities (rebuilt only after a registration changed); callers must not mutate it. */
+  #currentCapabilities(): Record<string, unknown> {
+    // Every initialize advertises them: building them anew each time costs a template listing.
+    if (this.#capabilitiesCache !== undefined && this.#capabilitiesCacheFrom === this.options.capabilities) return this.#capabilitiesCache;
+    this.#capabilitiesCacheFrom = this.options.capabilities;
+    return this.#capabilitiesCache = this.#deriveCapabilities();
+  }
+
+  #deriveCapabilities(): Record<string, unknown> {
     // Derived from what is registered: a client learns only of features that exist.
     // `logging` is always there: every session supports `logging/setLevel` and `ctx.log`.
     const derived: Record<string, unknown> = { logging: {} };
@@ -526,6 +549,7 @@ export class McpServer {
    */
   extension(id: string, settings: Record<string, unknown> = {}): this {
     this.#extensions.set(id, settings);
+    this.#capabilitiesCache = undefined;
     return this;
   }
 

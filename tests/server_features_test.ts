@@ -37,6 +37,25 @@ describe("capabilities are derived from registrations", () => {
     assert.deepEqual(server.capabilities().completions, {});
     assert.deepEqual(server.capabilities().prompts, { listChanged: true });
   });
+
+  test("initialize advertises what is registered now: removals, templates and extensions change it", () => {
+    const server = new McpServer({ name: "t", version: "1" });
+    const init = { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "c", version: "1" } };
+    const advertised = () => server.initialize(init).result.capabilities as Record<string, unknown>;
+    assert.deepEqual(advertised(), { logging: {} });
+    server.tool("t", {}, () => ({ content: [] }));
+    assert.deepEqual(advertised(), { logging: {}, tools: { listChanged: true } });
+    server.removeTool("t");
+    assert.deepEqual(advertised(), { logging: {} });
+    server.resourceTemplate("users://{id}", { name: "u" }, (uri) => ({ contents: [{ uri, text: "" }] }));
+    assert.deepEqual(advertised().completions, {});
+    server.removeResourceTemplate("users://{id}");
+    assert.equal(advertised().completions, undefined);
+    server.extension("com.example/ext", { a: 1 });
+    assert.deepEqual(advertised().extensions, { "com.example/ext": { a: 1 } });
+    advertised().tools = { listChanged: false };
+    assert.equal(server.capabilities().tools, undefined, "a caller's change to an answer does not leak into the next");
+  });
 });
 
 describe("cursor pagination", () => {
