@@ -2,8 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { createHandler } from "../mod.ts";
-import { SessionRegistry } from "../src/registry.ts";
-import { acquireStream, checkBatchSize, openStreamCount } from "../src/security/limits.ts";
+import { checkBatchSize } from "../src/security/limits.ts";
 import { testServer } from "./_fixtures.ts";
 import { initializeLegacy, openLegacy } from "./_legacy.ts";
 import { serveHandler, waitFor } from "./_serve.ts";
@@ -52,23 +51,6 @@ describe("bounds", () => {
     } finally {
       await handler.close();
     }
-  });
-
-  test("streams per session are counted: past the limit none is granted, and close releases them all", () => {
-    const registry = new SessionRegistry(testServer());
-    const session = registry.create("streamable");
-    const first = acquireStream(session, 2)!;
-    const second = acquireStream(session, 2)!;
-    assert.equal(acquireStream(session, 2), undefined);
-    first();
-    first(); // idempotent
-    assert.equal(openStreamCount(session), 1);
-    assert.ok(acquireStream(session, 2));
-    session.close("closed");
-    assert.equal(openStreamCount(session), 0);
-    assert.equal(acquireStream(session, 2), undefined, "a closed session gets no streams");
-    second();
-    assert.equal(openStreamCount(session), 0);
   });
 
   test("batches larger than maxBatchSize are refused with 400 and a JSON-RPC error", async () => {

@@ -1,56 +1,13 @@
 /**
- * Bounds that keep one client from growing the server without limit: streams per session,
- * handler run time and batch size. (Body size is bounded in `http.ts` while reading; the SSE
+ * Bounds that keep one client from growing the server without limit: handler run time, batch
+ * size, and the answer for too many streams per session (the streams themselves are counted by
+ * the transport's `SessionStreams`). (Body size is bounded in `http.ts` while reading; the SSE
  * outbound buffer in `sse.ts`; live sessions in `registry.ts`.)
  *
  * @module
  */
 import { ErrorCode } from "../jsonrpc.ts";
 import { jsonRpcErrorResponse } from "../http.ts";
-import type { Session } from "../session.ts";
-
-const openStreams = new WeakMap<Session, number>();
-
-/**
- * Counts a stream against its session's budget. Returns the idempotent release (also run when the
- * session closes), or `undefined` when the session already has `max` open streams.
- *
- * @example
- * ```ts ignore
- * const release = acquireStream(session, ctx.options.maxStreamsPerSession);
- * if (!release) return tooManyStreamsResponse(ctx.options.maxStreamsPerSession);
- * const stream = new SseStream({ onClose: release });
- * ```
- */
-export function acquireStream(session: Session, max: number): (() => void) | undefined {
-  if (session.closed) return undefined;
-  const count = openStreams.get(session) ?? 0;
-  if (count >= max) return undefined;
-  openStreams.set(session, count + 1);
-  let released = false;
-  const release = () => {
-    if (released) return;
-    released = true;
-    forget();
-    const now = (openStreams.get(session) ?? 1) - 1;
-    if (now <= 0) openStreams.delete(session);
-    else openStreams.set(session, now);
-  };
-  const forget = session.own(release);
-  return release;
-}
-
-/**
- * Number of streams counted for a session.
- *
- * @example
- * ```ts ignore
- * openStreamCount(session); // 0
- * ```
- */
-export function openStreamCount(session: Session): number {
-  return openStreams.get(session) ?? 0;
-}
 
 /**
  * The 429 for a session that has as many streams open as it may.

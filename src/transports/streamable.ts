@@ -203,8 +203,8 @@ function dispatchOne(streams: SessionStreams, message: JsonRpcMessage, request: 
     void session.receive(message, session.defaultSink ?? NO_SINK);
     return new Response(null, { status: 202 });
   }
-  const maxStreams = streams.ctx.options.maxStreamsPerSession;
-  if (session.closed || streams.openExchanges >= maxStreams) return tooManyStreamsResponse(maxStreams);
+  const refused = streamCapRefusal(streams);
+  if (refused) return refused;
   const exchange = new PostExchange({
     streams,
     mode: streams.ctx.options.responseMode,
@@ -217,6 +217,15 @@ function dispatchOne(streams: SessionStreams, message: JsonRpcMessage, request: 
   });
   receiveRequest(session, message, exchange);
   return exchange.response;
+}
+
+/**
+ * The 429 when the session already holds as many POSTs carrying requests as it may (each may
+ * become a stream: the exchanges its streams track), else undefined.
+ */
+function streamCapRefusal(streams: SessionStreams): Response | undefined {
+  const maxStreams = streams.ctx.options.maxStreamsPerSession;
+  return streams.session.closed || streams.openExchanges >= maxStreams ? tooManyStreamsResponse(maxStreams) : undefined;
 }
 
 /** Hands a request to the session; receive() does not reject, but should it ever, the request is still answered. */
@@ -244,10 +253,8 @@ function dispatch(
     for (const message of messages) void session.receive(message, session.defaultSink ?? NO_SINK);
     return new Response(null, { status: 202 });
   }
-  // Each POST carrying requests may become a stream: a session holds a bounded number at once
-  // (the exchanges its streams track).
-  const maxStreams = streams.ctx.options.maxStreamsPerSession;
-  if (session.closed || streams.openExchanges >= maxStreams) return tooManyStreamsResponse(maxStreams);
+  const refused = streamCapRefusal(streams);
+  if (refused) return refused;
   // (The runtime's idle limit is lifted by the exchange, once it outlives its turn.)
   const version = primingVersion ?? session.protocolVersion ?? DEFAULT_HEADER_VERSION;
   const exchange = new PostExchange({
