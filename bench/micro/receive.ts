@@ -5,9 +5,9 @@
  * Add --v8-flags=--trace-gc-nvp on Deno to see what survives scavenges.
  */
 import { z } from "zod";
-import process from "node:process";
 import { McpServer } from "../../src/server.ts";
 import { SessionRegistry } from "../../src/registry.ts";
+import { cpuRounds } from "./_cpu_rounds.ts";
 const g = globalThis as any;
 const env = (k: string, d: string) => (g.Deno ? g.Deno.env.get(k) : g.process?.env?.[k]) ?? d;
 const N = Number(env("N", "200000"));
@@ -25,13 +25,6 @@ async function once() {
   if (last.id !== id) throw new Error("bad " + JSON.stringify(last));
 }
 for (let i = 0; i < 20000; i++) await once();
-const rounds: number[] = [];
-for (let r = 0; r < 5; r++) {
-  const t0 = process.cpuUsage();
-  for (let i = 0; i < N / 5; i++) await once();
-  const u = process.cpuUsage(t0);
-  rounds.push((u.user + u.system) / (N / 5));
-}
-rounds.sort((a, b) => a - b);
+const rounds = await cpuRounds(5, N / 5, once);
 console.log(`${g.Bun ? "bun" : "deno"} receive: median ${rounds[2].toFixed(2)} min ${rounds[0].toFixed(2)} CPU µs/op`);
 session.close();

@@ -5,8 +5,8 @@
  * Run: N=5000 deno run -A bench/micro/session_cycle.ts   (or bun run …); pin it (taskset -c 1) on a busy machine.
  */
 import { z } from "zod";
-import process from "node:process";
 import { createHandler, McpServer } from "../../mod.ts";
+import { cpuRounds } from "./_cpu_rounds.ts";
 
 const g = globalThis as Record<string, any>;
 const N = Number((g.Deno ? g.Deno.env.get("N") : g.process?.env?.N) ?? "5000");
@@ -32,14 +32,7 @@ async function cycle(): Promise<void> {
 }
 
 for (let i = 0; i < Math.min(N, 2000); i++) await cycle();
-const rounds: number[] = [];
-for (let r = 0; r < 6; r++) {
-  const start = process.cpuUsage();
-  for (let i = 0; i < N; i++) await cycle();
-  const used = process.cpuUsage(start);
-  rounds.push((used.user + used.system) / N);
-}
+const rounds = await cpuRounds(6, N, cycle);
 if (handler.sessions.size !== 0) throw new Error(`${handler.sessions.size} sessions left behind`);
-rounds.sort((a, b) => a - b);
 console.log(`session cycle: best ${rounds[0].toFixed(1)}, median ${rounds[3].toFixed(1)} CPU µs/cycle`);
 await handler.close?.();

@@ -4,8 +4,8 @@
  * on a synthetic Request, body read to the end, in CPU time. Run: deno run -A bench/micro/sessionless.ts (or bun run …)
  */
 import { z } from "zod";
-import process from "node:process";
 import { createHandler, type HandlerOptions, McpServer } from "../../mod.ts";
+import { cpuRounds } from "./_cpu_rounds.ts";
 const g = globalThis as Record<string, any>;
 const N = 20000;
 const server = new McpServer({ name: "micro", version: "1.0.0" });
@@ -20,13 +20,6 @@ async function once() {
   if (r.status !== 200 || !text.includes("hello bench")) throw new Error(`${r.status} ${text}`);
 }
 for (let i = 0; i < 3000; i++) await once();
-const rounds: number[] = [];
-for (let round = 0; round < 5; round++) {
-  const t0 = process.cpuUsage();
-  for (let i = 0; i < N / 5; i++) await once();
-  const used = process.cpuUsage(t0);
-  rounds.push((used.user + used.system) / (N / 5));
-}
-rounds.sort((a, b) => a - b);
+const rounds = await cpuRounds(5, N / 5, once);
 console.log(`${g.Bun ? "bun" : "deno"} 2026: ${rounds[2].toFixed(2)} CPU µs/op (min ${rounds[0].toFixed(2)})`);
 await handler.close();

@@ -5,8 +5,8 @@
  * C=16 runs that many requests at once on the session (at most maxStreamsPerSession, 32), as under load.
  */
 import { z } from "zod";
-import process from "node:process";
 import { createHandler, type HandlerOptions, McpServer } from "../../mod.ts";
+import { cpuRounds } from "./_cpu_rounds.ts";
 
 const g = globalThis as Record<string, any>;
 const env = (k: string, d: string) => (g.Deno ? g.Deno.env.get(k) : g.process?.env?.[k]) ?? d;
@@ -50,18 +50,6 @@ async function once(): Promise<void> {
   if (r.status !== 200 || !text.includes("hello bench")) throw new Error(`${r.status} ${text}`);
 }
 for (let i = 0; i < 3000; i++) await once();
-const rounds: number[] = [];
-for (let round = 0; round < 5; round++) {
-  // CPU time, not wall time: the machine may be shared.
-  const t0 = process.cpuUsage();
-  let left = N / 5;
-  const worker = async () => {
-    while (left-- > 0) await once();
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const used = process.cpuUsage(t0);
-  rounds.push((used.user + used.system) / (N / 5));
-}
-rounds.sort((a, b) => a - b);
+const rounds = await cpuRounds(5, N / 5, once, concurrency);
 console.log(`${g.Bun ? "bun" : "deno"} ${mode}${concurrency > 1 ? ` C=${concurrency}` : ""}: ${rounds[2].toFixed(2)} CPU µs/op (min ${rounds[0].toFixed(2)})`);
 await handler.close();
