@@ -37,6 +37,10 @@ const SERVERS = [
   { id: "mcp-lite", label: "mcp-lite", file: "bench/servers/mcp_lite.ts", runtimes: ["deno", "bun"], streamable: true, accept: { json: "application/json", sse: ACCEPT_BOTH } },
   { id: "sdk-sse", label: "SDK SSEServerTransport (node:http)", file: "bench/servers/sdk_legacy_node.mjs", runtimes: ["node", "deno", "bun"], legacy: true },
   { id: "sdk2", label: "SDK v2 createMcpHandler", file: "bench/servers/sdk_modern.ts", runtimes: ["deno", "bun"], modern: true },
+  // Opt-in (run only when named in --only): the same two servers behind node:http and @hono/node-server
+  // instead of Deno.serve / Bun.serve, for the per-stream memory of the runtime's own server (README, "(e) on Deno").
+  { id: "tether-nodehttp", label: "Tether via node:http + @hono/node-server", file: "bench/servers/tether_node_http.ts", runtimes: ["deno", "bun"], streamable: true, legacy: true, jsonMode: "auto", optIn: true },
+  { id: "bare-nodehttp", label: "bare via node:http + @hono/node-server", file: "bench/servers/bare_node_http.ts", runtimes: ["deno", "bun"], streamable: true, legacy: true, optIn: true },
   { id: "bare", label: "bare runtime (limit)", file: "bench/servers/bare.ts", runtimes: ["deno", "bun"], streamable: true, legacy: true, modern: true, limit: true },
 ];
 const only = args.only ? new Set(args.only.split(",")) : undefined;
@@ -719,7 +723,7 @@ async function main() {
     results.notes.push("This Tether commit serves no Streamable HTTP endpoint (/mcp), so it has no rows in the Streamable HTTP workloads (a), (b), (d), (e streamable), (g streamable).");
   }
   const wanted = (server, runtime) =>
-    (!only || only.has(server.id)) &&
+    (only ? only.has(server.id) : !server.optIn) &&
     server.runtimes.includes(runtime) &&
     (!runtimesWanted || runtimesWanted.has(runtime)) &&
     (!SMOKE || args.only || args.runtimes || SMOKE_PAIRS.has(`${server.id}/${runtime}`));

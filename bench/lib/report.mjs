@@ -8,11 +8,14 @@ const LABEL = {
   "sdk-sse": "SDK SSEServerTransport (node:http)",
   sdk2: "SDK v2 createMcpHandler",
   bare: "bare runtime (limit)",
+  "tether-nodehttp": "Tether via node:http + @hono/node-server",
+  "bare-nodehttp": "bare via node:http + @hono/node-server",
 };
-const ORDER = ["tether", "sdk", "hono", "mcp-lite", "sdk-sse", "sdk2", "bare"];
-const COLOR = { tether: "#2b6cb0", sdk: "#c05621", hono: "#d69e2e", "mcp-lite": "#2f855a", "sdk-sse": "#9b2c2c", sdk2: "#805ad5", bare: "#718096" };
+const ORDER = ["tether", "tether-nodehttp", "sdk", "hono", "mcp-lite", "sdk-sse", "sdk2", "bare", "bare-nodehttp"];
+const COLOR = { tether: "#2b6cb0", sdk: "#c05621", hono: "#d69e2e", "mcp-lite": "#2f855a", "sdk-sse": "#9b2c2c", sdk2: "#805ad5", bare: "#718096", "tether-nodehttp": "#63b3ed", "bare-nodehttp": "#a0aec0" };
 const RUNTIMES = ["deno", "bun", "node"];
-const isPeer = (id) => id !== "tether" && id !== "bare";
+// The node:http rows are Tether and the limit served another way, not peers.
+const isPeer = (id) => id !== "tether" && id !== "bare" && id !== "tether-nodehttp" && id !== "bare-nodehttp";
 
 const int = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "–");
 const ms = (x) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(2) : x.toFixed(1)) : "–");

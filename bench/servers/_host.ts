@@ -50,7 +50,15 @@ function collectGarbage(): void {
   else if (typeof g.gc === "function") g.gc();
 }
 
-function listen(fetch: Fetch, port: number): Promise<number> {
+async function listen(fetch: Fetch, port: number, viaNodeHttp = false): Promise<number> {
+  if (viaNodeHttp) {
+    // node:http (Deno's or Bun's Node compatibility) through @hono/node-server's Web adapter.
+    const { createServer } = await import("node:http");
+    const { getRequestListener } = await import("@hono/node-server");
+    // Not overriding the global Request/Response: the control listener is still Deno.serve / Bun.serve.
+    const server = createServer(getRequestListener(fetch, { overrideGlobalObjects: false }));
+    return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve((server.address() as { port: number }).port)));
+  }
   if (g.Bun) {
     // idleTimeout 0: idle SSE streams (workload e) must not be cut by the runtime.
     const server = g.Bun.serve({ hostname: "127.0.0.1", port, idleTimeout: 0, fetch });
@@ -103,7 +111,7 @@ function control(probe: Probe): Fetch {
 
 /** Serves `fetch` and the control listener; prints READY. */
 export async function host(fetch: Fetch, probe: Probe): Promise<void> {
-  const port = await listen(fetch, Number(env("PORT", "0")));
+  const port = await listen(fetch, Number(env("PORT", "0")), env("BENCH_NODE_HTTP") === "1");
   const controlPort = await listen(control(probe), Number(env("CONTROL_PORT", "0")));
   console.log(`READY ${port} ${controlPort}`);
 }
