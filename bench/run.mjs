@@ -37,10 +37,10 @@ const SERVERS = [
   { id: "mcp-lite", label: "mcp-lite", file: "bench/servers/mcp_lite.ts", runtimes: ["deno", "bun"], streamable: true, accept: { json: "application/json", sse: ACCEPT_BOTH } },
   { id: "sdk-sse", label: "SDK SSEServerTransport (node:http)", file: "bench/servers/sdk_legacy_node.mjs", runtimes: ["node", "deno", "bun"], legacy: true },
   { id: "sdk2", label: "SDK v2 createMcpHandler", file: "bench/servers/sdk_modern.ts", runtimes: ["deno", "bun"], modern: true },
-  // Opt-in (run only when named in --only): the same two servers behind node:http and @hono/node-server
+  // Opt-in (every workload when named in --only; otherwise a full run gives them only (e) on Deno): the same two servers behind node:http and @hono/node-server
   // instead of Deno.serve / Bun.serve, for the per-stream memory of the runtime's own server (README, "(e) on Deno").
-  { id: "tether-nodehttp", label: "Tether via node:http + @hono/node-server", file: "bench/servers/tether_node_http.ts", runtimes: ["deno", "bun"], streamable: true, legacy: true, jsonMode: "auto", optIn: true },
-  { id: "bare-nodehttp", label: "bare via node:http + @hono/node-server", file: "bench/servers/bare_node_http.ts", runtimes: ["deno", "bun"], streamable: true, legacy: true, optIn: true },
+  { id: "tether-nodehttp", label: "Tether via node:http + @hono/node-server", file: "bench/servers/tether_node_http.ts", runtimes: ["deno", "bun"], streamable: true, legacy: true, jsonMode: "auto", optIn: true, defaultWorkloads: ["e"], defaultRuntimes: ["deno"] },
+  { id: "bare-nodehttp", label: "bare via node:http + @hono/node-server", file: "bench/servers/bare_node_http.ts", runtimes: ["deno", "bun"], streamable: true, legacy: true, optIn: true, defaultWorkloads: ["e"], defaultRuntimes: ["deno"] },
   { id: "bare", label: "bare runtime (limit)", file: "bench/servers/bare.ts", runtimes: ["deno", "bun"], streamable: true, legacy: true, modern: true, limit: true },
 ];
 const only = args.only ? new Set(args.only.split(",")) : undefined;
@@ -594,10 +594,10 @@ async function memoryWorkload(server, runtime, kind) {
 }
 
 /** (c) and (f) on the legacy transport, then (g) for it. */
-async function legacyGroup(server, runtime) {
+async function legacyGroup(server, runtime, ws = workloads) {
   const served = await startServer(server, runtime, { MODE: server.jsonMode ?? "json" });
   try {
-    if (workloads.has("c")) {
+    if (ws.has("c")) {
       log(`  (c) legacy POST→event ${server.id}/${runtime}`);
       if (P.warm) await client({ workload: "legacyLoad", port: served.port, concurrency: P.cConc, windows: [P.warm / 2] });
       const { result } = await client({ workload: "legacyLoad", port: served.port, concurrency: P.cConc, windows: P.cWindows });
@@ -615,27 +615,27 @@ async function legacyGroup(server, runtime) {
         bad: result.runs.reduce((n, r) => n + r.bad, 0),
       });
     }
-    if (workloads.has("f")) {
+    if (ws.has("f")) {
       log(`  (f) cleanup latency ${server.id}/${runtime}`);
       const { result } = await client({ workload: "cleanup", port: served.port, controlPort: served.controlPort, n: P.fN, timeoutMs: 2000 });
       results.f.push({ server: server.id, runtime, ...result });
     }
-    if (workloads.has("g")) {
+    if (ws.has("g")) {
       log(`  (g) legacy leak check ${server.id}/${runtime}`);
       results.g.push(await leakWorkload(served, server, runtime, "legacy"));
     }
   } finally {
     await served.stop();
   }
-  if (workloads.has("e")) {
+  if (ws.has("e")) {
     log(`  (e) legacy idle memory ${server.id}/${runtime}`);
     results.e.push(await memoryWorkload(server, runtime, "legacy"));
   }
 }
 
 /** (g) in one JSON-mode process, (e) in a fresh one; (a), (b), (d) run in throughputGroup. */
-async function streamableGroup(server, runtime) {
-  if (workloads.has("g")) {
+async function streamableGroup(server, runtime, ws = workloads) {
+  if (ws.has("g")) {
     const served = await startServer(server, runtime, { MODE: server.jsonMode ?? "json" });
     try {
       log(`  (g) leak check ${server.id}/${runtime}`);
@@ -644,7 +644,7 @@ async function streamableGroup(server, runtime) {
       await served.stop();
     }
   }
-  if (workloads.has("e")) {
+  if (ws.has("e")) {
     log(`  (e) idle memory ${server.id}/${runtime}`);
     results.e.push(await memoryWorkload(server, runtime, "streamable"));
   }
@@ -727,6 +727,11 @@ async function main() {
     server.runtimes.includes(runtime) &&
     (!runtimesWanted || runtimesWanted.has(runtime)) &&
     (!SMOKE || args.only || args.runtimes || SMOKE_PAIRS.has(`${server.id}/${runtime}`));
+  // Full runs (no --only, not smoke) also run an opt-in server's default workloads on its default
+  // runtimes: (e) through node:http on Deno, the same HTTP stack as the SDK's legacy row there.
+  const wantedByDefault = (server, runtime) =>
+    !only && !SMOKE && server.optIn && server.defaultRuntimes.includes(runtime) &&
+    (!runtimesWanted || runtimesWanted.has(runtime)) && server.defaultWorkloads.some((w) => workloads.has(w));
   // Throughput first, all servers of a runtime interleaved (see interleave()).
   if (["a", "b", "d", "h"].some((w) => workloads.has(w))) {
     for (const runtime of ["deno", "bun"]) {
@@ -740,14 +745,16 @@ async function main() {
   // Then the workloads that need one server at a time (memory, latency, long churn).
   for (const server of SERVERS) {
     for (const runtime of server.runtimes) {
-      if (!wanted(server, runtime)) continue;
-      const legacy = server.legacy && ["c", "e", "f", "g"].some((w) => workloads.has(w));
-      const streamable = server.streamable && (server.id !== "tether" || tetherStreamable[runtime]) && ["e", "g"].some((w) => workloads.has(w));
+      if (!wanted(server, runtime) && !wantedByDefault(server, runtime)) continue;
+      // An opt-in server not named in --only runs just its default workloads (see SERVERS).
+      const ws = wanted(server, runtime) ? workloads : new Set(server.defaultWorkloads.filter((w) => workloads.has(w)));
+      const legacy = server.legacy && ["c", "e", "f", "g"].some((w) => ws.has(w));
+      const streamable = server.streamable && (server.id !== "tether" || tetherStreamable[runtime]) && ["e", "g"].some((w) => ws.has(w));
       if (!legacy && !streamable) continue;
       log(`${server.label} on ${runtime}`);
       try {
-        if (legacy) await legacyGroup(server, runtime);
-        if (streamable) await streamableGroup(server, runtime);
+        if (legacy) await legacyGroup(server, runtime, ws);
+        if (streamable) await streamableGroup(server, runtime, ws);
       } catch (error) {
         fail(server, runtime, error);
       }
