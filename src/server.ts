@@ -604,15 +604,34 @@ export class McpServer {
    * ```
    */
   handle(request: JsonRpcRequest, ctx: RequestContext): Promise<JsonRpcResponse> {
-    // Not async: a sync handler's answer is one resolved promise, with no async frame and no
-    // extra turn; only a handler's promise is waited for.
+    const response = this.dispatch(request, ctx);
+    return response instanceof Promise ? response : Promise.resolve(response);
+  }
+
+  /**
+   * {@link McpServer.handle} without a promise where none is needed: the response itself when
+   * the method's handler answered (or threw) synchronously, a promise of it when the handler
+   * returned one. Never throws. Lets a transport answer a sync handler within the same call,
+   * with no microtask turn and no handler deadline to start and stop.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * import { createContext } from "./context.ts";
+   * const server = new McpServer({ name: "demo", version: "1.0.0" });
+   * const request = { jsonrpc: "2.0" as const, id: 1, method: "ping" };
+   * const { context } = createContext({ protocolVersion: "2025-11-25", clientCapabilities: {}, send() {} }, request, new AbortController().signal);
+   * server.dispatch(request, context); // { jsonrpc: "2.0", id: 1, result: {} }, not a promise
+   * ```
+   */
+  dispatch(request: JsonRpcRequest, ctx: RequestContext): JsonRpcResponse | Promise<JsonRpcResponse> {
     const method = this.#methods.get(request.method);
-    if (!method) return Promise.resolve(errorResponse(request.id, ErrorCode.MethodNotFound, `Method not found: ${request.method}`));
+    if (!method) return errorResponse(request.id, ErrorCode.MethodNotFound, `Method not found: ${request.method}`);
     let outcome: Promise<Record<string, unknown>> | Record<string, unknown>;
     try {
       outcome = this.#run(method, request.method, request.params ?? {}, ctx);
     } catch (error) {
-      return Promise.resolve(failureResponse(request.id, error));
+      return failureResponse(request.id, error);
     }
     if (isPromiseLike(outcome)) {
       return Promise.resolve(outcome).then(
@@ -620,7 +639,7 @@ export class McpServer {
         (error) => failureResponse(request.id, error),
       );
     }
-    return Promise.resolve({ jsonrpc: "2.0", id: request.id, result: outcome });
+    return { jsonrpc: "2.0", id: request.id, result: outcome };
   }
 
   /**
