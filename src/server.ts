@@ -774,32 +774,34 @@ export class McpServer {
     return this.#lastModern;
   }
 
-  /** A 2026-07-28 request of a method that may ask for input: one `input_required` round. */
-  async #runRound(method: MethodHandler, name: string, params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> {
-    const target = typeof params.name === "string" ? params.name : typeof params.uri === "string" ? params.uri : "";
-    // State is valid only for the same request: method, target, arguments and principal.
-    const binding = { method: name, name: target, principal: ctx.principal, salient: params.arguments ?? null };
-    // Bad state or malformed answers end here, before any handler runs.
-    const round = await InputRound.open(params, binding, ctx.clientCapabilities, this.#sealer, this.#limits);
-    // The handler sees the params without the round's own fields (a copy only when there are some).
-    let handlerParams = params;
-    if ("inputResponses" in params || "requestState" in params) {
-      const { inputResponses: _responses, requestState: _state, ...rest } = params;
-      handlerParams = rest;
+  /**
+   * A 2026-07-28 request of a method that may ask for input: one `input_required` round. A first
+   * round (no `requestState`, no `inputResponses`) has nothing to read, so its handler runs at
+   * once, and a sync handler's answer comes back without a promise: such a round cannot have
+   * ended before the handler returned (it ends only on a timer, after the handler's questions).
+   */
+  #runRound(method: MethodHandler, name: string, params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> | Record<string, unknown> {
+    if ("inputResponses" in params || "requestState" in params) return this.#runLaterRound(method, name, params, ctx);
+    const round = InputRound.first(roundBinding(name, params, ctx), ctx.clientCapabilities, this.#sealer, this.#limits);
+    let outcome: Promise<Record<string, unknown>> | Record<string, unknown>;
+    try {
+      outcome = method(params, roundView(ctx, round));
+    } catch (error) {
+      round.close();
+      throw error;
     }
-    // Combined only if the handler reads its signal: on Deno every AbortSignal.any is kept
-    // through young-generation GCs (weak references) and promoted, per request.
-    const view = withAsker(ctx, round.ask, () => AbortSignal.any([ctx.signal, round.signal]));
-    type Finished = { kind: "complete"; result: Record<string, unknown> } | { kind: "error"; error: unknown };
-    const finished: Promise<Finished> = Promise.resolve()
-      .then(() => method(handlerParams, view))
-      .then((result) => ({ kind: "complete" as const, result }), (error) => ({ kind: "error" as const, error }));
-    const first = await Promise.race([finished, round.stopped]);
+    if (isPromiseLike(outcome)) return settleRound(round, Promise.resolve(outcome));
     round.close();
-    // A round that ended wins over whatever the abandoned handler did afterwards.
-    const outcome = round.outcome ?? first;
-    if (outcome.kind === "error") throw outcome.error;
-    return outcome.result;
+    return outcome;
+  }
+
+  /** A round with state or answers to read (checked before any handler runs). */
+  async #runLaterRound(method: MethodHandler, name: string, params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> {
+    // Bad state or malformed answers end here, before any handler runs.
+    const round = await InputRound.open(params, roundBinding(name, params, ctx), ctx.clientCapabilities, this.#sealer, this.#limits);
+    // The handler sees the params without the round's own fields.
+    const { inputResponses: _responses, requestState: _state, ...handlerParams } = params;
+    return settleRound(round, Promise.resolve().then(() => method(handlerParams, roundView(ctx, round))));
   }
 
   #subscriptionsOf(ctx: RequestContext, method: string) {
@@ -854,6 +856,34 @@ function failureResponse(id: JsonRpcRequest["id"], error: unknown): JsonRpcRespo
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as { then?: unknown } | null)?.then === "function";
+}
+
+/** What a round's state is bound to: valid only for the same request (method, target, arguments and principal). */
+function roundBinding(name: string, params: Record<string, unknown>, ctx: RequestContext) {
+  const target = typeof params.name === "string" ? params.name : typeof params.uri === "string" ? params.uri : "";
+  return { method: name, name: target, principal: ctx.principal, salient: params.arguments ?? null };
+}
+
+/**
+ * The context a round's handler sees: the round's asker, and a signal combined only if the
+ * handler reads it (on Deno every AbortSignal.any is kept through young-generation GCs, weak
+ * references, and promoted, per request).
+ */
+function roundView(ctx: RequestContext, round: InputRound): RequestContext {
+  return withAsker(ctx, round.ask, () => AbortSignal.any([ctx.signal, round.signal]));
+}
+
+type RoundFinish = { kind: "complete"; result: Record<string, unknown> } | { kind: "error"; error: unknown };
+
+/** The answer of a round whose handler returned a promise: the handler's, unless the round ended first. */
+async function settleRound(round: InputRound, handled: Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
+  const finished: Promise<RoundFinish> = handled.then((result) => ({ kind: "complete" as const, result }), (error) => ({ kind: "error" as const, error }));
+  const first = await Promise.race([finished, round.stopped]);
+  round.close();
+  // A round that ended wins over whatever the abandoned handler did afterwards.
+  const outcome = round.outcome ?? first;
+  if (outcome.kind === "error") throw outcome.error;
+  return outcome.result;
 }
 
 /** The asker of 2026 requests whose method cannot ask for input. */

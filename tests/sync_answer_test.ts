@@ -170,3 +170,66 @@ describe("the zod-free tools/call params check", () => {
     );
   });
 });
+
+type RoundBehaviour = "ok" | "mcp-error" | "error" | "ask-and-return" | "ask-undeclared" | "signal";
+const ROUND_BEHAVIOURS: RoundBehaviour[] = ["ok", "mcp-error", "error", "ask-and-return", "ask-undeclared", "signal"];
+
+/** What a 2026 tool does for `mode`, the same whether it answers synchronously or with a promise. */
+function behaveInRound(mode: RoundBehaviour, ctx: RequestContext): CallToolResult {
+  switch (mode) {
+    case "ok":
+      return { content: [{ type: "text", text: "done" }] };
+    case "mcp-error":
+      throw new McpError(-32602, "bad", { why: 1 });
+    case "error":
+      throw new Error("broke");
+    case "ask-and-return":
+      // Asked and not waited for: the handler's own answer comes first.
+      void ctx.elicit("Sure?", z.object({ ok: z.boolean() }));
+      return { content: [{ type: "text", text: "did not wait" }] };
+    case "ask-undeclared":
+      // The client declared no sampling: the question fails, and the handler answers anyway.
+      ctx.sample({ messages: [], maxTokens: 1 }).catch(() => {});
+      return { content: [] };
+    case "signal":
+      return { content: [{ type: "text", text: String(ctx.signal.aborted) }] };
+  }
+}
+
+/** The response of a first 2026 round (no requestState, no inputResponses) to `mode`, sync or async. */
+async function firstRound(sync: boolean, mode: RoundBehaviour, params: Record<string, unknown> = {}) {
+  const server = new McpServer({ name: "round", version: "1" });
+  server.tool("t", {}, sync ? (_args, ctx) => behaveInRound(mode, ctx) : async (_args, ctx) => behaveInRound(mode, ctx));
+  const request = { jsonrpc: "2.0" as const, id: 5, method: "tools/call", params: { name: "t", arguments: {}, ...params } };
+  const { context, finish } = createContext({ protocolVersion: "2026-07-28", clientCapabilities: { elicitation: {} }, send() {} }, request, new AbortController().signal);
+  const handled = server.dispatch(request, context);
+  const settled = handled instanceof Promise ? "promise" : "at once";
+  const response = await handled;
+  finish();
+  return { settled, response: JSON.parse(JSON.stringify(response)) };
+}
+
+describe("a 2026-07-28 first round answered synchronously", () => {
+  for (const mode of ROUND_BEHAVIOURS) {
+    test(`a tool that does "${mode}" gets the same answer sync as async, the sync one without a promise`, async () => {
+      const sync = await firstRound(true, mode);
+      const async = await firstRound(false, mode);
+      assert.equal(sync.settled, "at once");
+      assert.equal(async.settled, "promise");
+      assert.deepEqual(sync.response, async.response);
+    });
+  }
+
+  test("a round with answers to read still takes the awaited path, and its handler does not see them", async () => {
+    const seen: Record<string, unknown>[] = [];
+    const server = new McpServer({ name: "round", version: "1" });
+    server.tool("t", {}, (args) => (seen.push(args as Record<string, unknown>), { content: [] }));
+    const request = { jsonrpc: "2.0" as const, id: 6, method: "tools/call", params: { name: "t", arguments: { a: 1 }, inputResponses: {} } };
+    const { context, finish } = createContext({ protocolVersion: "2026-07-28", clientCapabilities: {}, send() {} }, request, new AbortController().signal);
+    const handled = server.dispatch(request, context);
+    assert.ok(handled instanceof Promise);
+    assert.deepEqual(await handled, { jsonrpc: "2.0", id: 6, result: { content: [] } });
+    assert.deepEqual(seen, [{ a: 1 }]);
+    finish();
+  });
+});
