@@ -15,7 +15,7 @@ import {
   isPlainRecord,
   McpError,
 } from "./jsonrpc.ts";
-import { type Implementation, type RequestContext, withAsker } from "./context.ts";
+import { HandlerContext, type Implementation, type RequestContext, withAsker } from "./context.ts";
 import { type Asker, INPUT_DEFAULTS, type InputOptions, requestAsker } from "./input.ts";
 import { INPUT_REQUIRED_METHODS, InputRound } from "./input_required.ts";
 import { RequestStateSealer } from "./request_state.ts";
@@ -194,6 +194,8 @@ export class McpServer {
   readonly #cacheHints = new Map<string, CacheHintProvider>();
   readonly #sealer: RequestStateSealer;
   readonly #limits: { maxRounds: number; maxInputBytes: number };
+  /** True when {@link McpServer.#limits} are the defaults a {@link HandlerContext} asks with by itself. */
+  readonly #defaultLimits: boolean;
   #lastVersion: string | undefined = undefined;
   #lastModern = false;
 
@@ -206,6 +208,7 @@ export class McpServer {
       maxRounds: options.input?.maxRounds ?? INPUT_DEFAULTS.maxRounds,
       maxInputBytes: options.input?.maxInputBytes ?? INPUT_DEFAULTS.maxInputBytes,
     };
+    this.#defaultLimits = this.#limits.maxRounds === INPUT_DEFAULTS.maxRounds && this.#limits.maxInputBytes === INPUT_DEFAULTS.maxInputBytes;
     const pageSize = options.pageSize ?? 100;
     const page = (key: string, items: readonly unknown[], cursor: unknown) => {
       const { page, nextCursor } = paginate(items, cursor, pageSize);
@@ -752,6 +755,9 @@ export class McpServer {
   #run(method: MethodHandler, name: string, params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> | Record<string, unknown> {
     // Not async: a sync handler's result (or throw) goes straight back to handle(), a promise is awaited there once.
     if (!this.#isModern(ctx.protocolVersion)) {
+      // A session's own context asks its client with these same limits by itself (built on first
+      // use from the same request, capabilities and signal): no view, no closure per request.
+      if (this.#defaultLimits && ctx instanceof HandlerContext) return method(params, ctx);
       // The asker (and its round count) is made on the first question: most handlers ask none.
       let asker: Asker | undefined;
       const ask: Asker = (questions, options) =>

@@ -233,3 +233,51 @@ describe("a 2026-07-28 first round answered synchronously", () => {
     finish();
   });
 });
+
+describe("a session's tool asks its client with the server's input limits", () => {
+  /** Runs a tool that asks until refused (at most 12 times), with `message`-sized questions; returns what it saw. */
+  async function askUntilRefused(options: ConstructorParameters<typeof McpServer>[1], message: string) {
+    const server = new McpServer({ name: "limits", version: "1" }, options);
+    server.tool("asker", {}, async (_args, ctx) => {
+      let answered = 0;
+      try {
+        for (; answered < 12; answered++) await ctx.elicit(message, z.object({ ok: z.boolean() }));
+        return { content: [{ type: "text", text: `answered ${answered}` }] };
+      } catch (error) {
+        return { content: [{ type: "text", text: `answered ${answered}, then: ${(error as Error).message}` }] };
+      }
+    });
+    const registry = new SessionRegistry(server, {});
+    const session = registry.create("streamable");
+    const sink: MessageSink & { sent: JsonRpcMessage[] } = {
+      sent: [],
+      send(message) {
+        this.sent.push(message);
+        // The client answers every elicitation at once.
+        if ("method" in message && "id" in message && message.method === "elicitation/create") {
+          queueMicrotask(() => void session.receive({ jsonrpc: "2.0", id: message.id, result: { action: "accept", content: { ok: true } } }, sink));
+        }
+        return true;
+      },
+    };
+    await session.receive({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: { elicitation: {} }, clientInfo: { name: "t", version: "1" } } }, sink);
+    await session.receive({ jsonrpc: "2.0", method: "notifications/initialized" }, sink);
+    await session.receive({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "asker", arguments: {} } }, sink);
+    session.close();
+    const response = sink.sent.find((m) => "id" in m && m.id === 1 && "result" in m) as { result: CallToolResult } | undefined;
+    return (response?.result.content[0] as { text: string } | undefined)?.text;
+  }
+
+  test("default limits: the 11th question is refused", async () => {
+    assert.equal(await askUntilRefused({}, "Sure?"), "answered 10, then: This request asked for input more than 10 times");
+  });
+
+  test("the server's own maxRounds and maxInputBytes apply", async () => {
+    assert.equal(await askUntilRefused({ input: { maxRounds: 2 } }, "Sure?"), "answered 2, then: This request asked for input more than 2 times");
+    assert.match(String(await askUntilRefused({ input: { maxInputBytes: 20 } }, "a question longer than twenty bytes")), /^answered 0, then: Questions of \d+ bytes exceed the 20-byte input limit$/);
+  });
+
+  test("default limits: a question over 256 KiB is refused", async () => {
+    assert.match(String(await askUntilRefused({}, "x".repeat(256 * 1024))), /^answered 0, then: Questions of \d+ bytes exceed the 262144-byte input limit$/);
+  });
+});
