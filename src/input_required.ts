@@ -108,6 +108,9 @@ export interface RoundLimits {
   maxInputBytes: number;
 }
 
+/** {@link InputRound}'s abort reason before its signal aborted (any reason, `undefined` too, is another value). */
+const NOT_ABORTED: unique symbol = Symbol("not aborted");
+
 /**
  * One round of a multi-round request: opened from the request's `requestState` and
  * `inputResponses`, it answers the handler's questions it can and ends the round at the first it
@@ -131,7 +134,14 @@ export class InputRound {
    * Aborted when the round ends early (the handler is abandoned), or when the `parent` signal
    * given to {@link InputRound.open} aborts, with its reason.
    */
-  readonly signal: AbortSignal;
+  get signal(): AbortSignal {
+    // Made on first read: most handlers never read it (an AbortController costs, on Deno most).
+    if (this.#abort === undefined) {
+      this.#abort = new AbortController();
+      if (this.#abortReason !== NOT_ABORTED) this.#abort.abort(this.#abortReason);
+    }
+    return this.#abort.signal;
+  }
   readonly #binding: StateBinding;
   readonly #capabilities: Record<string, unknown>;
   readonly #sealer: RequestStateSealer;
@@ -146,7 +156,9 @@ export class InputRound {
   #missing: Map<string, Question<unknown>> | undefined;
   /** Questions asked this run, to catch a key reused for another question. */
   #asked: Map<string, string> | undefined;
-  readonly #abort = new AbortController();
+  #abort: AbortController | undefined = undefined;
+  /** Why the round's signal aborted (kept for a signal made afterwards), or NOT_ABORTED. */
+  #abortReason: unknown = NOT_ABORTED;
   #finish!: (outcome: RoundOutcome) => void;
   #scheduled = false;
   #over = false;
@@ -165,12 +177,26 @@ export class InputRound {
     this.#sealer = sealer;
     this.#limits = limits;
     this.#rounds = rounds;
-    this.signal = this.#abort.signal;
     this.stopped = new Promise((resolve) => (this.#finish = resolve));
     // One listener on the request's own signal instead of AbortSignal.any: on Deno that makes
     // WeakRefs per call, whose targets the young generation cannot free until the job ends.
-    if (parent?.aborted) this.#abort.abort(parent.reason);
-    else parent?.addEventListener("abort", () => this.#abort.abort(parent.reason), { once: true });
+    if (parent?.aborted) this.#abortWith(parent.reason);
+    else parent?.addEventListener("abort", () => this.#abortWith(parent.reason), { once: true });
+  }
+
+  /** Aborts the round's signal (now if it was made, else when it is), once. */
+  #abortWith(reason: unknown): void {
+    if (this.#abortReason !== NOT_ABORTED) return;
+    this.#abortReason = reason;
+    this.#abort?.abort(reason);
+  }
+
+  /**
+   * {@link InputRound.open} for a first round whose params carry neither `requestState` nor
+   * `inputResponses`: there is nothing to read or check, so it is made at once, without a promise.
+   */
+  static first(binding: StateBinding, capabilities: Record<string, unknown>, sealer: RequestStateSealer, limits: RoundLimits): InputRound {
+    return new InputRound(binding, capabilities, sealer, limits, 0, undefined);
   }
 
   /**
@@ -284,7 +310,7 @@ export class InputRound {
     this.#over = true;
     this.#outcome = outcome;
     this.#finish(outcome);
-    this.#abort.abort(new Error("The request ended to ask the client for input"));
+    this.#abortWith(new Error("The request ended to ask the client for input"));
   }
 
   /** How the round ended early, if it did (wins over whatever the abandoned handler did next). */

@@ -15,7 +15,7 @@ import {
   isPlainRecord,
   McpError,
 } from "./jsonrpc.ts";
-import { type Implementation, type RequestContext, withAsker } from "./context.ts";
+import { HandlerContext, type Implementation, type RequestContext, withAsker } from "./context.ts";
 import { type Asker, INPUT_DEFAULTS, type InputOptions, requestAsker } from "./input.ts";
 import { INPUT_REQUIRED_METHODS, InputRound } from "./input_required.ts";
 import { RequestStateSealer } from "./request_state.ts";
@@ -194,6 +194,8 @@ export class McpServer {
   readonly #cacheHints = new Map<string, CacheHintProvider>();
   readonly #sealer: RequestStateSealer;
   readonly #limits: { maxRounds: number; maxInputBytes: number };
+  /** True when {@link McpServer.#limits} are the defaults a {@link HandlerContext} asks with by itself. */
+  readonly #defaultLimits: boolean;
   #lastVersion: string | undefined = undefined;
   #lastModern = false;
 
@@ -206,6 +208,7 @@ export class McpServer {
       maxRounds: options.input?.maxRounds ?? INPUT_DEFAULTS.maxRounds,
       maxInputBytes: options.input?.maxInputBytes ?? INPUT_DEFAULTS.maxInputBytes,
     };
+    this.#defaultLimits = this.#limits.maxRounds === INPUT_DEFAULTS.maxRounds && this.#limits.maxInputBytes === INPUT_DEFAULTS.maxInputBytes;
     const pageSize = options.pageSize ?? 100;
     const page = (key: string, items: readonly unknown[], cursor: unknown) => {
       const { page, nextCursor } = paginate(items, cursor, pageSize);
@@ -604,15 +607,34 @@ export class McpServer {
    * ```
    */
   handle(request: JsonRpcRequest, ctx: RequestContext): Promise<JsonRpcResponse> {
-    // Not async: a sync handler's answer is one resolved promise, with no async frame and no
-    // extra turn; only a handler's promise is waited for.
+    const response = this.dispatch(request, ctx);
+    return response instanceof Promise ? response : Promise.resolve(response);
+  }
+
+  /**
+   * {@link McpServer.handle} without a promise where none is needed: the response itself when
+   * the method's handler answered (or threw) synchronously, a promise of it when the handler
+   * returned one. Never throws. Lets a transport answer a sync handler within the same call,
+   * with no microtask turn and no handler deadline to start and stop.
+   *
+   * @example
+   * ```ts
+   * import { McpServer } from "./server.ts";
+   * import { createContext } from "./context.ts";
+   * const server = new McpServer({ name: "demo", version: "1.0.0" });
+   * const request = { jsonrpc: "2.0" as const, id: 1, method: "ping" };
+   * const { context } = createContext({ protocolVersion: "2025-11-25", clientCapabilities: {}, send() {} }, request, new AbortController().signal);
+   * server.dispatch(request, context); // { jsonrpc: "2.0", id: 1, result: {} }, not a promise
+   * ```
+   */
+  dispatch(request: JsonRpcRequest, ctx: RequestContext): JsonRpcResponse | Promise<JsonRpcResponse> {
     const method = this.#methods.get(request.method);
-    if (!method) return Promise.resolve(errorResponse(request.id, ErrorCode.MethodNotFound, `Method not found: ${request.method}`));
+    if (!method) return errorResponse(request.id, ErrorCode.MethodNotFound, `Method not found: ${request.method}`);
     let outcome: Promise<Record<string, unknown>> | Record<string, unknown>;
     try {
       outcome = this.#run(method, request.method, request.params ?? {}, ctx);
     } catch (error) {
-      return Promise.resolve(failureResponse(request.id, error));
+      return failureResponse(request.id, error);
     }
     if (isPromiseLike(outcome)) {
       return Promise.resolve(outcome).then(
@@ -620,7 +642,7 @@ export class McpServer {
         (error) => failureResponse(request.id, error),
       );
     }
-    return Promise.resolve({ jsonrpc: "2.0", id: request.id, result: outcome });
+    return { jsonrpc: "2.0", id: request.id, result: outcome };
   }
 
   /**
@@ -733,6 +755,9 @@ export class McpServer {
   #run(method: MethodHandler, name: string, params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> | Record<string, unknown> {
     // Not async: a sync handler's result (or throw) goes straight back to handle(), a promise is awaited there once.
     if (!this.#isModern(ctx.protocolVersion)) {
+      // A session's own context asks its client with these same limits by itself (built on first
+      // use from the same request, capabilities and signal): no view, no closure per request.
+      if (this.#defaultLimits && ctx instanceof HandlerContext) return method(params, ctx);
       // The asker (and its round count) is made on the first question: most handlers ask none.
       let asker: Asker | undefined;
       const ask: Asker = (questions, options) =>
@@ -755,32 +780,34 @@ export class McpServer {
     return this.#lastModern;
   }
 
-  /** A 2026-07-28 request of a method that may ask for input: one `input_required` round. */
-  async #runRound(method: MethodHandler, name: string, params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> {
-    const target = typeof params.name === "string" ? params.name : typeof params.uri === "string" ? params.uri : "";
-    // State is valid only for the same request: method, target, arguments and principal.
-    const binding = { method: name, name: target, principal: ctx.principal, salient: params.arguments ?? null };
-    // Bad state or malformed answers end here, before any handler runs.
-    const round = await InputRound.open(params, binding, ctx.clientCapabilities, this.#sealer, this.#limits);
-    // The handler sees the params without the round's own fields (a copy only when there are some).
-    let handlerParams = params;
-    if ("inputResponses" in params || "requestState" in params) {
-      const { inputResponses: _responses, requestState: _state, ...rest } = params;
-      handlerParams = rest;
+  /**
+   * A 2026-07-28 request of a method that may ask for input: one `input_required` round. A first
+   * round (no `requestState`, no `inputResponses`) has nothing to read, so its handler runs at
+   * once, and a sync handler's answer comes back without a promise: such a round cannot have
+   * ended before the handler returned (it ends only on a timer, after the handler's questions).
+   */
+  #runRound(method: MethodHandler, name: string, params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> | Record<string, unknown> {
+    if ("inputResponses" in params || "requestState" in params) return this.#runLaterRound(method, name, params, ctx);
+    const round = InputRound.first(roundBinding(name, params, ctx), ctx.clientCapabilities, this.#sealer, this.#limits);
+    let outcome: Promise<Record<string, unknown>> | Record<string, unknown>;
+    try {
+      outcome = method(params, roundView(ctx, round));
+    } catch (error) {
+      round.close();
+      throw error;
     }
-    // Combined only if the handler reads its signal: on Deno every AbortSignal.any is kept
-    // through young-generation GCs (weak references) and promoted, per request.
-    const view = withAsker(ctx, round.ask, () => AbortSignal.any([ctx.signal, round.signal]));
-    type Finished = { kind: "complete"; result: Record<string, unknown> } | { kind: "error"; error: unknown };
-    const finished: Promise<Finished> = Promise.resolve()
-      .then(() => method(handlerParams, view))
-      .then((result) => ({ kind: "complete" as const, result }), (error) => ({ kind: "error" as const, error }));
-    const first = await Promise.race([finished, round.stopped]);
+    if (isPromiseLike(outcome)) return settleRound(round, Promise.resolve(outcome));
     round.close();
-    // A round that ended wins over whatever the abandoned handler did afterwards.
-    const outcome = round.outcome ?? first;
-    if (outcome.kind === "error") throw outcome.error;
-    return outcome.result;
+    return outcome;
+  }
+
+  /** A round with state or answers to read (checked before any handler runs). */
+  async #runLaterRound(method: MethodHandler, name: string, params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> {
+    // Bad state or malformed answers end here, before any handler runs.
+    const round = await InputRound.open(params, roundBinding(name, params, ctx), ctx.clientCapabilities, this.#sealer, this.#limits);
+    // The handler sees the params without the round's own fields.
+    const { inputResponses: _responses, requestState: _state, ...handlerParams } = params;
+    return settleRound(round, Promise.resolve().then(() => method(handlerParams, roundView(ctx, round))));
   }
 
   #subscriptionsOf(ctx: RequestContext, method: string) {
@@ -835,6 +862,34 @@ function failureResponse(id: JsonRpcRequest["id"], error: unknown): JsonRpcRespo
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as { then?: unknown } | null)?.then === "function";
+}
+
+/** What a round's state is bound to: valid only for the same request (method, target, arguments and principal). */
+function roundBinding(name: string, params: Record<string, unknown>, ctx: RequestContext) {
+  const target = typeof params.name === "string" ? params.name : typeof params.uri === "string" ? params.uri : "";
+  return { method: name, name: target, principal: ctx.principal, salient: params.arguments ?? null };
+}
+
+/**
+ * The context a round's handler sees: the round's asker, and a signal combined only if the
+ * handler reads it (on Deno every AbortSignal.any is kept through young-generation GCs, weak
+ * references, and promoted, per request).
+ */
+function roundView(ctx: RequestContext, round: InputRound): RequestContext {
+  return withAsker(ctx, round.ask, () => AbortSignal.any([ctx.signal, round.signal]));
+}
+
+type RoundFinish = { kind: "complete"; result: Record<string, unknown> } | { kind: "error"; error: unknown };
+
+/** The answer of a round whose handler returned a promise: the handler's, unless the round ended first. */
+async function settleRound(round: InputRound, handled: Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
+  const finished: Promise<RoundFinish> = handled.then((result) => ({ kind: "complete" as const, result }), (error) => ({ kind: "error" as const, error }));
+  const first = await Promise.race([finished, round.stopped]);
+  round.close();
+  // A round that ended wins over whatever the abandoned handler did afterwards.
+  const outcome = round.outcome ?? first;
+  if (outcome.kind === "error") throw outcome.error;
+  return outcome.result;
 }
 
 /** The asker of 2026 requests whose method cannot ask for input. */

@@ -227,6 +227,9 @@ function releaseQuietly(release: (() => void) | SessionOwned): void {
   }
 }
 
+/** What `receive()` returns for a message it is done with at once (shared: it is never rejected). */
+const RECEIVED: Promise<void> = Promise.resolve();
+
 /** Shared by every `own()`/`hold()` that has nothing to undo. */
 const noop = (): void => {};
 
@@ -494,23 +497,38 @@ export class Session {
    * Handles one inbound message. Requests run and their response goes to `sink` (unless the
    * request was cancelled); the returned promise settles when that is done. Never rejects.
    */
-  async receive(message: JsonRpcMessage, sink: MessageSink): Promise<void> {
-    if (this.closed) return;
-    this.touch();
-    if (this.#delegate) {
-      if (isRequest(message)) await this.#delegateRequest(this.#delegate, message, sink);
-      else await this.#delegate.receive(message, sink);
-      return;
+  receive(message: JsonRpcMessage, sink: MessageSink): Promise<void> {
+    // Not async: a request whose handler answers synchronously is answered within this call,
+    // with no async frame, no microtask turn and no handler deadline (it cannot outlive one).
+    try {
+      if (this.closed) return RECEIVED;
+      this.touch();
+      if (this.#delegate) return this.#delegateMessage(this.#delegate, message, sink);
+      if (isRequest(message)) {
+        const response = this.#handleRequest(message, sink);
+        if (response instanceof Promise) return response.then((answer) => this.#respond(message.id, sink, answer));
+        this.#respond(message.id, sink, response);
+      } else if (isNotification(message)) {
+        this.#handleNotification(message);
+      } else {
+        this.#handleResponse(message);
+      }
+      return RECEIVED;
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (isRequest(message)) {
-      const response = await this.#handleRequest(message, sink);
-      if (response && !this.closed) deliver(sink, response);
-      doneWith(sink, message.id);
-    } else if (isNotification(message)) {
-      this.#handleNotification(message);
-    } else {
-      this.#handleResponse(message);
-    }
+  }
+
+  /** Sends a request's response (none for a cancelled one, or once the session closed) and ends the request. */
+  #respond(id: RequestId, sink: MessageSink, response: JsonRpcResponse | undefined): void {
+    if (response && !this.closed) deliver(sink, response);
+    doneWith(sink, id);
+  }
+
+  /** A message for the delegate: requests under the handler deadline, the rest as they are. */
+  async #delegateMessage(delegate: MessageHandler, message: JsonRpcMessage, sink: MessageSink): Promise<void> {
+    if (isRequest(message)) await this.#delegateRequest(delegate, message, sink);
+    else await delegate.receive(message, sink);
   }
 
   /**
@@ -591,7 +609,8 @@ export class Session {
     return deliver(this.defaultSink, notification);
   }
 
-  async #handleRequest(request: JsonRpcRequest, sink: MessageSink): Promise<JsonRpcResponse | undefined> {
+  /** The response to `request`: at once when its handler answered synchronously, else a promise of it. */
+  #handleRequest(request: JsonRpcRequest, sink: MessageSink): JsonRpcResponse | undefined | Promise<JsonRpcResponse | undefined> {
     if (request.method === "initialize") return this.#initialize(request);
     if (this.protocolVersion === undefined && request.method !== "ping") {
       return errorResponse(request.id, ErrorCode.InvalidRequest, "Session not initialized: send initialize first");
@@ -605,14 +624,35 @@ export class Session {
     this.#inFlight.set(request.id, run);
     // The session is busy until the handler is over (a hold without a closure per request).
     this.#holds++;
+    let handled: JsonRpcResponse | Promise<JsonRpcResponse>;
     try {
-      return run.outcome(await run.answer(this.#server.handle(request, run.context)));
-    } finally {
-      run.end();
-      if (this.#inFlight.get(request.id) === run) this.#inFlight.delete(request.id);
-      this.#holds--;
-      this.touch();
+      handled = this.#server.dispatch(request, run.context);
+    } catch (error) {
+      this.#requestOver(request.id, run);
+      throw error;
     }
+    if (handled instanceof Promise) return this.#awaitRequest(request.id, run, handled);
+    // Answered synchronously: nothing could have cancelled or timed it out but the handler itself.
+    const response = run.outcome(handled);
+    this.#requestOver(request.id, run);
+    return response;
+  }
+
+  /** A request whose handler returned a promise: its answer, under the handler deadline. */
+  async #awaitRequest(id: RequestId, run: InboundRequest, handled: Promise<JsonRpcResponse>): Promise<JsonRpcResponse | undefined> {
+    try {
+      return run.outcome(await run.answer(handled));
+    } finally {
+      this.#requestOver(id, run);
+    }
+  }
+
+  /** The request `run` is over: no deadline, out of the in-flight requests, the hold released. */
+  #requestOver(id: RequestId, run: InboundRequest): void {
+    run.end();
+    if (this.#inFlight.get(id) === run) this.#inFlight.delete(id);
+    this.#holds--;
+    this.touch();
   }
 
   /**
@@ -806,7 +846,8 @@ class InboundRequest implements RequestChannel, DeadlineEntry {
 
   /** The request is over: no deadline, no more progress or logs. */
   end(): void {
-    if (this.#timeoutMs > 0) removeDeadline(this.#timeoutMs, this);
+    // A deadline never started (a sync answer), or stopped before it was timed, has nothing to remove.
+    if (this.deadlineAt !== 0) removeDeadline(this.#timeoutMs, this);
     this.#settle = undefined;
     finishContext(this.context);
   }

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { createHandler, type HandlerOptions, McpServer } from "../../mod.ts";
 import { cpuRounds } from "./_cpu_rounds.ts";
 const g = globalThis as Record<string, any>;
-const N = 20000;
+const N = Number((g.Deno ? g.Deno.env.get("N") : g.process?.env?.N) ?? 20000);
 const server = new McpServer({ name: "micro", version: "1.0.0" });
 server.tool("echo", { inputSchema: z.object({ text: z.string() }) }, ({ text }) => ({ content: [{ type: "text", text }] }));
 const handler = createHandler(server, { responseMode: "auto" } as HandlerOptions);

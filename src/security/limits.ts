@@ -71,7 +71,7 @@ export interface Deadline {
  * deadline.clear();
  * ```
  */
-export function startDeadline(ms: number, controller: AbortController): Deadline {
+export function startDeadline(ms: number, controller: Pick<AbortController, "abort">): Deadline {
   const deadline = new ControllerDeadline(ms, controller);
   if (ms > 0 && Number.isFinite(ms)) addDeadline(ms, deadline);
   return deadline;
@@ -84,9 +84,9 @@ class ControllerDeadline implements Deadline, DeadlineEntry {
   #expired: Promise<void> | undefined;
   #resolve: (() => void) | undefined;
   readonly #ms: number;
-  readonly #controller: AbortController;
+  readonly #controller: Pick<AbortController, "abort">;
 
-  constructor(ms: number, controller: AbortController) {
+  constructor(ms: number, controller: Pick<AbortController, "abort">) {
     this.#ms = ms;
     this.#controller = controller;
   }

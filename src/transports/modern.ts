@@ -10,7 +10,7 @@
 import { type Deadline, startDeadline } from "../security/limits.ts";
 import { encodeMessage, ErrorCode, errorResponse, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from "../jsonrpc.ts";
 import { accepts, jsonResponse, jsonRpcErrorResponse } from "../http.ts";
-import { createContext, type RequestContext } from "../context.ts";
+import { abortContext, finishContext, HandlerContext, type RequestContext } from "../context.ts";
 import { envelopeChannel, SERVER_INFO_KEY } from "../envelope.ts";
 import { checkParamHeaders, checkStandardHeaders, paramHeadersOf } from "../mcp_headers.ts";
 import { honouredFilter, parseListenFilter } from "../listen.ts";
@@ -189,9 +189,8 @@ class ModernExchange implements TrackedRequest {
   readonly #platform: PlatformArg;
   readonly #message: JsonRpcRequest;
   readonly #mode: ResponseMode;
-  readonly #controller = new AbortController();
-  readonly #context: RequestContext;
-  readonly #finish: () => void;
+  /** The handler's context; its signal is made only if the handler reads it (aborted through {@link abortContext}). */
+  readonly #context: HandlerContext;
   #stream: SseStream | undefined;
   #deadline: Deadline | undefined;
   #onAbort: (() => void) | undefined;
@@ -208,11 +207,15 @@ class ModernExchange implements TrackedRequest {
     this.response = new Promise<Response>((resolve) => (this.#resolve = resolve));
     // The request's principal: from the auth hook, or one a host framework attached (2026 has no session to keep it).
     const channel = envelopeChannel(route.envelope, (m) => this.#sendRelated(m), ctx.principal ?? principalOf(request));
-    const { context, finish } = createContext(channel, message, this.#controller.signal);
-    this.#context = context;
-    this.#finish = finish;
+    const context = this.#context = new HandlerContext(channel, message);
     this.#ticket = ctx.inFlight.track(this);
-    ctx.server.handle(message, context).then(
+    // A sync handler's response is sent within this call; only a handler's promise is waited for.
+    const handled = ctx.server.dispatch(message, context);
+    if (!(handled instanceof Promise)) {
+      this.#handled(handled);
+      return;
+    }
+    handled.then(
       (response) => this.#handled(response),
       (error) => this.#handled(errorResponse(message.id, ErrorCode.InternalError, `Internal error: ${error instanceof Error ? error.message : String(error)}`)),
     );
@@ -234,9 +237,10 @@ class ModernExchange implements TrackedRequest {
     // A handler that runs past handlerTimeoutMs is aborted and answered with an error.
     const ms = this.#ctx.options.handlerTimeoutMs;
     if (ms > 0 && Number.isFinite(ms)) {
-      const deadline = this.#deadline = startDeadline(ms, this.#controller);
+      const context = this.#context;
+      const deadline = this.#deadline = startDeadline(ms, { abort: (reason) => abortContext(context, reason) });
       deadline.expired.then(() => {
-        this.#finish();
+        finishContext(context);
         if (!this.#ended) this.#respond(errorResponse(this.#message.id, ErrorCode.InternalError, `Request timed out after ${ms} ms`));
       });
     }
@@ -267,7 +271,7 @@ class ModernExchange implements TrackedRequest {
   }
 
   #handled(response: JsonRpcResponse): void {
-    this.#finish();
+    finishContext(this.#context);
     if (!this.#ended) this.#respond(response);
   }
 
@@ -309,7 +313,7 @@ class ModernExchange implements TrackedRequest {
     if (this.#onAbort !== undefined) this.#request.signal.removeEventListener("abort", this.#onAbort);
     this.#ctx.inFlight.untrack(this, this.#ticket);
     if (how !== "completed") {
-      this.#controller.abort(new Error(how === "shutdown" ? "The server is shutting down" : "The client closed the request's stream"));
+      abortContext(this.#context, new Error(how === "shutdown" ? "The server is shutting down" : "The client closed the request's stream"));
     }
     if (how === "shutdown") {
       // The client is still there: tell it why its request ends without a result.
