@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { classifyEra, type ServedEras, sessionMessageOf } from "../src/era.ts";
 import { parseMessage } from "../src/jsonrpc.ts";
+import { createHandler, type HandlerOptions } from "../mod.ts";
+import { testServer } from "./_fixtures.ts";
 import { isModernVersion, isSessionVersion, MODERN_VERSIONS, SESSION_VERSIONS } from "../src/versions.ts";
 
 const ALL: ServedEras = { modernVersions: MODERN_VERSIONS, legacyVersions: SESSION_VERSIONS };
@@ -73,5 +75,55 @@ describe("the one-message 2025 session fast path (sessionMessageOf)", () => {
     assert.equal(sessionMessageOf({ ...call, method: "initialize" }, headersOf(undefined)), undefined);
     assert.equal(sessionMessageOf({ ...call, params: { _meta: { [CLAIM]: "2025-06-18" } } }, headersOf(undefined)), undefined);
     assert.equal(sessionMessageOf({ jsonrpc: "2.0", id: 1, result: {} }, headersOf(undefined)), undefined);
+  });
+});
+
+/** One POST to /mcp; returns status and parsed JSON body (or null). */
+async function postTo(options: HandlerOptions, body: unknown, headers: Record<string, string>) {
+  const handler = createHandler(testServer(), options);
+  try {
+    const response = await handler.fetch(new Request("http://127.0.0.1/mcp", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(body),
+    }));
+    const text = await response.text();
+    return { status: response.status, body: text === "" ? null : JSON.parse(text) };
+  } finally {
+    await handler.close();
+  }
+}
+
+describe("the fast path's remaining checks come in the slow path's order", () => {
+  const call = { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "echo", arguments: { text: "x" } } };
+  const both = "application/json, text/event-stream";
+  // The twin differs only by a version header the fast path leaves to the slow path; the slow
+  // path checks Accept and the batch limit before that header, so both must answer alike.
+  const fast = { "mcp-session-id": "no-such-session", "mcp-protocol-version": "2025-06-18" };
+  const slow = { "mcp-session-id": "no-such-session", "mcp-protocol-version": "2024-01-01" };
+
+  test("the twins take different paths", () => {
+    assert.notEqual(sessionMessageOf(call, new Headers(fast)), undefined);
+    assert.equal(sessionMessageOf(call, new Headers(slow)), undefined);
+  });
+
+  test("Accept without text/event-stream: 406 on both paths, before the batch limit and the session", async () => {
+    const a = await postTo({ maxBatchSize: 0 }, call, { ...fast, accept: "application/json" });
+    const b = await postTo({ maxBatchSize: 0 }, call, { ...slow, accept: "application/json" });
+    assert.equal(a.status, 406);
+    assert.deepEqual(a, b);
+  });
+
+  test("a batch limit below one refuses a single message on both paths (400), before the session lookup", async () => {
+    const a = await postTo({ maxBatchSize: 0 }, call, { ...fast, accept: both });
+    const b = await postTo({ maxBatchSize: 0 }, call, { ...slow, accept: both });
+    assert.equal(a.status, 400);
+    assert.deepEqual(a, b);
+  });
+
+  test("an unknown session is 404 on the fast path", async () => {
+    const a = await postTo({}, call, { ...fast, accept: both });
+    assert.equal(a.status, 404);
+    assert.equal(a.body.error.code, -32001);
   });
 });
