@@ -8,7 +8,7 @@
  */
 import { ErrorCode, type JsonRpcNotification, type JsonRpcRequest, parseMessage, type RequestId } from "./jsonrpc.ts";
 import { type Envelope, hasEnvelopeClaim, metaOf, PROTOCOL_VERSION_KEY, readEnvelope } from "./envelope.ts";
-import { isModernVersion } from "./versions.ts";
+import { isModernVersion, isSessionVersion } from "./versions.ts";
 
 /**
  * What the endpoint serves.
@@ -211,6 +211,34 @@ export function classifyEra(input: EraInput, served: ServedEras): EraOutcome {
     );
   }
   return legacy(input, served, "no-claim");
+}
+
+/**
+ * What nearly every POST of a 2025 session is, recognised in one pass: one JSON-RPC request or
+ * notification other than `initialize`, with no protocol version claimed in `params._meta`, and an
+ * `MCP-Protocol-Version` header that is absent or names a session version. For such a POST
+ * {@link classifyEra} answers legacy (`"no-claim"`) where legacy is served, and the 2025 transport's
+ * version check passes; so the caller may skip both and hand the message on as it is. `undefined`
+ * means "not that case": classify the request as usual (it decides, and refuses what it must).
+ *
+ * @example
+ * ```ts
+ * import { sessionMessageOf } from "./era.ts";
+ * const headers = new Headers({ "mcp-protocol-version": "2025-06-18" });
+ * sessionMessageOf({ jsonrpc: "2.0", id: 1, method: "tools/list" }, headers); // the request
+ * sessionMessageOf({ jsonrpc: "2.0", id: 1, method: "initialize", params: {} }, headers); // undefined
+ * ```
+ */
+export function sessionMessageOf(body: unknown, headers: Headers): JsonRpcRequest | JsonRpcNotification | undefined {
+  if (Array.isArray(body)) return undefined;
+  const meta = metaOf(body);
+  if (meta !== undefined && PROTOCOL_VERSION_KEY in meta) return undefined;
+  const message = parseMessage(body);
+  if (message === undefined || !("method" in message) || message.method === "initialize") return undefined;
+  const header = headers.get("mcp-protocol-version");
+  // A session version is never a modern one (pinned by a test): the era check is passed too.
+  if (header !== null && !isSessionVersion(header)) return undefined;
+  return message;
 }
 
 /** A body whose `params._meta` names a protocol version: 2026, unless it is a 2025 `initialize`. */

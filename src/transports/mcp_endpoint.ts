@@ -10,10 +10,10 @@
 import { ErrorCode } from "../jsonrpc.ts";
 import { accepts, type JsonBody, jsonRpcErrorResponse, readJsonBody } from "../http.ts";
 import type { PlatformArg, TransportContext } from "./context.ts";
-import { deleteStreamable, getStreamable, postStreamable } from "./streamable.ts";
+import { deleteStreamable, getStreamable, postSessionMessage, postStreamable } from "./streamable.ts";
 import { openLegacySession } from "./legacy_sse.ts";
 import { serveModern } from "./modern.ts";
-import { classifyEra, type EraRejection, type ServedEras } from "../era.ts";
+import { classifyEra, type EraRejection, type ServedEras, sessionMessageOf } from "../era.ts";
 import { MODERN_VERSIONS, SESSION_VERSIONS } from "../versions.ts";
 import type { ResolvedOptions } from "../options.ts";
 
@@ -64,6 +64,12 @@ export async function handleMcpEndpoint(ctx: TransportContext, request: Request,
       const headers = request.headers;
       const parsed = await readJsonBody(request, ctx.options.maxBodyBytes, headers);
       if (parsed instanceof Response) return parsed;
+      // Nearly every POST: one message of a 2025 session, its era and version header known from
+      // one reading (the same outcome as classifying, then checking the version again).
+      if (served.legacyVersions.length > 0) {
+        const message = sessionMessageOf(parsed.body, headers);
+        if (message !== undefined) return await postSessionMessage(ctx, request, platform, message, headers);
+      }
       const outcome = classifyEra({ httpMethod: "POST", headers, body: parsed.body }, served);
       if (outcome.kind === "reject") return rejection(outcome);
       if (outcome.kind === "modern") return await serveModern(ctx, request, outcome, platform);

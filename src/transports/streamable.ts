@@ -8,7 +8,16 @@
  *
  * @module
  */
-import { ErrorCode, errorResponse, isRequest, type JsonRpcMessage, type JsonRpcRequest, parseMessage, type RequestId } from "../jsonrpc.ts";
+import {
+  ErrorCode,
+  errorResponse,
+  isRequest,
+  type JsonRpcMessage,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  parseMessage,
+  type RequestId,
+} from "../jsonrpc.ts";
 import { accepts, acceptsValue, jsonRpcErrorResponse, sessionNotFoundResponse, tooManySessionsResponse } from "../http.ts";
 import type { MessageSink, Session } from "../session.ts";
 import { principalOf } from "../request_principal.ts";
@@ -115,9 +124,7 @@ export function postStreamable(
     if (versionError) return versionError;
     if (ctx.options.stateless) return postStateless(ctx, request, platform, [message], false, isInitialize ? message as JsonRpcRequest : undefined);
     if (isInitialize) return initializeSession(ctx, request, platform, message as JsonRpcRequest);
-    const found = lookupSession(ctx, headers);
-    if (found instanceof Response) return found;
-    return dispatchOne(streamsOf(found)!, message, request, platform);
+    return postToSession(ctx, request, platform, message, headers);
   }
   const raw = body as unknown[];
   if (raw.length === 0) return badRequest("an empty batch");
@@ -145,6 +152,39 @@ export function postStreamable(
     return badRequest(`batches are not allowed in protocol version ${session.protocolVersion}`);
   }
   return dispatch(streamsOf(session)!, messages, true, request, platform, NO_HEADERS);
+}
+
+/**
+ * {@link postStreamable} for one message already known to be a valid JSON-RPC request or
+ * notification other than `initialize`, whose `MCP-Protocol-Version` header is absent or a
+ * session version (see `sessionMessageOf` in `era.ts`): the checks left, in the same order.
+ *
+ * @example
+ * ```ts ignore
+ * const message = sessionMessageOf(body, headers);
+ * if (message) return postSessionMessage(ctx, request, platform, message, headers);
+ * ```
+ */
+export function postSessionMessage(
+  ctx: TransportContext,
+  request: Request,
+  platform: PlatformArg,
+  message: JsonRpcRequest | JsonRpcNotification,
+  headers: Headers,
+): Response | Promise<Response> {
+  if (!acceptsJsonAndSse(headers)) {
+    return jsonRpcErrorResponse(406, ErrorCode.InvalidRequest, "Not Acceptable: the client must accept both application/json and text/event-stream");
+  }
+  if (!(ctx.options.maxBatchSize >= 1)) return checkBatchSize([message], ctx.options.maxBatchSize)!;
+  if (ctx.options.stateless) return postStateless(ctx, request, platform, [message], false, undefined);
+  return postToSession(ctx, request, platform, message, headers);
+}
+
+/** One message, not `initialize`, for the session `Mcp-Session-Id` names. */
+function postToSession(ctx: TransportContext, request: Request, platform: PlatformArg, message: JsonRpcMessage, headers: Headers): Response | Promise<Response> {
+  const found = lookupSession(ctx, headers);
+  if (found instanceof Response) return found;
+  return dispatchOne(streamsOf(found)!, message, request, platform);
 }
 
 function notJsonRpc(value: unknown): Response {
