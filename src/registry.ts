@@ -71,9 +71,74 @@ function principalKey(principal: unknown): string {
   return id !== undefined ? `id:${id}` : defaultPrincipalId(principal);
 }
 
+/**
+ * The number a session id's first 7 hex digits make (28 bits: a small integer). Any string
+ * gives some number: a client's id that is not one of ours finds no session with it, or one
+ * whose full id differs.
+ */
+function idPrefix(id: string): number {
+  let n = 0;
+  for (let i = 0; i < 7; i++) {
+    const c = id.charCodeAt(i);
+    n = (n << 4) | (c <= 57 ? c - 48 : c - 87);
+  }
+  return n;
+}
+
+/**
+ * The live sessions, by id. Ids are random, so the number their first hex digits make spreads
+ * as well as a hash of the whole id would; keying by it spares hashing a new string per
+ * operation, and every request brings its id as a new string (on Deno that hash costs about
+ * 0.3 µs; a small-integer key almost nothing). An id whose number a live session already has
+ * (about 1 in 27,000 at 10,000 sessions) goes to a second map keyed by the id itself.
+ */
+class SessionTable {
+  readonly #byPrefix = new Map<number, Session>();
+  #clashing: Map<string, Session> | undefined;
+
+  get size(): number {
+    return this.#byPrefix.size + (this.#clashing?.size ?? 0);
+  }
+
+  get(id: string): Session | undefined {
+    const session = this.#byPrefix.get(idPrefix(id));
+    if (session !== undefined && session.id === id) return session;
+    return this.#clashing?.get(id);
+  }
+
+  add(session: Session): void {
+    const prefix = idPrefix(session.id);
+    if (!this.#byPrefix.has(prefix)) this.#byPrefix.set(prefix, session);
+    else (this.#clashing ??= new Map()).set(session.id, session);
+  }
+
+  /** Removes `session` if it is the live session with its id. */
+  remove(session: Session): void {
+    const prefix = idPrefix(session.id);
+    if (this.#byPrefix.get(prefix) === session) this.#byPrefix.delete(prefix);
+    else if (this.#clashing?.get(session.id) === session) {
+      this.#clashing.delete(session.id);
+      if (this.#clashing.size === 0) this.#clashing = undefined;
+    }
+  }
+
+  /** The live sessions, as they are while iterated (as a Map's values are). */
+  *values(): IterableIterator<Session> {
+    yield* this.#byPrefix.values();
+    if (this.#clashing !== undefined) yield* this.#clashing.values();
+  }
+
+  /** A snapshot of the live sessions. */
+  list(): Session[] {
+    const all = [...this.#byPrefix.values()];
+    if (this.#clashing !== undefined) all.push(...this.#clashing.values());
+    return all;
+  }
+}
+
 /** What every view of one registry shares. */
 interface RegistryState {
-  readonly sessions: Map<string, Session>;
+  readonly sessions: SessionTable;
   refusing: boolean;
 }
 
@@ -132,7 +197,7 @@ export const SESSION_ID_PATTERN: RegExp = /^[0-9a-f]{32}$/;
  */
 export class SessionRegistry {
   readonly #state: RegistryState;
-  readonly #sessions: Map<string, Session>;
+  readonly #sessions: SessionTable;
   readonly #server: McpServer;
   readonly #options: Required<Omit<RegistryOptions, "messageHandler">>;
   readonly #messageHandler: MessageHandlerFactory | undefined;
@@ -148,7 +213,7 @@ export class SessionRegistry {
       handlerTimeoutMs: options.handlerTimeoutMs ?? 0,
     };
     this.#messageHandler = options.messageHandler;
-    this.#state = view?.state ?? { sessions: new Map(), refusing: false };
+    this.#state = view?.state ?? { sessions: new SessionTable(), refusing: false };
     this.#sessions = this.#state.sessions;
     this.#view = view && { principal: view.principal };
   }
@@ -179,7 +244,7 @@ export class SessionRegistry {
 
   /** Ids of the live sessions. */
   ids(): string[] {
-    return [...this.#sessions.keys()];
+    return this.#sessions.list().map((session) => session.id);
   }
 
   /** The live sessions. */
@@ -202,7 +267,7 @@ export class SessionRegistry {
     init.principal = options.principal ?? this.#view?.principal;
     const session = new Session(init);
     init.principal = undefined;
-    this.#sessions.set(session.id, session);
+    this.#sessions.add(session);
     return session;
   }
 
@@ -231,7 +296,7 @@ export class SessionRegistry {
 
   /** A closed session's removal: one function per registry view, not one per session. */
   readonly #forget = (closed: Session): void => {
-    if (this.#sessions.get(closed.id) === closed) this.#sessions.delete(closed.id);
+    this.#sessions.remove(closed);
   };
 
   /**
@@ -247,6 +312,6 @@ export class SessionRegistry {
 
   /** Closes every session through its own `close()`. */
   closeAll(reason: CloseReason = "shutdown"): void {
-    for (const session of [...this.#sessions.values()]) session.close(reason);
+    for (const session of this.#sessions.list()) session.close(reason);
   }
 }

@@ -52,4 +52,18 @@ describe("MemoryEventStore", () => {
     assert.equal(store.eventCount("s"), 0);
     assert.equal(store.replayAfter("t", kept)?.events.length, 1);
   });
+
+  test("dropSession of sessions that stored nothing, on an empty store and on one holding others, changes nothing", () => {
+    const store = new MemoryEventStore();
+    store.dropSession("nothing-stored");
+    assert.equal(store.sessionCount, 0);
+    const first = store.append("t", "p1", null);
+    store.append("t", "p1", msg(1));
+    store.dropSession("nothing-stored");
+    assert.equal(store.sessionCount, 1);
+    assert.equal(store.replayAfter("t", first)?.events.length, 1);
+    store.dropSession("t");
+    assert.equal(store.sessionCount, 0);
+    assert.equal(store.replayAfter("t", first), undefined);
+  });
 });

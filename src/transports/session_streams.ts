@@ -26,8 +26,6 @@ const STANDALONE_STREAM = "g";
  */
 export const encode: (message: JsonRpcMessage) => string | undefined = encodeMessage;
 
-const registry = new WeakMap<Session, SessionStreams>();
-
 /**
  * What {@link SessionStreams} needs of a POST exchange it tracks: list links it owns, and what
  * to call when the session closes first.
@@ -56,7 +54,8 @@ export interface TrackedExchange {
  * ```
  */
 export function streamsOf(session: Session): SessionStreams | undefined {
-  return registry.get(session);
+  const state = session.transportState;
+  return state instanceof SessionStreams ? state : undefined;
 }
 
 /**
@@ -85,7 +84,7 @@ export interface StreamableStats {
  * ```
  */
 export function streamableStats(session: Session): StreamableStats | undefined {
-  const streams = registry.get(session);
+  const streams = streamsOf(session);
   if (!streams) return undefined;
   let connections = 0;
   let postStreams = 0;
@@ -108,7 +107,7 @@ export function streamableStats(session: Session): StreamableStats | undefined {
  * ```
  */
 export function closeSseConnections(session: Session): number {
-  const streams = registry.get(session);
+  const streams = streamsOf(session);
   if (!streams) return 0;
   let closed = 0;
   for (const channel of streams.channels()) if (channel.dropConnection()) closed++;
@@ -287,7 +286,7 @@ export class SessionStreams implements SessionOwned {
     this.ctx = ctx;
     this.store = store;
     this.onConnectionLost = onConnectionLost;
-    registry.set(session, this);
+    session.transportState = this;
     session.own(this);
   }
 
