@@ -600,7 +600,8 @@ async function legacyGroup(server, runtime) {
     if (workloads.has("c")) {
       log(`  (c) legacy POST→event ${server.id}/${runtime}`);
       if (P.warm) await client({ workload: "legacyLoad", port: served.port, concurrency: P.cConc, windows: [P.warm / 2] });
-      const { result } = await client({ workload: "legacyLoad", port: served.port, concurrency: P.cConc, windows: P.cWindows });
+      // The client reads the server's CPU (/proc/<pid>) around each window itself.
+      const { result } = await client({ workload: "legacyLoad", port: served.port, serverPid: served.pid, concurrency: P.cConc, windows: P.cWindows });
       const { result: single } = await client({ workload: "legacyLatency", port: served.port, count: P.cLatency });
       results.c.push({
         server: server.id,
@@ -608,6 +609,7 @@ async function legacyGroup(server, runtime) {
         concurrency: P.cConc,
         runs: result.runs,
         rps: summary(result.runs.map((r) => r.rps)),
+        cpu_us: summary(result.runs.map((r) => r.cpu_us)),
         p50_ms: median(result.runs.map((r) => r.p50_ms)),
         p99_ms: median(result.runs.map((r) => r.p99_ms)),
         idle_p50_ms: single.p50_ms,

@@ -80,6 +80,7 @@ export function headlines(results) {
     if (c) {
       const peer = bestPeer(results.c, runtime, (r) => r.rps.median) ?? bestPeer(results.c, "node", (r) => r.rps.median);
       if (peer) lines.push(`${name}, legacy HTTP+SSE POST→event (c): Tether ${int(c.rps.median)}/s = ${ratio(c.rps.median / peer.rps.median)} ${LABEL[peer.server]} on ${peer.runtime}`);
+      if (Number.isFinite(cpuOf(c))) lines.push(`${name}, legacy HTTP+SSE POST→event (c), in CPU: ${cpuLine(results.c, c, runtime, "round trip")}`);
     }
     const d = find(results.d, "tether", runtime);
     if (d) {
@@ -213,12 +214,12 @@ export function renderResults(results) {
   if (results.c.length) {
     out.push("## (c) legacy HTTP+SSE (2024-11-05): POST → response event");
     out.push("");
-    out.push(`${P.cConc} sessions, each a closed loop of POST /messages (202) then wait for the response on its SSE stream. Round trips per second: median of ${P.cWindows.length} windows of ${P.cWindows[0]} s. Latency under that load, and alone (one session, one request at a time, ${P.cLatency} requests).`);
+    out.push(`${P.cConc} sessions, each a closed loop of POST /messages (202) then wait for the response on its SSE stream. Round trips per second: median of ${P.cWindows.length} windows of ${P.cWindows[0]} s. CPU µs/round trip is the server's CPU over a window (from /proc) divided by the round trips completed in it, the lowest window. Latency under that load, and alone (one session, one request at a time, ${P.cLatency} requests).`);
     out.push("");
-    out.push("| server | runtime | round trips/s | p50 / p99 ms (loaded) | p50 / p99 ms (alone) |");
-    out.push("| --- | --- | ---: | ---: | ---: |");
+    out.push("| server | runtime | round trips/s | CPU µs/round trip | p50 / p99 ms (loaded) | p50 / p99 ms (alone) |");
+    out.push("| --- | --- | ---: | ---: | ---: | ---: |");
     for (const r of [...results.c].sort(byOrder)) {
-      out.push(`| ${LABEL[r.server]} | ${r.runtime} | ${int(r.rps.median)} ${spread(r.rps)} | ${ms(r.p50_ms)} / ${ms(r.p99_ms)} | ${ms(r.idle_p50_ms)} / ${ms(r.idle_p99_ms)} |`);
+      out.push(`| ${LABEL[r.server]} | ${r.runtime} | ${int(r.rps.median)} ${spread(r.rps)} | ${us(cpuOf(r))} | ${ms(r.p50_ms)} / ${ms(r.p99_ms)} | ${ms(r.idle_p50_ms)} / ${ms(r.idle_p99_ms)} |`);
     }
     out.push("");
   }
