@@ -610,6 +610,8 @@ async function legacyGroup(server, runtime) {
         runs: result.runs,
         rps: summary(result.runs.map((r) => r.rps)),
         cpu_us: summary(result.runs.map((r) => r.cpu_us)),
+        server_util: median(result.runs.map((r) => r.server_util)),
+        client_util: median(result.runs.map((r) => r.client_util)),
         p50_ms: median(result.runs.map((r) => r.p50_ms)),
         p99_ms: median(result.runs.map((r) => r.p99_ms)),
         idle_p50_ms: single.p50_ms,

@@ -84,6 +84,9 @@ async function legacyLoad() {
     // The server's CPU over the window (from /proc, when the harness passed its pid): CPU per
     // round trip holds on a shared machine where round trips per second do not.
     const cpuBefore = task.serverPid ? cpuSample(task.serverPid) : undefined;
+    // This load generator's own share of its core: near 1, it is the bottleneck, and round trips
+    // per second say more about it than about the server.
+    const clientBefore = process.cpuUsage();
     const deadline = now() + seconds * 1000;
     const started = now();
     await Promise.all(sessions.map(async (session, index) => {
@@ -99,6 +102,7 @@ async function legacyLoad() {
     }));
     const elapsed = (now() - started) / 1000;
     const cpuNs = cpuSpent(cpuBefore, task.serverPid ? cpuSample(task.serverPid) : undefined);
+    const client = process.cpuUsage(clientBefore);
     latencies.sort((a, b) => a - b);
     const roundTrips = latencies.length + bad;
     runs.push({
@@ -107,6 +111,7 @@ async function legacyLoad() {
       rps: latencies.length / elapsed,
       cpu_us: cpuNs / 1000 / roundTrips,
       server_util: cpuNs / 1e9 / elapsed,
+      client_util: (client.user + client.system) / 1e6 / elapsed,
       p50_ms: percentile(latencies, 50),
       p99_ms: percentile(latencies, 99),
       bad,
