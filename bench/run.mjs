@@ -593,28 +593,57 @@ async function memoryWorkload(server, runtime, kind) {
   }
 }
 
-/** (c) and (f) on the legacy transport, then (g) for it. */
+/**
+ * (c) on one runtime: every legacy server started at once, each warmed, then the windows
+ * interleaved across them as in (a) (window i of every server before window i+1 of any), so
+ * the servers compared share the same stretches of machine load; then each one's latency alone.
+ * Each window is one client run: its 64 sessions are opened before and closed after the window.
+ */
+async function legacyLoadWorkloads(runtime, servers) {
+  const entries = await startAll(servers, runtime, (s) => ({ MODE: s.jsonMode ?? "json" }));
+  try {
+    log(`  (c) legacy POST→event on ${runtime}: ${entries.map((e) => e.server.id).join(", ")}, interleaved`);
+    const ready = await prepare(entries, async (e) => {
+      e.windows = [];
+      if (P.warm) await client({ workload: "legacyLoad", port: e.served.port, concurrency: P.cConc, windows: [P.warm / 2] });
+    });
+    const done = await interleave(ready, P.cWindows.length, async (e, i) => {
+      // The client reads the server's CPU (/proc/<pid>) around the window itself.
+      const { result } = await client({ workload: "legacyLoad", port: e.served.port, serverPid: e.served.pid, concurrency: P.cConc, windows: [P.cWindows[i]] });
+      e.windows.push(...result.runs);
+    });
+    for (const e of done) {
+      try {
+        const { result: single } = await client({ workload: "legacyLatency", port: e.served.port, count: P.cLatency });
+        const runs = e.windows;
+        results.c.push({
+          server: e.server.id,
+          runtime,
+          concurrency: P.cConc,
+          runs,
+          rps: summary(runs.map((r) => r.rps)),
+          cpu_us: summary(runs.map((r) => r.cpu_us)),
+          server_util: median(runs.map((r) => r.server_util)),
+          client_util: median(runs.map((r) => r.client_util)),
+          p50_ms: median(runs.map((r) => r.p50_ms)),
+          p99_ms: median(runs.map((r) => r.p99_ms)),
+          idle_p50_ms: single.p50_ms,
+          idle_p99_ms: single.p99_ms,
+          bad: runs.reduce((n, r) => n + r.bad, 0),
+        });
+      } catch (error) {
+        fail(e.server, runtime, error);
+      }
+    }
+  } finally {
+    await stopAll(entries);
+  }
+}
+
+/** (f) on the legacy transport, then (g) for it, then (e) in a fresh process; (c) runs in legacyLoadWorkloads. */
 async function legacyGroup(server, runtime, ws = workloads) {
   const served = await startServer(server, runtime, { MODE: server.jsonMode ?? "json" });
   try {
-    if (ws.has("c")) {
-      log(`  (c) legacy POST→event ${server.id}/${runtime}`);
-      if (P.warm) await client({ workload: "legacyLoad", port: served.port, concurrency: P.cConc, windows: [P.warm / 2] });
-      const { result } = await client({ workload: "legacyLoad", port: served.port, concurrency: P.cConc, windows: P.cWindows });
-      const { result: single } = await client({ workload: "legacyLatency", port: served.port, count: P.cLatency });
-      results.c.push({
-        server: server.id,
-        runtime,
-        concurrency: P.cConc,
-        runs: result.runs,
-        rps: summary(result.runs.map((r) => r.rps)),
-        p50_ms: median(result.runs.map((r) => r.p50_ms)),
-        p99_ms: median(result.runs.map((r) => r.p99_ms)),
-        idle_p50_ms: single.p50_ms,
-        idle_p99_ms: single.p99_ms,
-        bad: result.runs.reduce((n, r) => n + r.bad, 0),
-      });
-    }
     if (ws.has("f")) {
       log(`  (f) cleanup latency ${server.id}/${runtime}`);
       const { result } = await client({ workload: "cleanup", port: served.port, controlPort: served.controlPort, n: P.fN, timeoutMs: 2000 });
@@ -742,13 +771,22 @@ async function main() {
       save();
     }
   }
+  // (c), all legacy servers of a runtime interleaved.
+  if (workloads.has("c")) {
+    for (const runtime of ["deno", "bun", "node"]) {
+      const servers = SERVERS.filter((s) => s.legacy && wanted(s, runtime));
+      if (!servers.length) continue;
+      await legacyLoadWorkloads(runtime, servers);
+      save();
+    }
+  }
   // Then the workloads that need one server at a time (memory, latency, long churn).
   for (const server of SERVERS) {
     for (const runtime of server.runtimes) {
       if (!wanted(server, runtime) && !wantedByDefault(server, runtime)) continue;
       // An opt-in server not named in --only runs just its default workloads (see SERVERS).
       const ws = wanted(server, runtime) ? workloads : new Set(server.defaultWorkloads.filter((w) => workloads.has(w)));
-      const legacy = server.legacy && ["c", "e", "f", "g"].some((w) => ws.has(w));
+      const legacy = server.legacy && ["e", "f", "g"].some((w) => ws.has(w));
       const streamable = server.streamable && (server.id !== "tether" || tetherStreamable[runtime]) && ["e", "g"].some((w) => ws.has(w));
       if (!legacy && !streamable) continue;
       log(`${server.label} on ${runtime}`);

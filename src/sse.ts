@@ -191,6 +191,14 @@ export class SseStream {
     return this.#write(encodeEvent(event));
   }
 
+  /**
+   * Sends a `message` event without an id carrying `data` (a JSON-RPC message's JSON text):
+   * the same bytes as `send({ event: "message", data })`, with no event object.
+   */
+  sendMessage(data: string): boolean {
+    return this.#write(encodeMessageEvent(undefined, data));
+  }
+
   /** Sends a comment line (ignored by clients; used for keep-alive and to flush headers). */
   comment(text: string): boolean {
     return this.#write(`: ${text}\n\n`);

@@ -6,7 +6,10 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Client } from "./_sdk.ts";
 import { SSEClientTransport } from "./_sdk.ts";
+import fc from "fast-check";
 import { createHandler, type TetherHandler } from "../mod.ts";
+import { sessionIdParam } from "../src/transports/legacy_sse.ts";
+import { encodeEvent, SseStream } from "../src/sse.ts";
 import { testServer } from "./_fixtures.ts";
 import { serveHandler, waitFor } from "./_serve.ts";
 import { trackTimers, trackUnhandledRejections } from "./_timers.ts";
@@ -180,6 +183,8 @@ describe("legacy SSE: status codes, each with its body", () => {
       const { id, events } = await open(handler);
       const res = await post(handler, id, JSON.stringify(initialize));
       assert.equal(res.status, 202);
+      assert.equal(res.headers.get("content-type"), "text/plain");
+      assert.equal(await res.text(), "Accepted");
       const event = await events.next();
       assert.equal(event.event, "message");
       const message = JSON.parse(event.data);
@@ -301,6 +306,51 @@ describe("legacy SSE: status codes, each with its body", () => {
       assert.equal(handler.sessions.size, 0);
     } finally {
       await handler.close();
+    }
+  });
+});
+
+describe("legacy SSE: fast paths give the slow paths' answers", () => {
+  test("sessionIdParam(url) is new URL(url).searchParams.get('sessionId') for plain and odd URLs", () => {
+    // Mostly real session ids (what the fast path takes), some near misses.
+    const hex = fc.oneof({ arbitrary: fc.stringMatching(/^[0-9a-f]{32}$/), weight: 3 }, { arbitrary: fc.stringMatching(/^[0-9a-fA-F]{30,34}$/), weight: 1 });
+    const piece = fc.constantFrom("sessionId=", "sessionid=", "sessionId", "?", "#", "&", "=", "%61", "%", "+", "/", "a", "0", " ", "é", "..");
+    const query = fc.oneof(
+      hex.map((id) => `sessionId=${id}`),
+      fc.tuple(fc.array(piece, { maxLength: 6 }), hex).map(([pieces, id]) => pieces.join("") + id),
+      fc.tuple(hex, fc.array(piece, { maxLength: 6 })).map(([id, pieces]) => `sessionId=${id}${pieces.join("")}`),
+      fc.array(piece, { maxLength: 10 }).map((pieces) => pieces.join("")),
+    );
+    const prefix = fc.constantFrom("http://127.0.0.1/messages", "http://127.0.0.1:8787/base/messages", "https://example.com/m", "http://h/a#frag", "http://h/x?y=1");
+    fc.assert(
+      fc.property(prefix, fc.constantFrom("?", "", "#", "&", "??"), query, (start, mark, rest) => {
+        const url = start + mark + rest;
+        let expected: string | null;
+        try {
+          expected = new URL(url).searchParams.get("sessionId");
+        } catch {
+          return; // not a URL: no Request has one
+        }
+        assert.equal(sessionIdParam(url), expected, url);
+        // As a Request serialises it, too.
+        const serialised = new Request(url).url;
+        assert.equal(sessionIdParam(serialised), new URL(serialised).searchParams.get("sessionId"), serialised);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test("sendMessage(data) writes the bytes of send({ event: 'message', data }), line breaks included", async () => {
+    for (const data of ['{"jsonrpc":"2.0","id":1,"result":{}}', "", "a\nb", "a\r\nb\rc", "é ✓"]) {
+      const viaEvent = new SseStream({ keepAliveMs: 0 });
+      const viaMessage = new SseStream({ keepAliveMs: 0 });
+      assert.equal(viaEvent.send({ event: "message", data }), true);
+      assert.equal(viaMessage.sendMessage(data), true);
+      viaEvent.close();
+      viaMessage.close();
+      const [a, b] = await Promise.all([new Response(viaEvent.readable).text(), new Response(viaMessage.readable).text()]);
+      assert.equal(b, a);
+      assert.equal(b, encodeEvent({ event: "message", data }));
     }
   });
 });

@@ -2,6 +2,7 @@
 // streams or hold thousands of them). Run as `node bench/lib/client.mjs '<json task>'`; prints
 // progress lines and, last, one JSON line with the result. Every loop is bounded by a count or
 // a deadline, and only 127.0.0.1 is contacted.
+import { cpuSample, cpuSpent } from "./cpu.mjs";
 import { Connection, EventStream, now, percentile } from "./wire.mjs";
 
 const task = JSON.parse(process.argv[2]);
@@ -80,6 +81,12 @@ async function legacyLoad() {
   for (const seconds of task.windows) {
     const latencies = [];
     let bad = 0;
+    // The server's CPU over the window (from /proc, when the harness passed its pid): CPU per
+    // round trip holds on a shared machine where round trips per second do not.
+    const cpuBefore = task.serverPid ? cpuSample(task.serverPid) : undefined;
+    // This load generator's own share of its core: near 1, it is the bottleneck, and round trips
+    // per second say more about it than about the server.
+    const clientBefore = process.cpuUsage();
     const deadline = now() + seconds * 1000;
     const started = now();
     await Promise.all(sessions.map(async (session, index) => {
@@ -94,8 +101,21 @@ async function legacyLoad() {
       }
     }));
     const elapsed = (now() - started) / 1000;
+    const cpuNs = cpuSpent(cpuBefore, task.serverPid ? cpuSample(task.serverPid) : undefined);
+    const client = process.cpuUsage(clientBefore);
     latencies.sort((a, b) => a - b);
-    runs.push({ seconds: elapsed, roundTrips: latencies.length, rps: latencies.length / elapsed, p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99), bad });
+    const roundTrips = latencies.length + bad;
+    runs.push({
+      seconds: elapsed,
+      roundTrips: latencies.length,
+      rps: latencies.length / elapsed,
+      cpu_us: cpuNs / 1000 / roundTrips,
+      server_util: cpuNs / 1e9 / elapsed,
+      client_util: (client.user + client.system) / 1e6 / elapsed,
+      p50_ms: percentile(latencies, 50),
+      p99_ms: percentile(latencies, 99),
+      bad,
+    });
   }
   for (const s of sessions) s.close();
   return { runs };

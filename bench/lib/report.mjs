@@ -22,6 +22,7 @@ const ms = (x) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(2) : x.toFixed(1)) :
 const kb = (x) => (Number.isFinite(x) ? (x / 1024).toFixed(1) : "–");
 const mb = (x) => (Number.isFinite(x) ? (x / 2 ** 20).toFixed(1) : "–");
 const ratio = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : "–");
+const share = (x) => (Number.isFinite(x) ? x.toFixed(2) : "–");
 const pct = (x) => (Number.isFinite(x) ? `${Math.round(x * 100)}%` : "–");
 /** CPU µs per request (or per session cycle): the lowest run, the one least disturbed by neighbours. */
 const cpuOf = (r) => r?.cpu_us?.min;
@@ -80,6 +81,7 @@ export function headlines(results) {
     if (c) {
       const peer = bestPeer(results.c, runtime, (r) => r.rps.median) ?? bestPeer(results.c, "node", (r) => r.rps.median);
       if (peer) lines.push(`${name}, legacy HTTP+SSE POST→event (c): Tether ${int(c.rps.median)}/s = ${ratio(c.rps.median / peer.rps.median)} ${LABEL[peer.server]} on ${peer.runtime}`);
+      if (Number.isFinite(cpuOf(c))) lines.push(`${name}, legacy HTTP+SSE POST→event (c), in CPU: ${cpuLine(results.c, c, runtime, "round trip")}`);
     }
     const d = find(results.d, "tether", runtime);
     if (d) {
@@ -213,12 +215,12 @@ export function renderResults(results) {
   if (results.c.length) {
     out.push("## (c) legacy HTTP+SSE (2024-11-05): POST → response event");
     out.push("");
-    out.push(`${P.cConc} sessions, each a closed loop of POST /messages (202) then wait for the response on its SSE stream. Round trips per second: median of ${P.cWindows.length} windows of ${P.cWindows[0]} s. Latency under that load, and alone (one session, one request at a time, ${P.cLatency} requests).`);
+    out.push(`${P.cConc} sessions, each a closed loop of POST /messages (202) then wait for the response on its SSE stream. Round trips per second: median of ${P.cWindows.length} windows of ${P.cWindows[0]} s, interleaved across the servers of a runtime as in (a). CPU µs/round trip is the server's CPU over a window (from /proc) divided by the round trips completed in it, the lowest window. Server / client: the share of a core the server and the load generator (one Node process) each used, medians; a server well below 1 while the client is near 1 was held back by the load generator, and its round trips per second understate it. Latency under that load, and alone (one session, one request at a time, ${P.cLatency} requests).`);
     out.push("");
-    out.push("| server | runtime | round trips/s | p50 / p99 ms (loaded) | p50 / p99 ms (alone) |");
-    out.push("| --- | --- | ---: | ---: | ---: |");
+    out.push("| server | runtime | round trips/s | CPU µs/round trip | server / client core share | p50 / p99 ms (loaded) | p50 / p99 ms (alone) |");
+    out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
     for (const r of [...results.c].sort(byOrder)) {
-      out.push(`| ${LABEL[r.server]} | ${r.runtime} | ${int(r.rps.median)} ${spread(r.rps)} | ${ms(r.p50_ms)} / ${ms(r.p99_ms)} | ${ms(r.idle_p50_ms)} / ${ms(r.idle_p99_ms)} |`);
+      out.push(`| ${LABEL[r.server]} | ${r.runtime} | ${int(r.rps.median)} ${spread(r.rps)} | ${us(cpuOf(r))} | ${share(r.server_util)} / ${share(r.client_util)} | ${ms(r.p50_ms)} / ${ms(r.p99_ms)} | ${ms(r.idle_p50_ms)} / ${ms(r.idle_p99_ms)} |`);
     }
     out.push("");
   }

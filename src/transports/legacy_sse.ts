@@ -85,7 +85,7 @@ class LegacySink implements MessageSink {
   /** Never throws: an unserialisable response becomes -32603, anything else is undeliverable. */
   send(message: JsonRpcMessage): boolean {
     const data = encodeMessage(message);
-    return data !== undefined && this.#stream.send({ event: "message", data });
+    return data !== undefined && this.#stream.sendMessage(data);
   }
 }
 
@@ -98,26 +98,59 @@ class LegacySink implements MessageSink {
  * ```
  */
 export async function postLegacyMessage(ctx: TransportContext, request: Request): Promise<Response> {
-  const id = new URL(request.url).searchParams.get("sessionId");
+  const id = sessionIdParam(request.url);
   if (id === null || id === "") {
     return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, "Bad Request: missing sessionId query parameter");
   }
   if (!SESSION_ID_PATTERN.test(id)) {
     return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, "Bad Request: malformed sessionId");
   }
-  if (!legacySession(ctx, id)) return sessionNotFoundResponse();
+  const session = legacySession(ctx, id);
+  if (!session) return sessionNotFoundResponse();
   const parsed = await readJsonBody(request, ctx.options.maxBodyBytes);
   if (parsed instanceof Response) return parsed;
   const message = parseMessage(parsed.body);
   if (!message) {
     return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, "Invalid Request: not a JSON-RPC 2.0 message");
   }
-  // Look the session up again: it may have closed while the body was read. Only a session
-  // that is live now gets the message, and only then is 202 the answer.
-  const session = legacySession(ctx, id);
-  if (!session?.defaultSink) return sessionNotFoundResponse();
-  void session.receive(message, session.defaultSink);
-  return new Response("Accepted", { status: 202, headers: { "content-type": "text/plain" } });
+  // The session may have closed while the body was read. Only a session that is live now gets
+  // the message, and only then is 202 the answer. (A closed session has left the registry and
+  // has no sink: checking it is the same as looking its id up again.)
+  const sink = session.defaultSink;
+  if (session.closed || sink === undefined) return sessionNotFoundResponse();
+  void session.receive(message, sink);
+  return new Response("Accepted", ACCEPTED);
+}
+
+/** The 202 answer's init, shared: a Response copies its headers, so nothing can change it. */
+const ACCEPTED: ResponseInit = { status: 202, headers: { "content-type": "text/plain" } };
+
+/** Length of `?sessionId=` followed by a session id (32 hex digits, {@link SESSION_ID_PATTERN}). */
+const PLAIN_QUERY_LENGTH = "?sessionId=".length + 32;
+
+/**
+ * The `sessionId` query parameter of a request URL, as `new URL(url).searchParams.get("sessionId")`
+ * gives it, without building a URL (and its URLSearchParams) for the plain
+ * `…/messages?sessionId=<id>` every message is posted to.
+ *
+ * @example
+ * ```ts
+ * import { sessionIdParam } from "./legacy_sse.ts";
+ * sessionIdParam("http://127.0.0.1/messages?sessionId=0123456789abcdef0123456789abcdef"); // "0123456789abcdef0123456789abcdef"
+ * sessionIdParam("http://127.0.0.1/messages?a=1&sessionId=x%79"); // "xy" (the URL parser decides)
+ * sessionIdParam("http://127.0.0.1/messages"); // null
+ * ```
+ */
+export function sessionIdParam(url: string): string | null {
+  // The fast path takes only a query that is exactly `sessionId=` and 32 hex digits, at the end
+  // of a URL with no `#` (so the `?` found starts the query, not a fragment): then the
+  // parameter is those digits, as URLSearchParams would decode them (nothing to decode).
+  const query = url.length - PLAIN_QUERY_LENGTH;
+  if (query > 0 && url.charCodeAt(query) === 63 /* ? */ && url.startsWith("sessionId=", query + 1) && url.indexOf("?") === query && !url.includes("#")) {
+    const id = url.slice(query + 11);
+    if (SESSION_ID_PATTERN.test(id)) return id;
+  }
+  return new URL(url).searchParams.get("sessionId");
 }
 
 /** The live 2024-11-05 session with this id: another transport's session is not one (its answers would go astray). */
