@@ -142,8 +142,14 @@ export interface ExchangeInit {
  * ```
  */
 export class PostExchange implements MessageSink, TrackedExchange {
-  readonly response: Promise<Response>;
-  #resolve!: (response: Response) => void;
+  /**
+   * The answer, once chosen and while nobody waits for it (see {@link response}): a request
+   * answered within the call that made its exchange needs no promise.
+   */
+  #answer: Response | undefined = undefined;
+  /** The promise handed out by {@link response} before the answer was chosen, and its resolver. */
+  #promise: Promise<Response> | undefined = undefined;
+  #resolveWaiting: ((response: Response) => void) | undefined = undefined;
   readonly #init: ExchangeInit;
   /** The request ids not answered yet: one id held as it is, several in a set (batches). */
   #single: RequestId | undefined;
@@ -163,7 +169,6 @@ export class PostExchange implements MessageSink, TrackedExchange {
     this.#left = ids.length;
     if (ids.length === 1) this.#single = ids[0];
     else this.#pending = new Set(ids);
-    this.response = new Promise((resolve) => (this.#resolve = resolve));
     if (!init.streams.track(this)) {
       this.sessionClosed();
       return;
@@ -173,6 +178,27 @@ export class PostExchange implements MessageSink, TrackedExchange {
     // after the turn lifts the runtime's idle limit for its request (a long request must not
     // be cut while its response is pending), and in SSE mode gets its live stream.
     if (init.mode === "sse" || canKeepOpen(init.platform)) watchThisTurn(this);
+  }
+
+  /**
+   * The POST's response: the `Response` itself when it was chosen before this is first read
+   * (a request answered synchronously), else a promise of it. Read once, after the exchange's
+   * requests were handed to the session.
+   */
+  get response(): Response | Promise<Response> {
+    if (this.#answer !== undefined) return this.#answer;
+    return this.#promise ??= new Promise((resolve) => (this.#resolveWaiting = resolve));
+  }
+
+  /** Chooses the POST's response (once: later choices are ignored, as a settled promise ignores them). */
+  #resolve(response: Response): void {
+    if (this.#resolveWaiting !== undefined) {
+      this.#resolveWaiting(response);
+      this.#resolveWaiting = undefined;
+      this.#answer = response;
+    } else if (this.#answer === undefined && this.#promise === undefined) {
+      this.#answer = response;
+    }
   }
 
   /** True once the exchange is over (its last response sent, or its session closed). */
