@@ -156,3 +156,46 @@ describe("the transport hands back a sync answer without a promise", () => {
     });
   }
 });
+
+describe("the runtime's idle limit of a POST, with a sync answer handed back at once", () => {
+  /** Which of a session's tools/calls had their request's idle limit lifted, on a Bun-like platform. */
+  async function lifted(mode: Mode) {
+    let handler!: TetherHandler;
+    const s = server(true, () => handler);
+    s.tool("slow", { inputSchema: z.object({}) }, async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      return { content: [] };
+    });
+    handler = createHandler(s, { responseMode: mode });
+    const timeouts: Array<[Request, number]> = [];
+    const platform = { timeout: (request: Request, seconds: number) => void timeouts.push([request, seconds]) };
+    try {
+      const init = await handler.fetch(new Request("http://127.0.0.1/mcp", { method: "POST", headers: postHeaders(), body: JSON.stringify(initializeMessage()) }), platform);
+      const id = init.headers.get("mcp-session-id")!;
+      await init.text();
+      const liftedFor = async (body: unknown) => {
+        const request = new Request("http://127.0.0.1/mcp", { method: "POST", headers: postHeaders(sessionHeaders(id)), body: JSON.stringify(body) });
+        const response = await handler.fetch(request, platform);
+        await response.text();
+        return timeouts.some(([r, seconds]) => r === request && seconds === 0);
+      };
+      await liftedFor({ jsonrpc: "2.0", method: "notifications/initialized" });
+      return {
+        sync: await liftedFor(callOf(1, "echo", { text: "x" })),
+        notifies: await liftedFor(callOf(2, "notifies")),
+        slow: await liftedFor(callOf(3, "slow")),
+      };
+    } finally {
+      await handler.close({ graceMs: 0 });
+    }
+  }
+
+  test("auto and json: kept for a request still open when its turn ends and for a stream; a sync JSON answer keeps none", async () => {
+    assert.deepEqual(await lifted("auto"), { sync: false, notifies: true, slow: true });
+    assert.deepEqual(await lifted("json"), { sync: false, notifies: false, slow: true });
+  });
+
+  test("sse: every SSE answer lifts it, the sync one included", async () => {
+    assert.deepEqual(await lifted("sse"), { sync: true, notifies: true, slow: true });
+  });
+});
