@@ -135,7 +135,12 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
       // Transports then see only this principal's sessions (a request without one: only sessions
       // without one), and bind new ones to it.
       const routeCtx: TransportContext = principal === undefined ? anonymousCtx : { ...ctx, registry: registry.forPrincipal(principal), principal };
-      if (pathname === mcpPath) return await handleMcpEndpoint(routeCtx, request, platform, messagesPath);
+      if (pathname === mcpPath) {
+        // (Awaited here, so a rejection is answered below and the request counts as active until
+        // its response is chosen; a Response already there needs no await.)
+        const answer = handleMcpEndpoint(routeCtx, request, platform, messagesPath);
+        return answer instanceof Response ? answer : await answer;
+      }
       if (pathname === ssePath && legacySse) {
         if (request.method !== "GET") return methodNotAllowed("GET");
         return openLegacySession(routeCtx, request, platform, messagesPath);

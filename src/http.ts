@@ -186,6 +186,43 @@ export function readJsonBody(request: Request, maxBodyBytes: number, headers: He
   return readJsonBodyStreamed(request, maxBodyBytes);
 }
 
+/**
+ * {@link readJsonBody}, then `next` on the parsed body, in the same continuation: the same
+ * checks and error responses, one promise fewer per request than awaiting the body and then
+ * answering (what `next` throws rejects the returned promise).
+ *
+ * @example
+ * ```ts
+ * import { readJsonBodyThen } from "./http.ts";
+ * const request = new Request("http://x", { method: "POST", headers: { "content-type": "application/json" }, body: "[1]" });
+ * const response = await readJsonBodyThen(request, 1024, request.headers, ({ text }) => new Response(text));
+ * await response.text(); // "[1]"
+ * ```
+ */
+export function readJsonBodyThen(
+  request: Request,
+  maxBodyBytes: number,
+  headers: Headers,
+  next: (parsed: JsonBody) => Response | Promise<Response>,
+): Promise<Response> {
+  if (!isJsonContentType(headers)) return refuseContentType(request);
+  // The hot path of readJsonBody, with `next` run where the body is parsed.
+  const length = headers.get("content-length");
+  if (length !== null && isDigits(length) && Number(length) <= maxBodyBytes && !headers.has("transfer-encoding")) {
+    let read: Promise<ArrayBuffer>;
+    try {
+      read = request.arrayBuffer();
+    } catch {
+      return Promise.resolve(unreadableResponse());
+    }
+    return read.then((buffer) => {
+      const parsed = parseJsonBytes(buffer, maxBodyBytes);
+      return parsed instanceof Response ? parsed : next(parsed);
+    }, unreadableResponse);
+  }
+  return readJsonBodyStreamed(request, maxBodyBytes).then((parsed) => parsed instanceof Response ? parsed : next(parsed));
+}
+
 async function refuseContentType(request: Request): Promise<Response> {
   await request.body?.cancel().catch(() => {});
   return jsonRpcErrorResponse(415, ErrorCode.InvalidRequest, "Unsupported Media Type: Content-Type must be application/json");

@@ -227,8 +227,17 @@ function releaseQuietly(release: (() => void) | SessionOwned): void {
   }
 }
 
-/** What `receive()` returns for a message it is done with at once (shared: it is never rejected). */
-const RECEIVED: Promise<void> = Promise.resolve();
+/**
+ * What `receive()` returns for a message it is done with at once (shared: it is never rejected,
+ * so a caller may skip attaching a rejection handler to it).
+ *
+ * @example
+ * ```ts ignore
+ * const received = session.receive(message, sink);
+ * if (received !== RECEIVED) received.catch(reportFailure);
+ * ```
+ */
+export const RECEIVED: Promise<void> = Promise.resolve();
 
 /** Shared by every `own()`/`hold()` that has nothing to undo. */
 const noop = (): void => {};

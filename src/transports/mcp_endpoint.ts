@@ -8,7 +8,7 @@
  * @module
  */
 import { ErrorCode } from "../jsonrpc.ts";
-import { accepts, type JsonBody, jsonRpcErrorResponse, readJsonBody } from "../http.ts";
+import { accepts, type JsonBody, jsonRpcErrorResponse, readJsonBody, readJsonBodyThen } from "../http.ts";
 import type { PlatformArg, TransportContext } from "./context.ts";
 import { deleteStreamable, getStreamable, postSessionMessage, postStreamable } from "./streamable.ts";
 import { openLegacySession } from "./legacy_sse.ts";
@@ -49,31 +49,21 @@ export async function readJsonPost(ctx: TransportContext, request: Request): Pro
 }
 
 /**
- * Answers any request to the MCP endpoint.
+ * Answers any request to the MCP endpoint: a `Response`, or a promise of one (every POST, whose
+ * body is read first; after that, a request answered synchronously adds no promise of its own).
  *
  * @example
  * ```ts ignore
- * if (pathname === mcpPath) return await handleMcpEndpoint(ctx, request, platform);
+ * if (pathname === mcpPath) return await handleMcpEndpoint(ctx, request, platform, messagesPath);
  * ```
  */
-export async function handleMcpEndpoint(ctx: TransportContext, request: Request, platform: PlatformArg, messagesPath?: string): Promise<Response> {
+export function handleMcpEndpoint(ctx: TransportContext, request: Request, platform: PlatformArg, messagesPath?: string): Response | Promise<Response> {
   const served = servedEras(ctx.options);
   switch (request.method) {
     case "POST": {
       // (Each `request.headers` read costs a runtime call on Bun: read once per POST.)
       const headers = request.headers;
-      const parsed = await readJsonBody(request, ctx.options.maxBodyBytes, headers);
-      if (parsed instanceof Response) return parsed;
-      // Nearly every POST: one message of a 2025 session, its era and version header known from
-      // one reading (the same outcome as classifying, then checking the version again).
-      if (served.legacyVersions.length > 0) {
-        const message = sessionMessageOf(parsed.body, headers);
-        if (message !== undefined) return await postSessionMessage(ctx, request, platform, message, headers);
-      }
-      const outcome = classifyEra({ httpMethod: "POST", headers, body: parsed.body }, served);
-      if (outcome.kind === "reject") return rejection(outcome);
-      if (outcome.kind === "modern") return await serveModern(ctx, request, outcome, platform);
-      return await postStreamable(ctx, request, platform, parsed.body, headers);
+      return readJsonBodyThen(request, ctx.options.maxBodyBytes, headers, (parsed) => postParsed(ctx, request, platform, served, parsed.body, headers));
     }
     case "GET":
     case "DELETE": {
@@ -114,6 +104,20 @@ function servedEras(options: ResolvedOptions): ServedEras {
 function isLegacySseOpen(ctx: TransportContext, request: Request): boolean {
   return ctx.options.generations.includes("sse") && !ctx.options.stateless && !request.headers.has("mcp-session-id") &&
     accepts(request.headers, "text/event-stream", false);
+}
+
+/** A POST whose body passed the common checks, handed to the era that serves it. */
+function postParsed(ctx: TransportContext, request: Request, platform: PlatformArg, served: ServedEras, body: unknown, headers: Headers): Response | Promise<Response> {
+  // Nearly every POST: one message of a 2025 session, its era and version header known from
+  // one reading (the same outcome as classifying, then checking the version again).
+  if (served.legacyVersions.length > 0) {
+    const message = sessionMessageOf(body, headers);
+    if (message !== undefined) return postSessionMessage(ctx, request, platform, message, headers);
+  }
+  const outcome = classifyEra({ httpMethod: "POST", headers, body }, served);
+  if (outcome.kind === "reject") return rejection(outcome);
+  if (outcome.kind === "modern") return serveModern(ctx, request, outcome, platform);
+  return postStreamable(ctx, request, platform, body, headers);
 }
 
 function rejection(outcome: EraRejection): Response {

@@ -142,8 +142,14 @@ export interface ExchangeInit {
  * ```
  */
 export class PostExchange implements MessageSink, TrackedExchange {
-  readonly response: Promise<Response>;
-  #resolve!: (response: Response) => void;
+  /**
+   * The answer, once chosen and while nobody waits for it (see {@link response}): a request
+   * answered within the call that made its exchange needs no promise.
+   */
+  #answer: Response | undefined = undefined;
+  /** The promise handed out by {@link response} before the answer was chosen, and its resolver. */
+  #promise: Promise<Response> | undefined = undefined;
+  #resolveWaiting: ((response: Response) => void) | undefined = undefined;
   readonly #init: ExchangeInit;
   /** The request ids not answered yet: one id held as it is, several in a set (batches). */
   #single: RequestId | undefined;
@@ -153,6 +159,8 @@ export class PostExchange implements MessageSink, TrackedExchange {
   #responses: Array<{ message: JsonRpcMessage; text: string }> = [];
   #channel: EventChannel | undefined;
   #done = false;
+  /** Whether {@link response} was read (and the exchange, if still open, watched). */
+  #read = false;
   /** Links of the session's list of open exchanges (owned by {@link SessionStreams}). */
   prevExchange: TrackedExchange | undefined = undefined;
   nextExchange: TrackedExchange | undefined = undefined;
@@ -163,16 +171,37 @@ export class PostExchange implements MessageSink, TrackedExchange {
     this.#left = ids.length;
     if (ids.length === 1) this.#single = ids[0];
     else this.#pending = new Set(ids);
-    this.response = new Promise((resolve) => (this.#resolve = resolve));
-    if (!init.streams.track(this)) {
-      this.sessionClosed();
-      return;
+    if (!init.streams.track(this)) this.sessionClosed();
+  }
+
+  /**
+   * The POST's response: the `Response` itself when it was chosen before this is first read
+   * (a request answered synchronously), else a promise of it. Read once, after the exchange's
+   * requests were handed to the session, in the turn that made the exchange.
+   */
+  get response(): Response | Promise<Response> {
+    if (!this.#read) {
+      this.#read = true;
+      // Most requests are answered within this turn: JSON, or in SSE mode the whole SSE body as
+      // one string (the same bytes as a stream, without a stream's cost). An exchange still open
+      // after the turn lifts the runtime's idle limit for its request (a long request must not
+      // be cut while its response is pending), and in SSE mode gets its live stream. (Read in
+      // the turn that made the exchange: one already over, as a sync answer's is, needs no watch.)
+      if (!this.#done && (this.#init.mode === "sse" || canKeepOpen(this.#init.platform))) watchThisTurn(this);
     }
-    // Most requests are answered within this turn: JSON, or in SSE mode the whole SSE body as
-    // one string (the same bytes as a stream, without a stream's cost). An exchange still open
-    // after the turn lifts the runtime's idle limit for its request (a long request must not
-    // be cut while its response is pending), and in SSE mode gets its live stream.
-    if (init.mode === "sse" || canKeepOpen(init.platform)) watchThisTurn(this);
+    if (this.#answer !== undefined) return this.#answer;
+    return this.#promise ??= new Promise((resolve) => (this.#resolveWaiting = resolve));
+  }
+
+  /** Chooses the POST's response (once: later choices are ignored, as a settled promise ignores them). */
+  #resolve(response: Response): void {
+    if (this.#resolveWaiting !== undefined) {
+      this.#resolveWaiting(response);
+      this.#resolveWaiting = undefined;
+      this.#answer = response;
+    } else if (this.#answer === undefined && this.#promise === undefined) {
+      this.#answer = response;
+    }
   }
 
   /** True once the exchange is over (its last response sent, or its session closed). */

@@ -19,7 +19,7 @@ import {
   type RequestId,
 } from "../jsonrpc.ts";
 import { accepts, acceptsValue, jsonRpcErrorResponse, sessionNotFoundResponse, tooManySessionsResponse } from "../http.ts";
-import type { MessageSink, Session } from "../session.ts";
+import { type MessageSink, RECEIVED, type Session } from "../session.ts";
 import { principalOf } from "../request_principal.ts";
 import { DEFAULT_HEADER_VERSION, isSessionVersion, negotiateVersion } from "../versions.ts";
 import type { PlatformArg, TransportContext } from "./context.ts";
@@ -270,7 +270,10 @@ function streamCapRefusal(streams: SessionStreams): Response | undefined {
 
 /** Hands a request to the session; receive() does not reject, but should it ever, the request is still answered. */
 function receiveRequest(session: Session, message: JsonRpcRequest, exchange: PostExchange): void {
-  session.receive(message, exchange).catch((error) => {
+  const received = session.receive(message, exchange);
+  // (Done with at once, as a sync handler's request is: nothing can reject, no handler to attach.)
+  if (received === RECEIVED) return;
+  received.catch((error) => {
     exchange.send(errorResponse(message.id, ErrorCode.InternalError, `Internal error: ${String(error)}`));
   });
 }
