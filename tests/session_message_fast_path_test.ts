@@ -52,7 +52,10 @@ describe("the one-message 2025 session fast path (sessionMessageOf)", () => {
       fc.property(body, header, (value, version) => {
         const headers = headersOf(version);
         const fast = sessionMessageOf(value, headers);
-        const slowVersionOk = version === undefined || isSessionVersion(version);
+        // What the 2025 transport's version check reads: the header as the Headers object gives
+        // it (leading and trailing whitespace stripped), not the raw string.
+        const sent = headers.get("mcp-protocol-version");
+        const slowVersionOk = sent === null || isSessionVersion(sent);
         for (const served of [ALL, LEGACY_ONLY]) {
           const outcome = classifyEra({ httpMethod: "POST", headers, body: value }, served);
           const slowTakes = outcome.kind === "legacy" && outcome.reason === "no-claim" && slowVersionOk;
