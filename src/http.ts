@@ -171,19 +171,25 @@ export interface JsonBody {
  */
 export function readJsonBody(request: Request, maxBodyBytes: number, headers: Headers = request.headers): Promise<JsonBody | Response> {
   if (!isJsonContentType(headers)) return refuseContentType(request);
-  // Hot path, as in readBody: a declared length within the limit and no transfer coding is
-  // read in one go, with one promise (no async frame, no readBody result object).
+  const read = readDeclaredBody(request, maxBodyBytes, headers);
+  if (read === undefined) return readJsonBodyStreamed(request, maxBodyBytes);
+  return read.then((buffer) => parseJsonBytes(buffer, maxBodyBytes), unreadableResponse);
+}
+
+/**
+ * The hot path of reading a body, as in readBody: a declared length within the limit and no
+ * transfer coding is read in one go, with one promise (no async frame, no readBody result
+ * object). Undefined when the body must be read as a stream, its size counted while reading.
+ */
+function readDeclaredBody(request: Request, maxBodyBytes: number, headers: Headers): Promise<ArrayBuffer> | undefined {
   const length = headers.get("content-length");
-  if (length !== null && isDigits(length) && Number(length) <= maxBodyBytes && !headers.has("transfer-encoding")) {
-    let read: Promise<ArrayBuffer>;
-    try {
-      read = request.arrayBuffer();
-    } catch {
-      return Promise.resolve(unreadableResponse());
-    }
-    return read.then((buffer) => parseJsonBytes(buffer, maxBodyBytes), unreadableResponse);
+  if (length === null || !isDigits(length) || Number(length) > maxBodyBytes || headers.has("transfer-encoding")) return undefined;
+  try {
+    return request.arrayBuffer();
+  } catch (error) {
+    // (A body already used throws at once on some runtimes: unreadable, as a failed read is.)
+    return Promise.reject(error);
   }
-  return readJsonBodyStreamed(request, maxBodyBytes);
 }
 
 /**
@@ -206,21 +212,13 @@ export function readJsonBodyThen(
   next: (parsed: JsonBody) => Response | Promise<Response>,
 ): Promise<Response> {
   if (!isJsonContentType(headers)) return refuseContentType(request);
-  // The hot path of readJsonBody, with `next` run where the body is parsed.
-  const length = headers.get("content-length");
-  if (length !== null && isDigits(length) && Number(length) <= maxBodyBytes && !headers.has("transfer-encoding")) {
-    let read: Promise<ArrayBuffer>;
-    try {
-      read = request.arrayBuffer();
-    } catch {
-      return Promise.resolve(unreadableResponse());
-    }
-    return read.then((buffer) => {
-      const parsed = parseJsonBytes(buffer, maxBodyBytes);
-      return parsed instanceof Response ? parsed : next(parsed);
-    }, unreadableResponse);
-  }
-  return readJsonBodyStreamed(request, maxBodyBytes).then((parsed) => parsed instanceof Response ? parsed : next(parsed));
+  const read = readDeclaredBody(request, maxBodyBytes, headers);
+  if (read === undefined) return readJsonBodyStreamed(request, maxBodyBytes).then((parsed) => parsed instanceof Response ? parsed : next(parsed));
+  // `next` runs where the body is parsed; what it throws rejects the result (not unreadable).
+  return read.then((buffer) => {
+    const parsed = parseJsonBytes(buffer, maxBodyBytes);
+    return parsed instanceof Response ? parsed : next(parsed);
+  }, unreadableResponse);
 }
 
 async function refuseContentType(request: Request): Promise<Response> {
