@@ -537,6 +537,32 @@ describe("Streamable HTTP: stateless mode", () => {
   });
 });
 
+describe("Streamable HTTP: stateless mode, a stream chosen before the handler's first await", () => {
+  for (const responseMode of ["auto", "sse"] as const) {
+    test(`a handler that logs before it awaits still answers on its stream, and its session closes after (${responseMode} mode)`, async () => {
+      const server = testServer();
+      let aborted: boolean | undefined;
+      server.tool("logs-then-waits", { description: "Logs, waits a little, answers" }, async (_args, ctx) => {
+        ctx.log("info", "working");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        aborted = ctx.signal.aborted;
+        return { content: [{ type: "text", text: "done" }] };
+      });
+      await withServer({ stateless: true, responseMode }, async (url, handler) => {
+        const res = await post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "logs-then-waits", arguments: {} } });
+        assert.equal(res.status, 200);
+        assert.equal(res.headers.get("content-type"), "text/event-stream");
+        const reader = new SseReader(res);
+        assert.deepEqual(await reader.nextMessage(), { jsonrpc: "2.0", method: "notifications/message", params: { level: "info", data: "working" } });
+        assert.deepEqual(await reader.nextMessage(), { jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "done" }] } });
+        assert.equal(await reader.next(), undefined, "the stream ends after the response");
+        assert.equal(aborted, false, "the handler ran to its end unaborted");
+        await waitFor(() => handler.sessions.size === 0, 5000, "the transient session to close");
+      }, server);
+    });
+  }
+});
+
 describe("Streamable HTTP: stateless mode, client gone", () => {
   for (const responseMode of ["json", "sse"] as const) {
     test(`a client that goes mid-request ends the request's transient session (${responseMode} mode)`, async () => {

@@ -232,7 +232,10 @@ function postStateless(
     session.initialized = true;
   }
   const response = dispatch(streams, messages, batch, request, platform, NO_HEADERS, undefined, () => session.close("closed"));
-  if (response instanceof Response) session.close("closed");
+  // Answered without an exchange left open (202, a refusal, a sync answer): nothing more comes.
+  // (A Response whose exchange is still open, a stream chosen before the handler's first await,
+  // closes the session through onDone when its last response is sent.)
+  if (response instanceof Response && streams.openExchanges === 0) session.close("closed");
   return response;
 }
 
