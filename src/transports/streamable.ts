@@ -94,6 +94,11 @@ function acceptsJsonAndSse(headers: Headers): boolean {
   return true;
 }
 
+/** The 406 of a POST whose `Accept` does not admit both answers a POST may get. */
+function notAcceptableResponse(): Response {
+  return jsonRpcErrorResponse(406, ErrorCode.InvalidRequest, "Not Acceptable: the client must accept both application/json and text/event-stream");
+}
+
 /**
  * Answers a POST to the MCP endpoint from a 2025 client. The body has been read and parsed
  * by the endpoint (`body` is the parsed JSON).
@@ -111,7 +116,7 @@ export function postStreamable(
   headers: Headers = request.headers,
 ): Response | Promise<Response> {
   if (!acceptsJsonAndSse(headers)) {
-    return jsonRpcErrorResponse(406, ErrorCode.InvalidRequest, "Not Acceptable: the client must accept both application/json and text/event-stream");
+    return notAcceptableResponse();
   }
   if (!Array.isArray(body)) {
     // One message (nearly every POST): no batch bookkeeping.
@@ -173,7 +178,7 @@ export function postSessionMessage(
   headers: Headers,
 ): Response | Promise<Response> {
   if (!acceptsJsonAndSse(headers)) {
-    return jsonRpcErrorResponse(406, ErrorCode.InvalidRequest, "Not Acceptable: the client must accept both application/json and text/event-stream");
+    return notAcceptableResponse();
   }
   if (!(ctx.options.maxBatchSize >= 1)) return checkBatchSize([message], ctx.options.maxBatchSize)!;
   if (ctx.options.stateless) return postStateless(ctx, request, platform, [message], false, undefined);
