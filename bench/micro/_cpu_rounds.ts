@@ -6,7 +6,9 @@ import process from "node:process";
 
 /**
  * Runs `rounds` rounds of `perRound` calls of `op`, `concurrency` of them at a time, and
- * returns each round's CPU µs per call, sorted ascending (index 0 is the best round).
+ * returns each round's CPU µs per call, sorted ascending (index 0 is the best round). `op` is
+ * given the number of the worker calling it (0 to concurrency - 1): a worker's calls run one
+ * after another, so an op may keep each worker to its own session.
  *
  * @example
  * ```ts ignore
@@ -14,13 +16,13 @@ import process from "node:process";
  * console.log(`median ${rounds[2].toFixed(2)} CPU µs/op`);
  * ```
  */
-export async function cpuRounds(rounds: number, perRound: number, op: () => Promise<unknown>, concurrency = 1): Promise<number[]> {
+export async function cpuRounds(rounds: number, perRound: number, op: (worker: number) => Promise<unknown>, concurrency = 1): Promise<number[]> {
   const results: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const start = process.cpuUsage();
     let left = perRound;
-    const worker = async () => {
-      while (left-- > 0) await op();
+    const worker = async (_: unknown, index: number) => {
+      while (left-- > 0) await op(index);
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
     const used = process.cpuUsage(start);

@@ -7,10 +7,9 @@
  */
 import { z } from "zod";
 import { createHandler, McpServer } from "../../mod.ts";
-import process from "node:process";
+import { env, runtime } from "../servers/_host.ts";
+import { cpuRounds } from "./_cpu_rounds.ts";
 
-const g = globalThis as Record<string, any>;
-const env = (k: string, d: string) => (g.Deno ? g.Deno.env.get(k) : g.process?.env?.[k]) ?? d;
 const N = Number(env("N", "20000"));
 const mode = env("MODE", "tether");
 const concurrency = Number(env("C", "16"));
@@ -110,23 +109,10 @@ const lanes = await Promise.all(Array.from({ length: concurrency }, async () => 
   return lane;
 }));
 let id = 0;
-/** One lane's closed loop of `count` round trips. */
-async function loop(lane: Lane, count: number): Promise<void> {
-  for (let i = 0; i < count; i++) {
-    await lane.call(`{"jsonrpc":"2.0","id":${++id},"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello bench"}}}`);
-  }
-}
-await Promise.all(lanes.map((lane) => loop(lane, Math.ceil(3000 / concurrency))));
-// Rounds as in _cpu_rounds.ts, but every lane keeps to its own session (one loop per session, as in workload (c)).
-const rounds: number[] = [];
-for (let round = 0; round < 5; round++) {
-  const start = process.cpuUsage();
-  const perLane = Math.ceil(N / 5 / concurrency);
-  await Promise.all(lanes.map((lane) => loop(lane, perLane)));
-  const used = process.cpuUsage(start);
-  rounds.push((used.user + used.system) / (perLane * concurrency));
-}
-rounds.sort((a, b) => a - b);
-console.log(`${g.Bun ? "bun" : "deno"} legacy ${mode} C=${concurrency}: ${rounds[2].toFixed(2)} CPU µs/op (min ${rounds[0].toFixed(2)})`);
+const call = (lane: Lane) => lane.call(`{"jsonrpc":"2.0","id":${++id},"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello bench"}}}`);
+// Warm-up, then the measured rounds; every worker keeps to its own lane (one closed loop per session, as in workload (c)).
+await cpuRounds(1, 3000, (worker) => call(lanes[worker]), concurrency);
+const rounds = await cpuRounds(5, Math.ceil(N / 5), (worker) => call(lanes[worker]), concurrency);
+console.log(`${runtime} legacy ${mode} C=${concurrency}: ${rounds[2].toFixed(2)} CPU µs/op (min ${rounds[0].toFixed(2)})`);
 for (const lane of lanes) await lane.reader.cancel();
 await handler.close();

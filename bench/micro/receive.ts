@@ -8,8 +8,7 @@ import { z } from "zod";
 import { McpServer } from "../../src/server.ts";
 import { SessionRegistry } from "../../src/registry.ts";
 import { cpuRounds } from "./_cpu_rounds.ts";
-const g = globalThis as any;
-const env = (k: string, d: string) => (g.Deno ? g.Deno.env.get(k) : g.process?.env?.[k]) ?? d;
+import { env, runtime } from "../servers/_host.ts";
 const N = Number(env("N", "200000"));
 const server = new McpServer({ name: "micro", version: "1.0.0" });
 server.tool("echo", { inputSchema: z.object({ text: z.string() }) }, ({ text }) => ({ content: [{ type: "text", text }] }));
@@ -26,5 +25,5 @@ async function once() {
 }
 for (let i = 0; i < 20000; i++) await once();
 const rounds = await cpuRounds(5, N / 5, once);
-console.log(`${g.Bun ? "bun" : "deno"} receive: median ${rounds[2].toFixed(2)} min ${rounds[0].toFixed(2)} CPU µs/op`);
+console.log(`${runtime} receive: median ${rounds[2].toFixed(2)} min ${rounds[0].toFixed(2)} CPU µs/op`);
 session.close();

@@ -7,9 +7,8 @@
 import { z } from "zod";
 import { createHandler, type HandlerOptions, McpServer } from "../../mod.ts";
 import { cpuRounds } from "./_cpu_rounds.ts";
+import { env, runtime } from "../servers/_host.ts";
 
-const g = globalThis as Record<string, any>;
-const env = (k: string, d: string) => (g.Deno ? g.Deno.env.get(k) : g.process?.env?.[k]) ?? d;
 const N = Number(env("N", "20000"));
 const mode = env("MODE", "auto");
 const concurrency = Number(env("C", "1"));
@@ -51,5 +50,5 @@ async function once(): Promise<void> {
 }
 for (let i = 0; i < 3000; i++) await once();
 const rounds = await cpuRounds(5, N / 5, once, concurrency);
-console.log(`${g.Bun ? "bun" : "deno"} ${mode}${concurrency > 1 ? ` C=${concurrency}` : ""}: ${rounds[2].toFixed(2)} CPU µs/op (min ${rounds[0].toFixed(2)})`);
+console.log(`${runtime} ${mode}${concurrency > 1 ? ` C=${concurrency}` : ""}: ${rounds[2].toFixed(2)} CPU µs/op (min ${rounds[0].toFixed(2)})`);
 await handler.close();
