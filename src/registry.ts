@@ -6,6 +6,7 @@
  */
 import type { McpServer } from "./server.ts";
 import { type CloseReason, Session, type SessionInit, type SessionTransport } from "./session.ts";
+import type { IdleQueue } from "./idle_queue.ts";
 import { principalId } from "./security/auth.ts";
 import { defaultPrincipalId } from "./request_state.ts";
 import type { MessageHandlerFactory } from "./message_handler.ts";
@@ -140,6 +141,8 @@ class SessionTable {
 interface RegistryState {
   readonly sessions: SessionTable;
   refusing: boolean;
+  /** One idle queue per idle timeout, shared by every view of the registry: one timer each. */
+  readonly idleQueues: Map<number, IdleQueue<Session>>;
 }
 
 /**
@@ -213,7 +216,7 @@ export class SessionRegistry {
       handlerTimeoutMs: options.handlerTimeoutMs ?? 0,
     };
     this.#messageHandler = options.messageHandler;
-    this.#state = view?.state ?? { sessions: new SessionTable(), refusing: false };
+    this.#state = view?.state ?? { sessions: new SessionTable(), refusing: false, idleQueues: new Map() };
     this.#sessions = this.#state.sessions;
     this.#view = view && { principal: view.principal };
   }
@@ -285,6 +288,7 @@ export class SessionRegistry {
         requestTimeoutMs: this.#options.requestTimeoutMs,
         handlerTimeoutMs: this.#options.handlerTimeoutMs,
         idleTimeoutMs,
+        idleQueue: this.#idleQueueFor(idleTimeoutMs),
         messageHandler: this.#messageHandler,
         onClosed: this.#forget,
       };
@@ -292,6 +296,19 @@ export class SessionRegistry {
       if (this.#inits.size < 8) this.#inits.set(idleTimeoutMs, init);
     }
     return init;
+  }
+
+  /** The shared idle queue for sessions with this timeout; none when they never time out. */
+  #idleQueueFor(idleTimeoutMs: number): IdleQueue<Session> | undefined {
+    if (!(idleTimeoutMs > 0 && Number.isFinite(idleTimeoutMs))) return undefined;
+    const queues = this.#state.idleQueues;
+    let queue = queues.get(idleTimeoutMs);
+    if (queue === undefined) {
+      queue = Session.idleQueue(idleTimeoutMs);
+      // Bounded like the inits: past that, an odd timeout gets a queue of its own.
+      if (queues.size < 8) queues.set(idleTimeoutMs, queue);
+    }
+    return queue;
   }
 
   /** A closed session's removal: one function per registry view, not one per session. */

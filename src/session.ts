@@ -29,6 +29,7 @@ import {
   type ResourceSubscriptions,
 } from "./context.ts";
 import type { McpServer } from "./server.ts";
+import { IdleLink, IdleQueue } from "./idle_queue.ts";
 import { addDeadline, type DeadlineEntry, removeDeadline, startDeadline } from "./security/limits.ts";
 import type { MessageHandler, MessageHandlerFactory } from "./message_handler.ts";
 import { missingClientCapability } from "./client_capabilities.ts";
@@ -200,6 +201,11 @@ export interface SessionInit {
   handlerTimeoutMs?: number;
   /** Close the session after this long with nothing in flight and no open stream; 0 = never. */
   idleTimeoutMs: number;
+  /**
+   * Where the session waits out `idleTimeoutMs`: the registry shares one per timeout among its
+   * sessions (one timer for all). Absent, a session with an idle timeout makes its own.
+   */
+  idleQueue?: IdleQueue<Session>;
   /** Called exactly once, from `close()`: the registry's removal. */
   onClosed(session: Session): void;
   /** Answers this session's messages in place of the server core (e.g. the SDK bridge). */
@@ -330,9 +336,9 @@ export class Session {
   #view: SubscriptionsView | undefined;
   #nextRequestId = 0;
   #holds = 0;
-  #idleTimer: ReturnType<typeof setTimeout> | undefined;
-  /** When the session was last active (`Date.now()`); the idle clock runs from here. */
-  #lastActive = Date.now();
+  /** The session's place in its idle queue; absent when it never times out. */
+  readonly #idle: IdleLink<Session> | undefined;
+  readonly #idleQueue: IdleQueue<Session> | undefined;
   #closeReason: CloseReason | undefined;
   readonly #delegate: MessageHandler | undefined;
 
@@ -346,7 +352,12 @@ export class Session {
     this.principal = init.principal;
     this.#server = init.server;
     this.#init = init;
-    this.#armIdleTimer();
+    const idleMs = init.idleTimeoutMs;
+    if (idleMs > 0 && Number.isFinite(idleMs)) {
+      this.#idleQueue = init.idleQueue?.ms === idleMs ? init.idleQueue : Session.idleQueue(idleMs);
+      this.#idle = new IdleLink<Session>(this);
+      this.#idleQueue.touch(this.#idle);
+    }
     this.#delegate = init.messageHandler?.(this);
   }
 
@@ -433,8 +444,8 @@ export class Session {
    */
   hold(): () => void {
     if (this.closed) return noop;
-    // The idle timer is left alone: when it fires during a hold it does nothing, and the
-    // release starts the clock again. (No timer churn per request.)
+    // The session stays in its idle queue: when its time comes during a hold it just leaves,
+    // and the release enters it again. (No queue churn per request.)
     this.#holds++;
     let released = false;
     return () => {
@@ -447,14 +458,14 @@ export class Session {
 
   /**
    * {@link Session.hold} for an open stream, which releases exactly once by itself (its single
-   * close) with {@link Session.releaseStream}: no release function is made, and the idle timer
-   * is stopped while the stream is open (it would only fire to find the session busy). False
+   * close) with {@link Session.releaseStream}: no release function is made, and the session
+   * leaves its idle queue while the stream is open (it would only expire to find itself busy). False
    * when the session is closed: then there is nothing to release.
    */
   holdStream(): boolean {
     if (this.closed) return false;
     this.#holds++;
-    this.#clearIdleTimer();
+    if (this.#idle !== undefined) this.#idleQueue!.remove(this.#idle);
     return true;
   }
 
@@ -464,10 +475,15 @@ export class Session {
     this.touch();
   }
 
-  /** Restarts the idle clock (called on every request). */
+  /**
+   * Restarts the idle clock (called on every request): the session moves to the end of its
+   * idle queue, entering it if it is not busy.
+   */
   touch(): void {
-    this.#lastActive = Date.now();
-    this.#armIdleTimer();
+    const idle = this.#idle;
+    if (idle === undefined) return;
+    // A busy session out of the queue enters when its hold is released.
+    if (idle.queued || (this.#holds === 0 && this.#closeReason === undefined)) this.#idleQueue!.touch(idle);
   }
 
   /**
@@ -478,7 +494,7 @@ export class Session {
   close(reason: CloseReason = "closed"): void {
     if (this.#closeReason !== undefined) return;
     this.#closeReason = reason;
-    this.#clearIdleTimer();
+    if (this.#idle !== undefined) this.#idleQueue!.remove(this.#idle);
     // Made only when something is aborted or rejected with it: making an Error costs
     // microseconds (3-10 on Deno), and a session that is simply deleted has nothing to tell.
     let error: SessionClosedError | undefined;
@@ -745,32 +761,25 @@ export class Session {
   }
 
   /**
-   * Arms the idle timer unless one is armed: one timer per idle period, not one per request.
-   * When it fires it checks the clock and, if the session was active since, re-arms for the
-   * time that is left.
+   * An idle queue for sessions with this idle timeout (finite, positive): a registry makes one
+   * per timeout and hands it to its sessions in their {@link SessionInit}.
+   *
+   * @example
+   * ```ts
+   * import { Session } from "./session.ts";
+   * const queue = Session.idleQueue(30 * 60_000);
+   * queue.size; // 0: sessions enter when made
+   * ```
    */
-  #armIdleTimer(delay = this.#init.idleTimeoutMs): void {
-    if (this.#idleTimer !== undefined || this.#holds > 0 || this.closed || this.#init.idleTimeoutMs <= 0) return;
-    // The session rides along as the timer's argument: no closure per session.
-    this.#idleTimer = setTimeout(Session.#idleTimerFired, Math.min(delay, MAX_TIMER_MS), this);
+  static idleQueue(ms: number): IdleQueue<Session> {
+    return new IdleQueue<Session>(ms, Session.#idleExpired);
   }
 
-  /** What every session's idle timer calls, with the session as its argument. */
-  static readonly #idleTimerFired = (session: Session): void => session.#onIdleTimer();
-
-  /** The idle timer fired: close when the session was idle long enough, else re-arm. */
-  #onIdleTimer(): void {
-    this.#idleTimer = undefined;
-    if (this.closed || this.#holds > 0) return; // The release re-arms.
-    const left = this.#init.idleTimeoutMs - (Date.now() - this.#lastActive);
-    if (left <= 0) this.close("idle");
-    else this.#armIdleTimer(left);
-  }
-
-  #clearIdleTimer(): void {
-    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
-    this.#idleTimer = undefined;
-  }
+  /** What an idle queue calls when a session's time is up (it has left the queue). */
+  static readonly #idleExpired = (session: Session): void => {
+    // A busy session enters again when the hold is released.
+    if (session.#holds === 0) session.close("idle");
+  };
 }
 
 /**

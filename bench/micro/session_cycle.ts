@@ -2,14 +2,16 @@
  * In-process microbenchmark of workload (d), session setup and teardown (no sockets): initialize →
  * notifications/initialized → DELETE through handler.fetch, bodies read to the end. Prints the
  * CPU µs per cycle of the best and the median of 6 rounds.
- * Run: N=5000 deno run -A bench/micro/session_cycle.ts   (or bun run …); pin it (taskset -c 1) on a busy machine.
+ * CONC sessions cycle at once (default 1; the wrk workload (d) runs 16, so its sessions overlap).
+ * Run: N=5000 CONC=16 deno run -A bench/micro/session_cycle.ts   (or bun run …); pin it (taskset -c 1) on a busy machine.
  */
 import { z } from "zod";
 import { createHandler, McpServer } from "../../mod.ts";
 import { cpuRounds } from "./_cpu_rounds.ts";
+import { env } from "../servers/_host.ts";
 
-const g = globalThis as Record<string, any>;
-const N = Number((g.Deno ? g.Deno.env.get("N") : g.process?.env?.N) ?? "5000");
+const N = Number(env("N", "5000"));
+const CONC = Number(env("CONC", "1"));
 
 const server = new McpServer({ name: "micro", version: "1.0.0" });
 server.tool("echo", { inputSchema: z.object({ text: z.string() }) }, ({ text }) => ({ content: [{ type: "text", text }] }));
@@ -32,7 +34,7 @@ async function cycle(): Promise<void> {
 }
 
 for (let i = 0; i < Math.min(N, 2000); i++) await cycle();
-const rounds = await cpuRounds(6, N, cycle);
+const rounds = await cpuRounds(6, N, cycle, CONC);
 if (handler.sessions.size !== 0) throw new Error(`${handler.sessions.size} sessions left behind`);
 console.log(`session cycle: best ${rounds[0].toFixed(1)}, median ${rounds[3].toFixed(1)} CPU µs/cycle`);
 await handler.close?.();
