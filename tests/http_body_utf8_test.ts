@@ -1,0 +1,72 @@
+/**
+ * A POST body must be UTF-8: malformed bytes are 400/-32700, never turned into U+FFFD; a body
+ * that really contains U+FFFD is kept as it is. Checked against the platform's strict decoder,
+ * on the read-in-one-go path (declared length) and the streamed one (no length).
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { readBody, readJsonBody } from "../src/http.ts";
+
+const strict = new TextDecoder("utf-8", { fatal: true });
+const encoder = new TextEncoder();
+
+/** The strict decoder's verdict: the text, or undefined for malformed bytes. */
+function strictText(bytes: Uint8Array): string | undefined {
+  try {
+    return strict.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A POST of `bytes`, with a declared length, or streamed in two chunks without one. */
+function postOf(bytes: Uint8Array<ArrayBuffer>, streamed: boolean): Request {
+  const headers = { "content-type": "application/json" };
+  if (!streamed) return new Request("http://127.0.0.1/mcp", { method: "POST", headers, body: bytes });
+  const cut = bytes.length >> 1;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(bytes.slice(0, cut));
+      controller.enqueue(bytes.slice(cut));
+      controller.close();
+    },
+  });
+  return new Request("http://127.0.0.1/mcp", { method: "POST", headers, body, duplex: "half" } as RequestInit);
+}
+
+/** Bytes near UTF-8's edges: JSON text with lone continuation bytes, overlongs, surrogates and U+FFFD mixed in. */
+const awkwardBytes = fc.array(
+  fc.oneof(
+    fc.constantFrom(0x22, 0x7b, 0x7d, 0x61, 0x20),
+    fc.integer({ min: 0x80, max: 0xff }),
+    fc.constantFrom([0xef, 0xbf, 0xbd], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf0, 0x9f, 0x98, 0x80], [0xe2, 0x82]),
+  ),
+  { maxLength: 40 },
+).map((parts) => new Uint8Array(parts.flat()));
+
+describe("POST bodies are strict UTF-8", () => {
+  for (const streamed of [false, true]) {
+    const path = streamed ? "streamed" : "declared length";
+
+    test(`readBody (${path}) agrees with the strict decoder on any bytes`, async () => {
+      await fc.assert(fc.asyncProperty(awkwardBytes, async (bytes) => {
+        const read = await readBody(postOf(bytes, streamed), 1 << 20);
+        const expected = strictText(bytes);
+        if (expected === undefined) assert.deepEqual(read, { ok: false, reason: "unreadable" });
+        else assert.deepEqual(read, { ok: true, text: expected });
+      }), { numRuns: 300 });
+    });
+
+    test(`readJsonBody (${path}): malformed bytes are 400/-32700; a real U+FFFD is kept`, async () => {
+      const malformed = await readJsonBody(postOf(new Uint8Array([0x22, 0xff, 0x22]), streamed), 1024);
+      assert.ok(malformed instanceof Response);
+      assert.equal(malformed.status, 400);
+      assert.equal((await malformed.json()).error.code, -32700);
+
+      const genuine = await readJsonBody(postOf(encoder.encode('"a\uFFFDb"'), streamed), 1024);
+      assert.ok(!(genuine instanceof Response));
+      assert.equal(genuine.body, "a\uFFFDb");
+    });
+  }
+});
