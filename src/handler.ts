@@ -111,56 +111,79 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
     listens.publish(notification);
   });
 
-  const fetch = async (request: Request, platform?: PlatformArg): Promise<Response> => {
-    const pathname = pathnameOf(request.url);
-    if (pathname === undefined) return jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, "Bad Request: invalid URL");
-    activeRequests++;
-    try {
-      // Security runs first, on every endpoint, before any session is looked up or created.
-      const resource = auth ? resourceFor(new URL(request.url), base + resolved.mcpPath, auth.resourceMetadata) : "";
-      if (auth?.resourceMetadata && isResourceMetadataPath(pathname, resource)) {
-        // Public, stateless metadata: browsers on other origins must be able to read it.
-        if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET, HEAD");
-        return protectedResourceMetadataResponse(auth.resourceMetadata, resource);
-      }
-      const forbidden = checkOrigin(request, resolved);
-      if (forbidden) return forbidden;
-      // The principal: from the auth hook, else one a host framework attached to the request.
-      let principal = principalOf(request);
-      if (auth) {
-        const outcome = await authenticateRequest(request, auth, resource);
-        if (outcome instanceof Response) return outcome;
-        principal = outcome;
-      }
-      // Transports then see only this principal's sessions (a request without one: only sessions
-      // without one), and bind new ones to it.
-      const routeCtx: TransportContext = principal === undefined ? anonymousCtx : { ...ctx, registry: registry.forPrincipal(principal), principal };
-      if (pathname === mcpPath) {
-        // (Awaited here, so a rejection is answered below and the request counts as active until
-        // its response is chosen; a Response already there needs no await.)
-        const answer = handleMcpEndpoint(routeCtx, request, platform, messagesPath);
-        return answer instanceof Response ? answer : await answer;
-      }
-      if (pathname === ssePath && legacySse) {
-        if (request.method !== "GET") return methodNotAllowed("GET");
-        return openLegacySession(routeCtx, request, platform, messagesPath);
-      }
-      if (pathname === messagesPath && legacySse) {
-        if (request.method !== "POST") return methodNotAllowed("POST");
-        return await postLegacyMessage(routeCtx, request);
-      }
-      return jsonRpcErrorResponse(404, ErrorCode.InvalidRequest, "Not Found");
-    } catch (error) {
-      if (error instanceof SessionRefusedError) {
-        return jsonRpcErrorResponse(503, ErrorCode.InternalError, `Service Unavailable: ${error.message}`, {
-          headers: error.reason === "limit" ? { "retry-after": "10" } : {},
-        });
-      }
-      // Nothing a client sends may crash the process: an unexpected failure is a 500.
-      return jsonRpcErrorResponse(500, ErrorCode.InternalError, `Internal error: ${error instanceof Error ? error.message : String(error)}`);
-    } finally {
-      activeRequests--;
+  /** What a request failing unexpectedly is answered with: nothing a client sends may crash the process. */
+  const failureResponse = (error: unknown): Response => {
+    if (error instanceof SessionRefusedError) {
+      return jsonRpcErrorResponse(503, ErrorCode.InternalError, `Service Unavailable: ${error.message}`, {
+        headers: error.reason === "limit" ? { "retry-after": "10" } : {},
+      });
     }
+    return jsonRpcErrorResponse(500, ErrorCode.InternalError, `Internal error: ${error instanceof Error ? error.message : String(error)}`);
+  };
+  // A request counts as active until its response is chosen. These two end that for every
+  // request whose answer is a promise: made once, not per request (an async fetch frame cost
+  // ~0.7 KB of allocation per request).
+  const answered = (response: Response): Response => {
+    activeRequests--;
+    return response;
+  };
+  const failed = (error: unknown): Response => {
+    activeRequests--;
+    return failureResponse(error);
+  };
+
+  /** Routes a request whose Host and Origin passed: a Response, or a promise of one. */
+  const route = (request: Request, platform: PlatformArg | undefined, pathname: string, principal: unknown): Response | Promise<Response> => {
+    // Transports then see only this principal's sessions (a request without one: only sessions
+    // without one), and bind new ones to it.
+    const routeCtx: TransportContext = principal === undefined ? anonymousCtx : { ...ctx, registry: registry.forPrincipal(principal), principal };
+    if (pathname === mcpPath) return handleMcpEndpoint(routeCtx, request, platform, messagesPath);
+    if (pathname === ssePath && legacySse) {
+      if (request.method !== "GET") return methodNotAllowed("GET");
+      return openLegacySession(routeCtx, request, platform, messagesPath);
+    }
+    if (pathname === messagesPath && legacySse) {
+      if (request.method !== "POST") return methodNotAllowed("POST");
+      return postLegacyMessage(routeCtx, request);
+    }
+    return jsonRpcErrorResponse(404, ErrorCode.InvalidRequest, "Not Found");
+  };
+
+  /** {@link route}, after the auth hook named the request's principal (or answered it). */
+  const routeAuthenticated = async (request: Request, platform: PlatformArg | undefined, pathname: string, resource: string): Promise<Response> => {
+    const outcome = await authenticateRequest(request, auth!, resource);
+    if (outcome instanceof Response) return outcome;
+    return await route(request, platform, pathname, outcome);
+  };
+
+  /** Everything before routing: metadata, Host and Origin, the principal. */
+  const admit = (request: Request, platform: PlatformArg | undefined, pathname: string): Response | Promise<Response> => {
+    // Security runs first, on every endpoint, before any session is looked up or created.
+    const resource = auth ? resourceFor(new URL(request.url), base + resolved.mcpPath, auth.resourceMetadata) : "";
+    if (auth?.resourceMetadata && isResourceMetadataPath(pathname, resource)) {
+      // Public, stateless metadata: browsers on other origins must be able to read it.
+      if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET, HEAD");
+      return protectedResourceMetadataResponse(auth.resourceMetadata, resource);
+    }
+    const forbidden = checkOrigin(request, resolved);
+    if (forbidden) return forbidden;
+    // The principal: from the auth hook, else one a host framework attached to the request.
+    if (auth) return routeAuthenticated(request, platform, pathname, resource);
+    return route(request, platform, pathname, principalOf(request));
+  };
+
+  const fetch = (request: Request, platform?: PlatformArg): Promise<Response> => {
+    const pathname = pathnameOf(request.url);
+    if (pathname === undefined) return Promise.resolve(jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, "Bad Request: invalid URL"));
+    activeRequests++;
+    let answer: Response | Promise<Response>;
+    try {
+      answer = admit(request, platform, pathname);
+    } catch (error) {
+      return Promise.resolve(failed(error));
+    }
+    if (answer instanceof Response) return Promise.resolve(answered(answer));
+    return answer.then(answered, failed);
   };
 
   const busy = () => {

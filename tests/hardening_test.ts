@@ -4,7 +4,7 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createHandler, type McpServer } from "../mod.ts";
+import { createHandler, type HandlerOptions, type McpServer } from "../mod.ts";
 import { testServer } from "./_fixtures.ts";
 import { initializeMessage, postHeaders, sessionHeaders, SseReader } from "./_streamable.ts";
 import { trackUnhandledRejections } from "./_timers.ts";
@@ -314,4 +314,39 @@ describe("a log that cannot be written as JSON is dropped on every generation", 
       await handler.close({ graceMs: 0 });
     }
   });
+});
+
+describe("a request counts as active until its response is chosen, however it ends", () => {
+  /** True when close() (with a minute's grace) finished before `ms`: nothing was counted as active. */
+  async function closesAtOnce(handler: Handler, ms = 3000): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), ms));
+    try {
+      return await Promise.race([handler.close({ graceMs: 60_000 }).then(() => true as const), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  const answered: Array<[string, (handler: Handler) => Promise<Response>, number, HandlerOptions?]> = [
+    ["answered at once (404)", (h) => h.fetch(new Request(`${BASE}/nowhere`)), 404],
+    ["answered after its body (a POST)", (h) => h.fetch(new Request(`${BASE}/mcp`, { method: "POST", headers: postHeaders(), body: JSON.stringify(initializeMessage()) })), 200],
+    ["refused by a failing auth hook (its 500)", (h) => h.fetch(new Request(`${BASE}/mcp`, { method: "POST", headers: postHeaders(), body: "{}" })), 500, {
+      auth: { authenticate: () => Promise.reject(new Error("db down")) },
+    }],
+    ["failed unexpectedly (a message handler factory that throws: 500)", (h) => h.fetch(new Request(`${BASE}/mcp`, { method: "POST", headers: postHeaders(), body: JSON.stringify(initializeMessage()) })), 500, {
+      messageHandler: () => {
+        throw new Error("factory down");
+      },
+    }],
+  ];
+  for (const [how, send, status, options] of answered) {
+    test(`${how}: close() then has nothing to wait for`, async () => {
+      const handler = createHandler(testServer(), { keepAliveMs: 0, ...options });
+      const response = await send(handler);
+      assert.equal(response.status, status);
+      await response.body?.cancel();
+      assert.equal(await closesAtOnce(handler), true, "close() waited: the request still counted as active");
+    });
+  }
 });
