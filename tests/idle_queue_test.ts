@@ -105,6 +105,38 @@ describe("IdleQueue", () => {
     }
   });
 
+  test("after expiries that took a while, the next owner's timer counts from when they were over, not from when they began", () => {
+    // A fake clock and timer: the expiry of "a" (a session's close and its listeners) takes 80 ms.
+    let clock = 1_000;
+    const armed: Array<{ fire: () => void; ms: number }> = [];
+    const g = globalThis as Record<string, any>;
+    const original = { now: Date.now, setTimeout: g.setTimeout };
+    Date.now = () => clock;
+    g.setTimeout = (fire: () => void, ms: number) => (armed.push({ fire, ms }), armed.length);
+    try {
+      const expired: string[] = [];
+      const queue = new IdleQueue<string>(100, (name) => {
+        expired.push(name);
+        if (name === "a") clock += 80;
+      });
+      queue.touch(new IdleLink("a")); // due at 1100
+      clock = 1_050;
+      queue.touch(new IdleLink("b")); // due at 1150
+      assert.deepEqual(armed.map((t) => t.ms), [100]);
+      clock = 1_100;
+      armed[0].fire(); // "a" expires, and its expiry runs until 1180: "b" is overdue by then
+      assert.deepEqual(expired, ["a"]);
+      assert.equal(armed.length, 2);
+      assert.equal(armed[1].ms, 1, `"b" was due at 1150, the timer was armed at 1180 for ${armed[1].ms} ms`);
+      clock += armed[1].ms;
+      armed[1].fire();
+      assert.deepEqual(expired, ["a", "b"]);
+    } finally {
+      Date.now = original.now;
+      g.setTimeout = original.setTimeout;
+    }
+  });
+
   test("refuses an idle timeout that is not finite and positive", () => {
     for (const ms of [0, -1, Infinity, NaN]) assert.throws(() => new IdleQueue(ms, () => {}), RangeError);
   });
