@@ -167,6 +167,30 @@ describe("a registry's idle sessions", () => {
     }
   });
 
+  test("an idle close whose listeners close the next idle session and create another leaves every session to its own end, and no timer", async () => {
+    const timers = trackTimers();
+    const registry = new SessionRegistry(server, { idleTimeoutMs: 100 });
+    try {
+      const [first, second, third] = Array.from({ length: 3 }, () => registry.create("streamable"));
+      let made: ReturnType<typeof registry.create> | undefined;
+      first.own(() => second.close("deleted"));
+      first.own(() => (made = registry.create("streamable")));
+      await waitFor(() => first.closed && third.closed, 2000, "the first and third to idle out");
+      assert.equal(first.closeReason, "idle");
+      assert.equal(second.closeReason, "deleted");
+      assert.equal(third.closeReason, "idle");
+      assert.ok(made !== undefined && !made.closed, "made during the expiry: its idle time starts then");
+      assert.equal(timers.live(), 1, timers.origins().join(" | "));
+      await waitFor(() => made!.closed, 2000, "the one made during the expiry to idle out");
+      assert.equal(made!.closeReason, "idle");
+      assert.equal(registry.size, 0);
+      assert.equal(timers.live(), 0, timers.origins().join(" | "));
+    } finally {
+      for (const session of registry.values()) session.close();
+      timers.restore();
+    }
+  });
+
   test("a session busy when its time comes leaves the queue, and enters again when released", async () => {
     const registry = new SessionRegistry(server, { idleTimeoutMs: 30 });
     const session = registry.create("streamable");
