@@ -151,7 +151,8 @@ export class IdleQueue<T> {
     } finally {
       this.#firing = false;
     }
-    if (this.#head !== undefined) this.#arm(this.#head.lastActive + this.ms - now);
+    // Counted from now, not from when the expiries began: closes and their listeners take time.
+    if (this.#head !== undefined) this.#arm(this.#head.lastActive + this.ms - Date.now());
   };
 }
 

@@ -358,7 +358,14 @@ export class Session {
       this.#idle = new IdleLink<Session>(this);
       this.#idleQueue.touch(this.#idle);
     }
-    this.#delegate = init.messageHandler?.(this);
+    try {
+      this.#delegate = init.messageHandler?.(this);
+    } catch (error) {
+      // The session is never registered: it must not stay in its idle queue (and keep the
+      // queue's timer) until its idle timeout, nor keep what the factory had it own.
+      this.close();
+      throw error;
+    }
   }
 
   /** True once `close()` ran. */

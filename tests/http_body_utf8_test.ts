@@ -35,12 +35,12 @@ function postOf(bytes: Uint8Array<ArrayBuffer>, streamed: boolean): Request {
   return new Request("http://127.0.0.1/mcp", { method: "POST", headers, body, duplex: "half" } as RequestInit);
 }
 
-/** Bytes near UTF-8's edges: JSON text with lone continuation bytes, overlongs, surrogates and U+FFFD mixed in. */
+/** Bytes near UTF-8's edges: JSON text with lone continuation bytes, overlongs, surrogates, U+FFFD and byte order marks mixed in. */
 const awkwardBytes = fc.array(
   fc.oneof(
     fc.constantFrom(0x22, 0x7b, 0x7d, 0x61, 0x20),
     fc.integer({ min: 0x80, max: 0xff }),
-    fc.constantFrom([0xef, 0xbf, 0xbd], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf0, 0x9f, 0x98, 0x80], [0xe2, 0x82]),
+    fc.constantFrom([0xef, 0xbf, 0xbd], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf0, 0x9f, 0x98, 0x80], [0xe2, 0x82], [0xef, 0xbb, 0xbf]),
   ),
   { maxLength: 40 },
 ).map((parts) => new Uint8Array(parts.flat()));
@@ -67,6 +67,15 @@ describe("POST bodies are strict UTF-8", () => {
       const genuine = await readJsonBody(postOf(encoder.encode('"a\uFFFDb"'), streamed), 1024);
       assert.ok(!(genuine instanceof Response));
       assert.equal(genuine.body, "a\uFFFDb");
+    });
+
+    test(`readJsonBody (${path}): a leading byte order mark is dropped, with or without a U+FFFD in the text`, async () => {
+      const bom = [0xef, 0xbb, 0xbf];
+      for (const text of ['{"a":1}', '"a\uFFFDb"']) {
+        const parsed = await readJsonBody(postOf(new Uint8Array([...bom, ...encoder.encode(text)]), streamed), 1024);
+        assert.ok(!(parsed instanceof Response), `BOM + ${text}: ${parsed instanceof Response ? parsed.status : ""}`);
+        assert.equal(parsed.text, text);
+      }
     });
   }
 });

@@ -129,6 +129,41 @@ describe("an idle Streamable HTTP session", () => {
     }
   });
 
+  test("requests to a session whose stream is open leave it out of the idle queue; the stream's end puts it back", async () => {
+    const timers = trackTimers();
+    // keepAliveMs 0: the only timers are the sessions' idle timers.
+    const handler = createHandler(testServer(), { keepAliveMs: 0, idleTimeoutMs: 60_000 });
+    try {
+      const id = await openSession(handler);
+      const get = await handler.fetch(new Request(URL_MCP, { headers: { accept: "text/event-stream", ...sessionHeaders(id, "2025-06-18") } }));
+      assert.equal(get.status, 200);
+      assert.equal(timers.live(), 0, "an open stream: out of the queue");
+      for (let i = 1; i <= 3; i++) {
+        const ping = await handler.fetch(new Request(URL_MCP, {
+          method: "POST",
+          headers: postHeaders(sessionHeaders(id, "2025-06-18")),
+          body: JSON.stringify({ jsonrpc: "2.0", id: i, method: "ping" }),
+        }));
+        assert.equal(ping.status, 200);
+        await ping.body?.cancel();
+      }
+      const note = await handler.fetch(new Request(URL_MCP, {
+        method: "POST",
+        headers: postHeaders(sessionHeaders(id, "2025-06-18")),
+        body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/roots/list_changed" }),
+      }));
+      assert.equal(note.status, 202);
+      assert.equal(timers.live(), 0, `the stream is still open: no idle timer, ${timers.origins().join(" | ")}`);
+      await get.body!.cancel();
+      assert.equal(timers.live(), 1, "the stream is gone: the session idles again");
+      await handler.close();
+      assert.equal(timers.live(), 0, `timers left: ${timers.origins().join(" | ")}`);
+    } finally {
+      await handler.close();
+      timers.restore();
+    }
+  });
+
   test("an idle session still times out once its stream is gone", async () => {
     const handler = createHandler(testServer(), { keepAliveMs: 0, idleTimeoutMs: 30 });
     try {

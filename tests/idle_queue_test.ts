@@ -105,6 +105,38 @@ describe("IdleQueue", () => {
     }
   });
 
+  test("after expiries that took a while, the next owner's timer counts from when they were over, not from when they began", () => {
+    // A fake clock and timer: the expiry of "a" (a session's close and its listeners) takes 80 ms.
+    let clock = 1_000;
+    const armed: Array<{ fire: () => void; ms: number }> = [];
+    const g = globalThis as Record<string, any>;
+    const original = { now: Date.now, setTimeout: g.setTimeout };
+    Date.now = () => clock;
+    g.setTimeout = (fire: () => void, ms: number) => (armed.push({ fire, ms }), armed.length);
+    try {
+      const expired: string[] = [];
+      const queue = new IdleQueue<string>(100, (name) => {
+        expired.push(name);
+        if (name === "a") clock += 80;
+      });
+      queue.touch(new IdleLink("a")); // due at 1100
+      clock = 1_050;
+      queue.touch(new IdleLink("b")); // due at 1150
+      assert.deepEqual(armed.map((t) => t.ms), [100]);
+      clock = 1_100;
+      armed[0].fire(); // "a" expires, and its expiry runs until 1180: "b" is overdue by then
+      assert.deepEqual(expired, ["a"]);
+      assert.equal(armed.length, 2);
+      assert.equal(armed[1].ms, 1, `"b" was due at 1150, the timer was armed at 1180 for ${armed[1].ms} ms`);
+      clock += armed[1].ms;
+      armed[1].fire();
+      assert.deepEqual(expired, ["a", "b"]);
+    } finally {
+      Date.now = original.now;
+      g.setTimeout = original.setTimeout;
+    }
+  });
+
   test("refuses an idle timeout that is not finite and positive", () => {
     for (const ms of [0, -1, Infinity, NaN]) assert.throws(() => new IdleQueue(ms, () => {}), RangeError);
   });
@@ -128,6 +160,30 @@ describe("a registry's idle sessions", () => {
       for (const session of [...older, viewed]) assert.equal(session.closeReason, "idle");
       await waitFor(() => active.closed, 2000, "the active one to close after its own idle time");
       assert.equal(active.closeReason, "idle");
+      assert.equal(timers.live(), 0, timers.origins().join(" | "));
+    } finally {
+      for (const session of registry.values()) session.close();
+      timers.restore();
+    }
+  });
+
+  test("an idle close whose listeners close the next idle session and create another leaves every session to its own end, and no timer", async () => {
+    const timers = trackTimers();
+    const registry = new SessionRegistry(server, { idleTimeoutMs: 100 });
+    try {
+      const [first, second, third] = Array.from({ length: 3 }, () => registry.create("streamable"));
+      let made: ReturnType<typeof registry.create> | undefined;
+      first.own(() => second.close("deleted"));
+      first.own(() => (made = registry.create("streamable")));
+      await waitFor(() => first.closed && third.closed, 2000, "the first and third to idle out");
+      assert.equal(first.closeReason, "idle");
+      assert.equal(second.closeReason, "deleted");
+      assert.equal(third.closeReason, "idle");
+      assert.ok(made !== undefined && !made.closed, "made during the expiry: its idle time starts then");
+      assert.equal(timers.live(), 1, timers.origins().join(" | "));
+      await waitFor(() => made!.closed, 2000, "the one made during the expiry to idle out");
+      assert.equal(made!.closeReason, "idle");
+      assert.equal(registry.size, 0);
       assert.equal(timers.live(), 0, timers.origins().join(" | "));
     } finally {
       for (const session of registry.values()) session.close();

@@ -4,6 +4,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { McpServer } from "../mod.ts";
 import { newSessionId, SESSION_ID_PATTERN, SessionRegistry } from "../src/registry.ts";
+import { trackTimers } from "./_timers.ts";
 
 const server = () => new McpServer({ name: "registry-test", version: "1.0.0" });
 
@@ -85,5 +86,28 @@ describe("SessionRegistry lookup by id", () => {
     const ids = new Set(Array.from({ length: 1000 }, newSessionId));
     assert.equal(ids.size, 1000);
     for (const id of ids) assert.match(id, SESSION_ID_PATTERN);
+  });
+});
+
+describe("a session whose message handler cannot be made", () => {
+  test("create throws the factory's error and leaves nothing behind: no session, no idle timer, no close owed later", async () => {
+    const timers = trackTimers();
+    const closed: string[] = [];
+    const registry = new SessionRegistry(server(), {
+      idleTimeoutMs: 60_000,
+      messageHandler: (session) => {
+        session.own(() => closed.push(session.id));
+        throw new Error("no handler for this session");
+      },
+    });
+    try {
+      assert.throws(() => registry.create("streamable"), /no handler for this session/);
+      assert.equal(registry.size, 0);
+      assert.equal(closed.length, 1, "what the half-made session owned was released");
+      assert.equal(timers.live(), 0, `the half-made session still waits in the idle queue: ${timers.origins().join(" | ")}`);
+    } finally {
+      registry.closeAll();
+      timers.restore();
+    }
   });
 });
