@@ -21,12 +21,15 @@ const host = "127.0.0.1:8000";
 const accept = "application/json, text/event-stream";
 const initialize = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"wrk","version":"1.0.0"}}}';
 const initialized = '{"jsonrpc":"2.0","method":"notifications/initialized"}';
+const initializeLength = String(initialize.length);
+const initializedLength = String(initialized.length);
 
 async function cycle(): Promise<void> {
-  const setup = await handler.fetch(new Request(url, { method: "POST", headers: { "content-type": "application/json", accept, host }, body: initialize }));
+  // As a runtime's server hands them over: with their Host and Content-Length.
+  const setup = await handler.fetch(new Request(url, { method: "POST", headers: { "content-type": "application/json", accept, host, "content-length": initializeLength }, body: initialize }));
   const sid = setup.headers.get("mcp-session-id")!;
   await setup.text();
-  const headers = { "content-type": "application/json", accept, host, "mcp-session-id": sid, "mcp-protocol-version": "2025-06-18" };
+  const headers = { "content-type": "application/json", accept, host, "mcp-session-id": sid, "mcp-protocol-version": "2025-06-18", "content-length": initializedLength };
   const ack = await handler.fetch(new Request(url, { method: "POST", headers, body: initialized }));
   await ack.text();
   const gone = await handler.fetch(new Request(url, { method: "DELETE", headers: { host, "mcp-session-id": sid, "mcp-protocol-version": "2025-06-18" } }));

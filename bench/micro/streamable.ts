@@ -37,7 +37,8 @@ const init = await handler.fetch(new Request("http://127.0.0.1/mcp", {
 }));
 await init.text();
 const sid = init.headers.get("mcp-session-id")!;
-const headers = { "content-type": "application/json", accept, "mcp-session-id": sid, "mcp-protocol-version": "2025-06-18" };
+// As a runtime's server hands them over: with a Host (else the Host check parses the URL).
+const headers = { "content-type": "application/json", accept, host: "127.0.0.1", "mcp-session-id": sid, "mcp-protocol-version": "2025-06-18" };
 await (await handler.fetch(new Request("http://127.0.0.1/mcp", { method: "POST", headers, body: '{"jsonrpc":"2.0","method":"notifications/initialized"}' }))).text();
 
 let id = 0;
