@@ -173,7 +173,13 @@ export function createHandler(server: McpServer, options: HandlerOptions = {}): 
   };
 
   const fetch = (request: Request, platform?: PlatformArg): Promise<Response> => {
-    const pathname = pathnameOf(request.url);
+    let pathname: string | undefined;
+    try {
+      pathname = pathnameOf(request.url);
+    } catch (error) {
+      // Not a Request: rejected, as from any function returning a promise (never thrown).
+      return Promise.reject(error);
+    }
     if (pathname === undefined) return Promise.resolve(jsonRpcErrorResponse(400, ErrorCode.InvalidRequest, "Bad Request: invalid URL"));
     activeRequests++;
     let answer: Response | Promise<Response>;

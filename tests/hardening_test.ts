@@ -350,3 +350,18 @@ describe("a request counts as active until its response is chosen, however it en
     });
   }
 });
+
+describe("fetch always answers with a promise", () => {
+  test("something that is not a Request is a rejected promise, never a synchronous throw", async () => {
+    const handler = createHandler(testServer(), { keepAliveMs: 0 });
+    try {
+      let answer: Promise<Response> | undefined;
+      assert.doesNotThrow(() => {
+        answer = handler.fetch({} as Request);
+      });
+      await assert.rejects(answer!);
+    } finally {
+      await handler.close();
+    }
+  });
+});
