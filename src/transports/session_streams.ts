@@ -292,7 +292,8 @@ export class SessionStreams implements SessionOwned {
 
   /** The session closed: every stream ends, and what the store kept of the session goes. */
   sessionClosed(): void {
-    for (const channel of this.channels()) channel.finish();
+    // (Most sessions close with no stream alive: no list of none is made for them.)
+    if (this.#posts?.size || this.#standalone) for (const channel of this.channels()) channel.finish();
     this.#endExchanges();
     this.store?.dropSession(this.session.id);
   }
