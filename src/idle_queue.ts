@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { MAX_TIMER_MS } from "./security/limits.ts";
 
 /**
  * One owner's place in an {@link IdleQueue}: made once per owner, moved on every activity.
@@ -155,6 +156,3 @@ export class IdleQueue<T> {
     if (this.#head !== undefined) this.#arm(this.#head.lastActive + this.ms - Date.now());
   };
 }
-
-/** The longest delay `setTimeout` honours (a signed 32-bit count of milliseconds). */
-const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -30,7 +30,7 @@ import {
 } from "./context.ts";
 import type { McpServer } from "./server.ts";
 import { IdleLink, IdleQueue } from "./idle_queue.ts";
-import { addDeadline, type DeadlineEntry, removeDeadline, startDeadline } from "./security/limits.ts";
+import { addDeadline, type DeadlineEntry, MAX_TIMER_MS, removeDeadline, startDeadline } from "./security/limits.ts";
 import type { MessageHandler, MessageHandlerFactory } from "./message_handler.ts";
 import { missingClientCapability } from "./client_capabilities.ts";
 
@@ -212,11 +212,6 @@ export interface SessionInit {
   messageHandler?: MessageHandlerFactory;
 }
 
-/**
- * The longest delay a timer holds (2^31-1 ms, about 24.8 days): longer ones, `Infinity`
- * included, fire at once on every runtime. Longer waits are made of timers of this length.
- */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Runs what `own()` registered. */
 function runRelease(release: (() => void) | SessionOwned): void {

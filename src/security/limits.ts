@@ -258,8 +258,17 @@ class DeadlineQueue {
   };
 }
 
-/** The longest delay `setTimeout` honours (a signed 32-bit count of milliseconds). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * The longest delay a timer holds (2^31-1 ms, about 24.8 days): longer ones, `Infinity`
+ * included, fire at once on every runtime. Longer waits are made of timers of this length.
+ *
+ * @example
+ * ```ts
+ * import { MAX_TIMER_MS } from "./limits.ts";
+ * const delay = Math.min(30 * 24 * 3_600_000, MAX_TIMER_MS); // fires early, then re-arms
+ * ```
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const deadlineQueues = new Map<number, DeadlineQueue>();
 
