@@ -183,11 +183,10 @@ export interface JsonBody {
  * ```
  */
 export function readJsonBody(request: Request, maxBodyBytes: number, headers: Headers = request.headers): Promise<JsonBody | Response> {
-  if (!isJsonContentType(headers)) return refuseContentType(request);
-  const read = readDeclaredBody(request, maxBodyBytes, headers);
-  if (read === undefined) return readJsonBodyStreamed(request, maxBodyBytes);
-  return read.then((buffer) => parseJsonBytes(buffer, maxBodyBytes), unreadableResponse);
+  return readJsonBodyThen(request, maxBodyBytes, headers, asParsed);
 }
+
+const asParsed = (parsed: JsonBody): JsonBody => parsed;
 
 /**
  * The hot path of reading a body, as in readBody: a declared length within the limit and no
@@ -218,12 +217,12 @@ function readDeclaredBody(request: Request, maxBodyBytes: number, headers: Heade
  * await response.text(); // "[1]"
  * ```
  */
-export function readJsonBodyThen(
+export function readJsonBodyThen<T>(
   request: Request,
   maxBodyBytes: number,
   headers: Headers,
-  next: (parsed: JsonBody) => Response | Promise<Response>,
-): Promise<Response> {
+  next: (parsed: JsonBody) => T | Promise<T>,
+): Promise<T | Response> {
   if (!isJsonContentType(headers)) return refuseContentType(request);
   const read = readDeclaredBody(request, maxBodyBytes, headers);
   if (read === undefined) return readJsonBodyStreamed(request, maxBodyBytes).then((parsed) => parsed instanceof Response ? parsed : next(parsed));
