@@ -4,21 +4,26 @@
  * CPU µs per cycle of the best and the median of 6 rounds.
  * CONC sessions cycle at once (default 1; the wrk workload (d) runs 16, so its sessions overlap).
  * Run: N=5000 CONC=16 deno run -A bench/micro/session_cycle.ts   (or bun run …); pin it (taskset -c 1) on a busy machine.
+ * MODE=mcp-lite runs the same cycle against mcp-lite (the best peer over HTTP), in process.
  */
 import { z } from "zod";
 import { createHandler, McpServer } from "../../mod.ts";
 import { cpuRounds } from "./_cpu_rounds.ts";
 import { env } from "../servers/_host.ts";
+import { createMcpLite } from "../servers/_mcp_lite_app.ts";
 
 const N = Number(env("N", "5000"));
 const CONC = Number(env("CONC", "1"));
 
 const server = new McpServer({ name: "micro", version: "1.0.0" });
 server.tool("echo", { inputSchema: z.object({ text: z.string() }) }, ({ text }) => ({ content: [{ type: "text", text }] }));
-const handler = createHandler(server, { responseMode: "json" });
+const mcpLite = env("MODE") === "mcp-lite" ? createMcpLite() : undefined;
+const handler = mcpLite ?? createHandler(server, { responseMode: "json" });
+const live = () => mcpLite ? mcpLite.live() : (handler as ReturnType<typeof createHandler>).sessions.size;
 const url = "http://127.0.0.1:8000/mcp";
 const host = "127.0.0.1:8000";
-const accept = "application/json, text/event-stream";
+// mcp-lite answers JSON only to clients that do not accept SSE.
+const accept = mcpLite ? "application/json" : "application/json, text/event-stream";
 const initialize = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"wrk","version":"1.0.0"}}}';
 const initialized = '{"jsonrpc":"2.0","method":"notifications/initialized"}';
 const initializeLength = String(initialize.length);
@@ -38,6 +43,6 @@ async function cycle(): Promise<void> {
 
 for (let i = 0; i < Math.min(N, 2000); i++) await cycle();
 const rounds = await cpuRounds(6, N, cycle, CONC);
-if (handler.sessions.size !== 0) throw new Error(`${handler.sessions.size} sessions left behind`);
+if (live() !== 0) throw new Error(`${live()} sessions left behind`);
 console.log(`session cycle: best ${rounds[0].toFixed(1)}, median ${rounds[3].toFixed(1)} CPU µs/cycle`);
-await handler.close?.();
+if (!mcpLite) await (handler as ReturnType<typeof createHandler>).close();

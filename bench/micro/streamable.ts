@@ -2,12 +2,15 @@
  * In-process microbenchmark of Tether's Streamable HTTP POST path (no sockets): handler.fetch
  * on a synthetic Request, response body read to the end. For checking hot-path changes fast.
  * Run: MODE=auto|json|sse N=20000 deno run -A bench/micro/streamable.ts   (or bun run …)
+ * MODE=bare runs the same requests against a handler with no MCP logic (the floor), MODE=mcp-lite
+ * against mcp-lite (the best peer over HTTP), in process: the two compare without socket noise.
  * C=16 runs that many requests at once on the session (at most maxStreamsPerSession, 32), as under load.
  */
 import { z } from "zod";
 import { createHandler, type HandlerOptions, McpServer } from "../../mod.ts";
 import { cpuRounds } from "./_cpu_rounds.ts";
 import { env, runtime } from "../servers/_host.ts";
+import { createMcpLite } from "../servers/_mcp_lite_app.ts";
 
 const N = Number(env("N", "20000"));
 const mode = env("MODE", "auto");
@@ -27,8 +30,9 @@ const bare = {
   },
   close: () => Promise.resolve(),
 };
-const handler = mode === "bare" ? bare : tether;
-const accept = "application/json, text/event-stream";
+const handler = mode === "bare" ? bare : mode === "mcp-lite" ? { ...createMcpLite(), close: () => Promise.resolve() } : tether;
+// mcp-lite answers JSON only to clients that do not accept SSE.
+const accept = mode === "mcp-lite" ? "application/json" : "application/json, text/event-stream";
 
 const init = await handler.fetch(new Request("http://127.0.0.1/mcp", {
   method: "POST",
