@@ -28,14 +28,18 @@ const initialize = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"pro
 const initialized = '{"jsonrpc":"2.0","method":"notifications/initialized"}';
 const initializeLength = String(initialize.length);
 const initializedLength = String(initialized.length);
+// Bodies as bytes, as a served request's arrive (a string body would make the handler's
+// byte reads pay for encoding it, which no served request does).
+const initializeBytes = new TextEncoder().encode(initialize);
+const initializedBytes = new TextEncoder().encode(initialized);
 
 async function cycle(): Promise<void> {
   // As a runtime's server hands them over: with their Host and Content-Length.
-  const setup = await handler.fetch(new Request(url, { method: "POST", headers: { "content-type": "application/json", accept, host, "content-length": initializeLength }, body: initialize }));
+  const setup = await handler.fetch(new Request(url, { method: "POST", headers: { "content-type": "application/json", accept, host, "content-length": initializeLength }, body: initializeBytes }));
   const sid = setup.headers.get("mcp-session-id")!;
   await setup.text();
   const headers = { "content-type": "application/json", accept, host, "mcp-session-id": sid, "mcp-protocol-version": "2025-06-18", "content-length": initializedLength };
-  const ack = await handler.fetch(new Request(url, { method: "POST", headers, body: initialized }));
+  const ack = await handler.fetch(new Request(url, { method: "POST", headers, body: initializedBytes }));
   await ack.text();
   const gone = await handler.fetch(new Request(url, { method: "DELETE", headers: { host, "mcp-session-id": sid, "mcp-protocol-version": "2025-06-18" } }));
   if (setup.status !== 200 || ack.status !== 202 || gone.status !== 200) throw new Error(`statuses ${setup.status} ${ack.status} ${gone.status}`);
