@@ -1,7 +1,8 @@
 /**
  * A POST body must be UTF-8: malformed bytes are 400/-32700, never turned into U+FFFD; a body
  * that really contains U+FFFD is kept as it is. Checked against the platform's strict decoder,
- * on the read-in-one-go path (declared length) and the streamed one (no length).
+ * on the read-in-one-go path (declared length; with and without `bytes()`) and the streamed one
+ * (no length).
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -20,10 +21,22 @@ function strictText(bytes: Uint8Array): string | undefined {
   }
 }
 
-/** A POST of `bytes`, with a declared length, or streamed in two chunks without one. */
-function postOf(bytes: Uint8Array<ArrayBuffer>, streamed: boolean): Request {
-  const headers = { "content-type": "application/json" };
-  if (!streamed) return new Request("http://127.0.0.1/mcp", { method: "POST", headers, body: bytes });
+/** How a body is read: in one go with a declared length (through `bytes()`, or `arrayBuffer()` where a runtime has no `bytes()`), or streamed. */
+type ReadPath = "declared length" | "declared length, no bytes()" | "streamed";
+
+/**
+ * A POST of `bytes`, with a declared length (as a served request has), or streamed in two
+ * chunks without one. "no bytes()" hides the request's `bytes()`, as on runtimes without it.
+ */
+function postOf(bytes: Uint8Array<ArrayBuffer>, path: ReadPath): Request {
+  const streamed = path === "streamed";
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (!streamed) {
+    headers["content-length"] = String(bytes.length);
+    const request = new Request("http://127.0.0.1/mcp", { method: "POST", headers, body: bytes });
+    if (path === "declared length, no bytes()") Object.defineProperty(request, "bytes", { value: undefined });
+    return request;
+  }
   const cut = bytes.length >> 1;
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -46,12 +59,11 @@ const awkwardBytes = fc.array(
 ).map((parts) => new Uint8Array(parts.flat()));
 
 describe("POST bodies are strict UTF-8", () => {
-  for (const streamed of [false, true]) {
-    const path = streamed ? "streamed" : "declared length";
+  for (const path of ["declared length", "declared length, no bytes()", "streamed"] as const) {
 
     test(`readBody (${path}) agrees with the strict decoder on any bytes`, async () => {
       await fc.assert(fc.asyncProperty(awkwardBytes, async (bytes) => {
-        const read = await readBody(postOf(bytes, streamed), 1 << 20);
+        const read = await readBody(postOf(bytes, path), 1 << 20);
         const expected = strictText(bytes);
         if (expected === undefined) assert.deepEqual(read, { ok: false, reason: "unreadable" });
         else assert.deepEqual(read, { ok: true, text: expected });
@@ -59,12 +71,12 @@ describe("POST bodies are strict UTF-8", () => {
     });
 
     test(`readJsonBody (${path}): malformed bytes are 400/-32700; a real U+FFFD is kept`, async () => {
-      const malformed = await readJsonBody(postOf(new Uint8Array([0x22, 0xff, 0x22]), streamed), 1024);
+      const malformed = await readJsonBody(postOf(new Uint8Array([0x22, 0xff, 0x22]), path), 1024);
       assert.ok(malformed instanceof Response);
       assert.equal(malformed.status, 400);
       assert.equal((await malformed.json()).error.code, -32700);
 
-      const genuine = await readJsonBody(postOf(encoder.encode('"a\uFFFDb"'), streamed), 1024);
+      const genuine = await readJsonBody(postOf(encoder.encode('"a\uFFFDb"'), path), 1024);
       assert.ok(!(genuine instanceof Response));
       assert.equal(genuine.body, "a\uFFFDb");
     });
@@ -72,7 +84,7 @@ describe("POST bodies are strict UTF-8", () => {
     test(`readJsonBody (${path}): a leading byte order mark is dropped, with or without a U+FFFD in the text`, async () => {
       const bom = [0xef, 0xbb, 0xbf];
       for (const text of ['{"a":1}', '"a\uFFFDb"']) {
-        const parsed = await readJsonBody(postOf(new Uint8Array([...bom, ...encoder.encode(text)]), streamed), 1024);
+        const parsed = await readJsonBody(postOf(new Uint8Array([...bom, ...encoder.encode(text)]), path), 1024);
         assert.ok(!(parsed instanceof Response), `BOM + ${text}: ${parsed instanceof Response ? parsed.status : ""}`);
         assert.equal(parsed.text, text);
       }
