@@ -1,7 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { connect } from "node:net";
+import fc from "fast-check";
 import { createHandler, type TetherHandler } from "../mod.ts";
+import { type OriginPolicy, originViolation } from "../src/security/origin.ts";
 import { testServer } from "./_fixtures.ts";
 import { serveHandler } from "./_serve.ts";
 
@@ -108,6 +110,37 @@ describe("Host and Origin checks are on by default (DNS-rebinding protection)", 
     } finally {
       await browserApp.close();
     }
+  });
+
+  test("remembered verdicts never leak between allow lists, Hosts or Origins: any sequence of requests gets the verdicts of deciding afresh", () => {
+    const policies: OriginPolicy[] = [
+      {},
+      { allowedHosts: ["mcp.example.com", "alt.example.com:8443"] },
+      { allowedOrigins: ["https://app.example.com"] },
+      { allowedHosts: ["a.example"], allowedOrigins: ["https://a.example", "http://localhost:3000"] },
+    ];
+    const hosts = ["127.0.0.1:8080", "localhost", "mcp.example.com", "alt.example.com:8443", "alt.example.com:9443", "a.example", "evil.example"];
+    const origins = [null, "https://app.example.com", "http://localhost:3000", "https://mcp.example.com", "https://a.example", "null", "https://evil.example"];
+    // A copy of a policy's lists is a list no verdict was remembered for: decided afresh.
+    const afresh = (policy: OriginPolicy): OriginPolicy => ({
+      allowedHosts: Array.isArray(policy.allowedHosts) ? [...policy.allowedHosts] : policy.allowedHosts,
+      allowedOrigins: Array.isArray(policy.allowedOrigins) ? [...policy.allowedOrigins] : policy.allowedOrigins,
+    });
+    const step = fc.record({ policy: fc.constantFrom(...policies), host: fc.constantFrom(...hosts), origin: fc.constantFrom(...origins) });
+    let refused = 0;
+    let unique = 0;
+    fc.assert(fc.property(fc.array(step, { minLength: 1, maxLength: 30 }), (steps) => {
+      for (const { policy, host, origin } of steps) {
+        const headers: Record<string, string> = origin === null ? { host } : { host, origin };
+        const request = new Request("http://127.0.0.1/mcp", { headers });
+        const verdict = originViolation(request, policy);
+        if (verdict !== undefined) refused++;
+        // A Host and an Origin seen nowhere else come between, so nothing remembered can answer the reference.
+        originViolation(new Request("http://127.0.0.1/mcp", { headers: { host: `h${++unique}.invalid`, origin: `https://o${unique}.invalid` } }), {});
+        assert.equal(verdict, originViolation(request, afresh(policy)), JSON.stringify({ policy, host, origin }));
+      }
+    }), { numRuns: 300 });
+    assert.ok(refused > 0, "some requests are refused");
   });
 
   test('"any" turns each check off explicitly', async () => {

@@ -153,15 +153,32 @@ const verdicts = new WeakMap<readonly string[], Map<string, boolean>>();
 function remembered(allowed: readonly string[], value: string, decide: (allowed: readonly string[], value: string) => boolean): boolean {
   // Long values are decided afresh, so that ever-new values cannot make the cache costly.
   if (value.length > 256) return decide(allowed, value);
+  // The last verdict of this kind first: comparing a short string costs less than hashing it,
+  // and every request brings its Host as a new string (on Deno, hashing one costs ~0.2 µs).
+  const last = decide === hostAllowed ? lastHost : lastOrigin;
+  if (last.value === value && last.allowed === allowed) return last.verdict;
   let known = verdicts.get(allowed);
   if (known === undefined) verdicts.set(allowed, known = new Map());
-  const verdict = known.get(value);
-  if (verdict !== undefined) return verdict;
-  const decided = decide(allowed, value);
-  if (known.size >= VERDICT_CACHE_SIZE) known.clear();
-  known.set(value, decided);
-  return decided;
+  let verdict = known.get(value);
+  if (verdict === undefined) {
+    verdict = decide(allowed, value);
+    if (known.size >= VERDICT_CACHE_SIZE) known.clear();
+    known.set(value, verdict);
+  }
+  last.allowed = allowed;
+  last.value = value;
+  last.verdict = verdict;
+  return verdict;
 }
+
+/** The last verdict {@link remembered} gave on a Host, and on an Origin (updated in place). */
+interface LastVerdict {
+  allowed: readonly string[] | undefined;
+  value: string | undefined;
+  verdict: boolean;
+}
+const lastHost: LastVerdict = { allowed: undefined, value: undefined, verdict: false };
+const lastOrigin: LastVerdict = { allowed: undefined, value: undefined, verdict: false };
 
 /** {@link defaultOrigins}, built once per allow list (the list a handler was given is fixed). */
 const defaultOriginLists = new WeakMap<readonly string[], readonly string[]>();
