@@ -214,19 +214,21 @@ export function classifyEra(input: EraInput, served: ServedEras): EraOutcome {
 }
 
 /**
- * What nearly every POST of a 2025 session is, recognised in one pass: one JSON-RPC request or
- * notification other than `initialize`, with no protocol version claimed in `params._meta`, and an
+ * What nearly every POST of a 2025 session (and its `initialize`) is, recognised in one pass: one
+ * JSON-RPC request or notification, with no protocol version claimed in `params._meta`, and an
  * `MCP-Protocol-Version` header that is absent or names a session version. For such a POST
- * {@link classifyEra} answers legacy (`"no-claim"`) where legacy is served, and the 2025 transport's
- * version check passes; so the caller may skip both and hand the message on as it is. `undefined`
- * means "not that case": classify the request as usual (it decides, and refuses what it must).
+ * {@link classifyEra} answers legacy (`"no-claim"`, or `"initialize"`) where legacy is served, and
+ * the 2025 transport's version check passes; so the caller may skip both and hand the message on
+ * as it is. `undefined` means "not that case": classify the request as usual (it decides, and
+ * refuses what it must).
  *
  * @example
  * ```ts
  * import { sessionMessageOf } from "./era.ts";
  * const headers = new Headers({ "mcp-protocol-version": "2025-06-18" });
  * sessionMessageOf({ jsonrpc: "2.0", id: 1, method: "tools/list" }, headers); // the request
- * sessionMessageOf({ jsonrpc: "2.0", id: 1, method: "initialize", params: {} }, headers); // undefined
+ * sessionMessageOf({ jsonrpc: "2.0", id: 1, method: "initialize", params: {} }, headers); // the request
+ * sessionMessageOf([{ jsonrpc: "2.0", id: 1, method: "tools/list" }], headers); // undefined (a batch)
  * ```
  */
 export function sessionMessageOf(body: unknown, headers: Headers): JsonRpcRequest | JsonRpcNotification | undefined {
@@ -234,7 +236,7 @@ export function sessionMessageOf(body: unknown, headers: Headers): JsonRpcReques
   const meta = metaOf(body);
   if (meta !== undefined && PROTOCOL_VERSION_KEY in meta) return undefined;
   const message = parseMessage(body);
-  if (message === undefined || !("method" in message) || message.method === "initialize") return undefined;
+  if (message === undefined || !("method" in message)) return undefined;
   const header = headers.get("mcp-protocol-version");
   // A session version is never a modern one (pinned by a test): the era check is passed too.
   if (header !== null && !isSessionVersion(header)) return undefined;

@@ -38,6 +38,10 @@ const header = fc.option(
   { nil: undefined },
 );
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 function headersOf(version: string | undefined): Headers {
   return new Headers(version === undefined ? {} : { "mcp-protocol-version": version });
 }
@@ -47,7 +51,7 @@ describe("the one-message 2025 session fast path (sessionMessageOf)", () => {
     for (const version of SESSION_VERSIONS) assert.equal(isModernVersion(version), false, version);
   });
 
-  test("takes a POST exactly when classifying says legacy/no-claim and the session version check passes, with the same message", () => {
+  test("takes a POST exactly when classifying says legacy/no-claim or legacy/initialize with no claim, and the session version check passes, with the same message", () => {
     fc.assert(
       fc.property(body, header, (value, version) => {
         const headers = headersOf(version);
@@ -58,7 +62,9 @@ describe("the one-message 2025 session fast path (sessionMessageOf)", () => {
         const slowVersionOk = sent === null || isSessionVersion(sent);
         for (const served of [ALL, LEGACY_ONLY]) {
           const outcome = classifyEra({ httpMethod: "POST", headers, body: value }, served);
-          const slowTakes = outcome.kind === "legacy" && outcome.reason === "no-claim" && slowVersionOk;
+          // (A 2025 version claimed in an initialize's _meta is legacy/initialize too; the fast path leaves claims to classifying.)
+          const claimed = isRecord(value) && isRecord(value.params) && isRecord(value.params._meta) && CLAIM in value.params._meta;
+          const slowTakes = outcome.kind === "legacy" && (outcome.reason === "no-claim" || (outcome.reason === "initialize" && !claimed)) && slowVersionOk;
           assert.equal(fast !== undefined, slowTakes, JSON.stringify({ value, version, outcome }));
         }
         if (fast !== undefined) assert.deepEqual(fast, parseMessage(value));
@@ -67,7 +73,7 @@ describe("the one-message 2025 session fast path (sessionMessageOf)", () => {
     );
   });
 
-  test("examples: a tools/call with or without a session version header is taken; initialize, claims, batches, other headers are not", () => {
+  test("examples: a tools/call or an initialize with or without a session version header is taken; claims, batches, other headers are not", () => {
     const call = { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: {} } };
     assert.deepEqual(sessionMessageOf(call, headersOf("2025-06-18")), call);
     assert.deepEqual(sessionMessageOf(call, headersOf(undefined)), call);
@@ -75,7 +81,11 @@ describe("the one-message 2025 session fast path (sessionMessageOf)", () => {
     assert.equal(sessionMessageOf(call, headersOf("2024-01-01")), undefined);
     assert.equal(sessionMessageOf(call, headersOf("garbage")), undefined);
     assert.equal(sessionMessageOf([call], headersOf(undefined)), undefined);
-    assert.equal(sessionMessageOf({ ...call, method: "initialize" }, headersOf(undefined)), undefined);
+    const initialize = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "c", version: "1" } } };
+    assert.deepEqual(sessionMessageOf(initialize, headersOf(undefined)), initialize);
+    assert.deepEqual(sessionMessageOf(initialize, headersOf("2025-03-26")), initialize);
+    assert.equal(sessionMessageOf(initialize, headersOf("2026-07-28")), undefined);
+    assert.equal(sessionMessageOf({ ...initialize, params: { ...initialize.params, _meta: { [CLAIM]: "2025-06-18" } } }, headersOf(undefined)), undefined);
     assert.equal(sessionMessageOf({ ...call, params: { _meta: { [CLAIM]: "2025-06-18" } } }, headersOf(undefined)), undefined);
     assert.equal(sessionMessageOf({ jsonrpc: "2.0", id: 1, result: {} }, headersOf(undefined)), undefined);
   });
@@ -129,4 +139,47 @@ describe("the fast path's remaining checks come in the slow path's order", () =>
     assert.equal(a.status, 404);
     assert.equal(a.body.error.code, -32001);
   });
+});
+
+describe("an initialize takes the fast path and answers as the slow path does", () => {
+  const initialize = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "c", version: "1" } } };
+  // The twin claims its 2025 version in _meta: classifying takes it (legacy/initialize), then the 2025 transport.
+  const twin = { ...initialize, params: { ...initialize.params, _meta: { [CLAIM]: "2025-06-18" } } };
+  const both = "application/json, text/event-stream";
+
+  /** One initialize POST; status, body and whether a session id came back, and the sessions left open. */
+  async function initializeWith(options: HandlerOptions, body: unknown, headers: Record<string, string>) {
+    const handler = createHandler(testServer(), options);
+    try {
+      const response = await handler.fetch(new Request("http://127.0.0.1/mcp", {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify(body),
+      }));
+      const text = await response.text();
+      return { status: response.status, body: text === "" ? null : JSON.parse(text), sessionId: response.headers.has("mcp-session-id"), sessions: handler.sessions.size };
+    } finally {
+      await handler.close();
+    }
+  }
+
+  test("the twins take different paths", () => {
+    assert.notEqual(sessionMessageOf(initialize, new Headers()), undefined);
+    assert.equal(sessionMessageOf(twin, new Headers()), undefined);
+  });
+
+  for (const [name, options, headers, status] of [
+    ["a session is made and named", {}, { accept: both }, 200],
+    ["with a session version header", {}, { accept: both, "mcp-protocol-version": "2025-03-26" }, 200],
+    ["stateless: answered, no session", { stateless: true }, { accept: both }, 200],
+    ["Accept without text/event-stream: 406", {}, { accept: "application/json" }, 406],
+    ["a batch limit below one: 400", { maxBatchSize: 0 }, { accept: both }, 400],
+  ] as const) {
+    test(`${name}, on both paths`, async () => {
+      const fast = await initializeWith(options, initialize, headers);
+      const slow = await initializeWith(options, twin, headers);
+      assert.equal(fast.status, status);
+      assert.deepEqual(fast, slow);
+    });
+  }
 });

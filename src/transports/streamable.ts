@@ -161,8 +161,8 @@ export function postStreamable(
 
 /**
  * {@link postStreamable} for one message already known to be a valid JSON-RPC request or
- * notification other than `initialize`, whose `MCP-Protocol-Version` header is absent or a
- * session version (see `sessionMessageOf` in `era.ts`): the checks left, in the same order.
+ * notification (`initialize` too), whose `MCP-Protocol-Version` header is absent or a session
+ * version (see `sessionMessageOf` in `era.ts`): the checks left, in the same order.
  *
  * @example
  * ```ts ignore
@@ -181,7 +181,9 @@ export function postSessionMessage(
     return notAcceptableResponse();
   }
   if (!(ctx.options.maxBatchSize >= 1)) return checkBatchSize([message], ctx.options.maxBatchSize)!;
-  if (ctx.options.stateless) return postStateless(ctx, request, platform, [message], false, undefined);
+  const initialize = message.method === "initialize" && isRequest(message) ? message : undefined;
+  if (ctx.options.stateless) return postStateless(ctx, request, platform, [message], false, initialize);
+  if (initialize) return initializeSession(ctx, request, platform, initialize);
   return postToSession(ctx, request, platform, message, headers);
 }
 
