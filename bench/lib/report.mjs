@@ -48,6 +48,23 @@ function bestPeer(rows, runtime, value, higher = true) {
 }
 
 /**
+ * The peer's CPU over Tether's round by round (runs of (a)-(c), windows of (d); round i of every
+ * server of a runtime ran in the same stretch of time): median and range, or "" without rounds.
+ * On a machine whose speed comes and goes, it shows how far the lowest-run ratio can be trusted.
+ */
+function roundByRound(peer, t) {
+  const rounds = (row) => (row.runs ?? row.windows ?? []).map((r) => r.cpu_us);
+  const a = rounds(peer), b = rounds(t);
+  const ratios = [];
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] > 0 && b[i] > 0) ratios.push(a[i] / b[i]);
+  if (ratios.length < 2) return "";
+  ratios.sort((x, y) => x - y);
+  const mid = ratios.length >> 1;
+  const median = ratios.length % 2 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
+  return `; round by round ${ratio(median)}, ${ratios[0].toFixed(2)}–${ratio(ratios[ratios.length - 1])}`;
+}
+
+/**
  * The CPU form of a headline: Tether's server CPU per request, the best peer's CPU per request
  * over Tether's (above 1× = Tether cheaper), and the limit's CPU per request over Tether's (the
  * share of the limit's requests per second Tether would reach, both bound by one core).
@@ -56,7 +73,7 @@ function cpuLine(rows, t, runtime, unit) {
   const peer = bestPeer(rows, runtime, cpuOf, false);
   const bare = find(rows, "bare", runtime);
   const parts = [];
-  if (peer) parts.push(`${ratio(cpuOf(peer) / cpuOf(t))} the best peer's throughput per core (${LABEL[peer.server]}, ${us(cpuOf(peer))} µs)`);
+  if (peer) parts.push(`${ratio(cpuOf(peer) / cpuOf(t))} the best peer's throughput per core (${LABEL[peer.server]}, ${us(cpuOf(peer))} µs${roundByRound(peer, t)})`);
   if (bare && Number.isFinite(cpuOf(bare))) parts.push(`${pct(cpuOf(bare) / cpuOf(t))} of the limit's (bare ${us(cpuOf(bare))} µs)`);
   return `Tether ${us(cpuOf(t))} µs server CPU per ${unit}${parts.length ? ` = ${parts.join(", ")}` : ""}`;
 }
@@ -185,6 +202,8 @@ export function renderResults(results) {
   const heads = headlines(results);
   if (heads.length) {
     out.push("## Headline");
+    out.push("");
+    out.push("Ratios in CPU compare each server's lowest run (or window). \"Round by round\" divides the peer's CPU by Tether's within each round instead (round i of every server of a runtime ran in the same stretch of time): its median and range show how much of a ratio the machine's changing speed could have made.");
     out.push("");
     for (const h of heads) out.push(`- ${h}`);
     out.push("");
