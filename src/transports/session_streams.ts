@@ -147,7 +147,8 @@ class Connection extends SseStream {
 }
 
 /**
- * One logical SSE stream of a session; as a sink, it is the session's `defaultSink` (GET).
+ * One logical SSE stream of a session (a POST's, or the standalone one a GET opens, to which the
+ * session's `defaultSink` sends).
  *
  * @example
  * ```ts ignore
@@ -262,10 +263,10 @@ export class EventChannel implements MessageSink {
  * @example
  * ```ts ignore
  * const streams = new SessionStreams(session, ctx, new MemoryEventStore());
- * session.defaultSink = streams.standalone();
+ * session.defaultSink = streams; // the standalone stream, once a GET opened it
  * ```
  */
-export class SessionStreams implements SessionOwned {
+export class SessionStreams implements SessionOwned, MessageSink {
   readonly session: Session;
   readonly ctx: TransportContext;
   readonly store: EventStore | undefined;
@@ -352,6 +353,15 @@ export class SessionStreams implements SessionOwned {
       }
       exchange = next;
     }
+  }
+
+  /**
+   * As the session's `defaultSink`: the standalone stream, once a GET has opened it. Before that
+   * nothing can be delivered, as on a stream never connected; so most sessions, which never
+   * open one, make no stream object at all.
+   */
+  send(message: JsonRpcMessage): boolean {
+    return this.#standalone?.send(message) ?? false;
   }
 
   /** The standalone stream (GET), created on first use; it lives as long as the session. */

@@ -203,7 +203,8 @@ function initializeSession(ctx: TransportContext, request: Request, platform: Pl
   if (ctx.registry.full) return tooManySessionsResponse(initialize.id);
   const session = ctx.registry.create("streamable", { principal: principalOf(request) });
   const streams = new SessionStreams(session, ctx, ctx.options.eventStore || undefined);
-  session.defaultSink = streams.standalone();
+  // Messages not tied to a request go to the standalone stream, made when a GET opens it.
+  session.defaultSink = streams;
   const version = negotiateVersion(initialize.params?.protocolVersion);
   // A failed initialize closes its session: a JSON response then names none. (An SSE
   // response is made before the outcome is known; the id it names answers 404 afterwards.)
