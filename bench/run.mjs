@@ -25,7 +25,7 @@ const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "tether-bench-"));
 /** Durations and sizes: the full run, and the smoke run that only proves the harness works. */
 const P = SMOKE
   ? { warm: 0, runs: 1, seconds: 1, sessions: 4, cycleConc: 2, dWindows: 1, dSeconds: 1, gChunks: 2, gCycles: 40, gSeconds: 2, gSecondsTether: 2, gConc: 2, eN: 50, eWarm: 0, eSettleMs: 100, fN: 5, cConc: 4, cWindows: [0.3], cLatency: 10 }
-  : { warm: 1, runs: 3, seconds: 3, sessions: 64, cycleConc: 16, dWindows: 5, dSeconds: 2, gChunks: 4, gCycles: 100_000, gSeconds: 16, gSecondsTether: 100, gConc: 16, eN: 10_000, eWarm: 50, eSettleMs: 1500, fN: 300, cConc: 64, cWindows: [3, 3, 3], cLatency: 500 };
+  : { warm: 1, runs: 5, seconds: 3, sessions: 64, cycleConc: 16, dWindows: 7, dSeconds: 2, gChunks: 4, gCycles: 100_000, gSeconds: 16, gSecondsTether: 100, gConc: 16, eN: 10_000, eWarm: 50, eSettleMs: 1500, fN: 300, cConc: 64, cWindows: [3, 3, 3], cLatency: 500 };
 for (const key of ["runs", "seconds", "warm", "eN", "fN", "gCycles", "gSeconds", "gSecondsTether"]) if (args[key] !== undefined) P[key] = Number(args[key]);
 
 const ACCEPT_BOTH = "application/json, text/event-stream";
