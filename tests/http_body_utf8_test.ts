@@ -1,8 +1,8 @@
 /**
  * A POST body must be UTF-8: malformed bytes are 400/-32700, never turned into U+FFFD; a body
  * that really contains U+FFFD is kept as it is. Checked against the platform's strict decoder,
- * on the read-in-one-go path (declared length; with and without `bytes()`) and the streamed one
- * (no length).
+ * on the read-in-one-go path (declared length; with and without `bytes()`, and through an
+ * adapter's stand-in request) and the streamed one (no length).
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -21,8 +21,28 @@ function strictText(bytes: Uint8Array): string | undefined {
   }
 }
 
-/** How a body is read: in one go with a declared length (through `bytes()`, or `arrayBuffer()` where a runtime has no `bytes()`), or streamed. */
-type ReadPath = "declared length" | "declared length, no bytes()" | "streamed";
+/**
+ * How a body is read: in one go with a declared length (through `bytes()`, or `arrayBuffer()`
+ * where a runtime has no `bytes()` or the request is an adapter's stand-in), or streamed.
+ */
+type ReadPath = "declared length" | "declared length, no bytes()" | "declared length, a stand-in request" | "streamed";
+
+/**
+ * A stand-in for `real`, as `@hono/node-server` before 2.1 hands handlers on Node: an object that
+ * inherits from `Request.prototype` and forwards the body reads it knows (`arrayBuffer()`,
+ * `text()` …) to the real request, but not `bytes()` (the inherited one rejects on it).
+ */
+function standIn(real: Request): Request {
+  const forwarding: Record<string, unknown> = {};
+  for (const name of ["method", "url", "headers", "body", "bodyUsed", "signal"]) {
+    Object.defineProperty(forwarding, name, { get: () => real[name as keyof Request] });
+  }
+  for (const name of ["arrayBuffer", "blob", "clone", "formData", "json", "text"]) {
+    Object.defineProperty(forwarding, name, { value: () => (real[name as keyof Request] as () => unknown).call(real) });
+  }
+  Object.setPrototypeOf(forwarding, Request.prototype);
+  return Object.create(forwarding);
+}
 
 /**
  * A POST of `bytes`, with a declared length (as a served request has), or streamed in two
@@ -35,7 +55,7 @@ function postOf(bytes: Uint8Array<ArrayBuffer>, path: ReadPath): Request {
     headers["content-length"] = String(bytes.length);
     const request = new Request("http://127.0.0.1/mcp", { method: "POST", headers, body: bytes });
     if (path === "declared length, no bytes()") Object.defineProperty(request, "bytes", { value: undefined });
-    return request;
+    return path === "declared length, a stand-in request" ? standIn(request) : request;
   }
   const cut = bytes.length >> 1;
   const body = new ReadableStream<Uint8Array>({
@@ -59,7 +79,7 @@ const awkwardBytes = fc.array(
 ).map((parts) => new Uint8Array(parts.flat()));
 
 describe("POST bodies are strict UTF-8", () => {
-  for (const path of ["declared length", "declared length, no bytes()", "streamed"] as const) {
+  for (const path of ["declared length", "declared length, no bytes()", "declared length, a stand-in request", "streamed"] as const) {
 
     test(`readBody (${path}) agrees with the strict decoder on any bytes`, async () => {
       await fc.assert(fc.asyncProperty(awkwardBytes, async (bytes) => {

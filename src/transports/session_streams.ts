@@ -68,7 +68,7 @@ export function streamsOf(session: Session): SessionStreams | undefined {
  * ```
  */
 export interface StreamableStats {
-  /** POST streams alive (the standalone stream lives as long as the session and is not counted). */
+  /** POST streams alive (the standalone stream, made by the first GET and kept until the session ends, is not counted). */
   postStreams: number;
   /** Open HTTP connections carrying them. */
   connections: number;
