@@ -124,12 +124,9 @@ export function postStreamable(
     if (!(ctx.options.maxBatchSize >= 1)) return checkBatchSize([body], ctx.options.maxBatchSize)!;
     const message = parseMessage(body);
     if (!message) return notJsonRpc(body);
-    const isInitialize = isRequest(message) && message.method === "initialize";
     const versionError = checkProtocolVersion(headers);
     if (versionError) return versionError;
-    if (ctx.options.stateless) return postStateless(ctx, request, platform, [message], false, isInitialize ? message as JsonRpcRequest : undefined);
-    if (isInitialize) return initializeSession(ctx, request, platform, message as JsonRpcRequest);
-    return postToSession(ctx, request, platform, message, headers);
+    return postOneMessage(ctx, request, platform, message, headers);
   }
   const raw = body as unknown[];
   if (raw.length === 0) return badRequest("an empty batch");
@@ -181,7 +178,12 @@ export function postSessionMessage(
     return notAcceptableResponse();
   }
   if (!(ctx.options.maxBatchSize >= 1)) return checkBatchSize([message], ctx.options.maxBatchSize)!;
-  const initialize = message.method === "initialize" && isRequest(message) ? message : undefined;
+  return postOneMessage(ctx, request, platform, message, headers);
+}
+
+/** One message that passed every check: a stateless answer, a new session (`initialize`), or the session's. */
+function postOneMessage(ctx: TransportContext, request: Request, platform: PlatformArg, message: JsonRpcMessage, headers: Headers): Response | Promise<Response> {
+  const initialize = isRequest(message) && message.method === "initialize" ? message : undefined;
   if (ctx.options.stateless) return postStateless(ctx, request, platform, [message], false, initialize);
   if (initialize) return initializeSession(ctx, request, platform, initialize);
   return postToSession(ctx, request, platform, message, headers);
