@@ -58,10 +58,7 @@ function roundByRound(peer, t) {
   const ratios = [];
   for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] > 0 && b[i] > 0) ratios.push(a[i] / b[i]);
   if (ratios.length < 2) return "";
-  ratios.sort((x, y) => x - y);
-  const mid = ratios.length >> 1;
-  const median = ratios.length % 2 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
-  return `; round by round ${ratio(median)}, ${ratios[0].toFixed(2)}–${ratio(ratios[ratios.length - 1])}`;
+  return `; round by round ${ratio(median(ratios))}, ${Math.min(...ratios).toFixed(2)}–${ratio(Math.max(...ratios))}`;
 }
 
 /**
