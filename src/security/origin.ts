@@ -125,13 +125,13 @@ export function originViolation(request: Request, policy: OriginPolicy): "host" 
   const headers = request.headers;
   if (policy.allowedHosts !== "any") {
     const allowed = policy.allowedHosts ?? LOOPBACK_HOSTS;
-    if (!remembered(allowed, requestHost(request, headers), hostAllowed)) return "host";
+    if (!remembered(allowed, requestHost(request, headers), hostAllowed, lastHost)) return "host";
   }
   const origin = headers.get("origin");
   if (origin === null) return undefined;
   const origins = policy.allowedOrigins ?? defaultOriginsOf(policy.allowedHosts);
   if (origins === "any") return undefined;
-  if (!remembered(origins, origin, originAllowed)) return "origin";
+  if (!remembered(origins, origin, originAllowed, lastOrigin)) return "origin";
   return undefined;
 }
 
@@ -150,12 +150,16 @@ function originAllowed(allowed: readonly string[], value: string): boolean {
 const VERDICT_CACHE_SIZE = 64;
 const verdicts = new WeakMap<readonly string[], Map<string, boolean>>();
 
-function remembered(allowed: readonly string[], value: string, decide: (allowed: readonly string[], value: string) => boolean): boolean {
+function remembered(
+  allowed: readonly string[],
+  value: string,
+  decide: (allowed: readonly string[], value: string) => boolean,
+  last: LastVerdict,
+): boolean {
   // Long values are decided afresh, so that ever-new values cannot make the cache costly.
   if (value.length > 256) return decide(allowed, value);
   // The last verdict of this kind first: comparing a short string costs less than hashing it,
   // and every request brings its Host as a new string (on Deno, hashing one costs ~0.2 µs).
-  const last = decide === hostAllowed ? lastHost : lastOrigin;
   if (last.value === value && last.allowed === allowed) return last.verdict;
   let known = verdicts.get(allowed);
   if (known === undefined) verdicts.set(allowed, known = new Map());
