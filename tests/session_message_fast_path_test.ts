@@ -91,7 +91,7 @@ describe("the one-message 2025 session fast path (sessionMessageOf)", () => {
   });
 });
 
-/** One POST to /mcp; returns status and parsed JSON body (or null). */
+/** One POST to /mcp: status, parsed JSON body (or null), whether a session id came back, and the sessions left open. */
 async function postTo(options: HandlerOptions, body: unknown, headers: Record<string, string>) {
   const handler = createHandler(testServer(), options);
   try {
@@ -101,7 +101,7 @@ async function postTo(options: HandlerOptions, body: unknown, headers: Record<st
       body: JSON.stringify(body),
     }));
     const text = await response.text();
-    return { status: response.status, body: text === "" ? null : JSON.parse(text) };
+    return { status: response.status, body: text === "" ? null : JSON.parse(text), sessionId: response.headers.has("mcp-session-id"), sessions: handler.sessions.size };
   } finally {
     await handler.close();
   }
@@ -147,22 +147,6 @@ describe("an initialize takes the fast path and answers as the slow path does", 
   const twin = { ...initialize, params: { ...initialize.params, _meta: { [CLAIM]: "2025-06-18" } } };
   const both = "application/json, text/event-stream";
 
-  /** One initialize POST; status, body and whether a session id came back, and the sessions left open. */
-  async function initializeWith(options: HandlerOptions, body: unknown, headers: Record<string, string>) {
-    const handler = createHandler(testServer(), options);
-    try {
-      const response = await handler.fetch(new Request("http://127.0.0.1/mcp", {
-        method: "POST",
-        headers: { "content-type": "application/json", ...headers },
-        body: JSON.stringify(body),
-      }));
-      const text = await response.text();
-      return { status: response.status, body: text === "" ? null : JSON.parse(text), sessionId: response.headers.has("mcp-session-id"), sessions: handler.sessions.size };
-    } finally {
-      await handler.close();
-    }
-  }
-
   test("the twins take different paths", () => {
     assert.notEqual(sessionMessageOf(initialize, new Headers()), undefined);
     assert.equal(sessionMessageOf(twin, new Headers()), undefined);
@@ -176,8 +160,8 @@ describe("an initialize takes the fast path and answers as the slow path does", 
     ["a batch limit below one: 400", { maxBatchSize: 0 }, { accept: both }, 400],
   ] as const) {
     test(`${name}, on both paths`, async () => {
-      const fast = await initializeWith(options, initialize, headers);
-      const slow = await initializeWith(options, twin, headers);
+      const fast = await postTo(options, initialize, headers);
+      const slow = await postTo(options, twin, headers);
       assert.equal(fast.status, status);
       assert.deepEqual(fast, slow);
     });
