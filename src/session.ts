@@ -212,7 +212,6 @@ export interface SessionInit {
   messageHandler?: MessageHandlerFactory;
 }
 
-
 /** Runs what `own()` registered. */
 function runRelease(release: (() => void) | SessionOwned): void {
   if (typeof release === "function") release();
