@@ -18,8 +18,9 @@ const CONC = Number(env("CONC", "1"));
 const server = new McpServer({ name: "micro", version: "1.0.0" });
 server.tool("echo", { inputSchema: z.object({ text: z.string() }) }, ({ text }) => ({ content: [{ type: "text", text }] }));
 const mcpLite = env("MODE") === "mcp-lite" ? createMcpLite() : undefined;
-const handler = mcpLite ?? createHandler(server, { responseMode: "json" });
-const live = () => mcpLite ? mcpLite.live() : (handler as ReturnType<typeof createHandler>).sessions.size;
+const tether = mcpLite ? undefined : createHandler(server, { responseMode: "json" });
+const handler = mcpLite ?? tether!;
+const live = () => mcpLite ? mcpLite.live() : tether!.sessions.size;
 const url = "http://127.0.0.1:8000/mcp";
 const host = "127.0.0.1:8000";
 // mcp-lite answers JSON only to clients that do not accept SSE.
@@ -49,4 +50,4 @@ for (let i = 0; i < Math.min(N, 2000); i++) await cycle();
 const rounds = await cpuRounds(6, N, cycle, CONC);
 if (live() !== 0) throw new Error(`${live()} sessions left behind`);
 console.log(`session cycle: best ${rounds[0].toFixed(1)}, median ${rounds[3].toFixed(1)} CPU µs/cycle`);
-if (!mcpLite) await (handler as ReturnType<typeof createHandler>).close();
+await tether?.close();
