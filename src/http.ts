@@ -75,10 +75,11 @@ export async function readBody(request: Request, limit: number): Promise<BodyRes
   // already bounds the body, so it is read in one go (much cheaper than a stream reader on
   // Deno). The limit is checked again on what arrived. (`request.body` is not touched first:
   // on Deno that alone turns the body into a JS stream.)
-  if (length !== null && isDigits(length) && !request.headers.has("transfer-encoding")) {
+  const read = readDeclaredBody(request, limit, request.headers);
+  if (read !== undefined) {
     let bytes: Uint8Array;
     try {
-      bytes = await readAllBytes(request);
+      bytes = await read;
     } catch {
       return { ok: false, reason: "unreadable" };
     }
@@ -207,9 +208,10 @@ export function readJsonBody(request: Request, maxBodyBytes: number, headers: He
 const asParsed = (parsed: JsonBody): JsonBody => parsed;
 
 /**
- * The hot path of reading a body, as in readBody: a declared length within the limit and no
- * transfer coding is read in one go, with one promise (no async frame, no readBody result
- * object). Undefined when the body must be read as a stream, its size counted while reading.
+ * The hot path of reading a body ({@link readBody}'s and {@link readJsonBodyThen}'s): a declared
+ * length within the limit and no transfer coding is read in one go, with one promise (no async
+ * frame, no readBody result object). Undefined when the body must be read as a stream, its size
+ * counted while reading.
  */
 function readDeclaredBody(request: Request, maxBodyBytes: number, headers: Headers): Promise<Uint8Array> | undefined {
   const length = headers.get("content-length");
