@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { ErrorCode, isResponse, type JsonRpcMessage, type RequestId } from "../jsonrpc.ts";
+import { ErrorCode, isPlainRecord, isResponse, type JsonRpcMessage, type RequestId } from "../jsonrpc.ts";
 import { jsonRpcErrorResponse } from "../http.ts";
 import type { MessageSink } from "../session.ts";
 import type { ResponseMode } from "../options.ts";
@@ -45,9 +45,8 @@ export function answerWith(body: string, own: Readonly<Record<string, string>>, 
   const response = new Response(body, { headers: own });
   if (base === EMPTY_HEADERS) return response;
   const headers = response.headers;
-  if (typeof base === "object" && base !== null && Object.getPrototypeOf(base) === Object.prototype) {
-    const record = base as Record<string, string>;
-    for (const name in record) if (!(name.toLowerCase() in own)) headers.set(name, record[name]);
+  if (isPlainRecord(base)) {
+    for (const name in base) if (!(name.toLowerCase() in own)) headers.set(name, base[name] as string);
   } else {
     new Headers(base).forEach((value, name) => {
       if (!(name in own)) headers.set(name, value);
