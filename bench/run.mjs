@@ -4,6 +4,7 @@
 //
 //   node bench/run.mjs            full run (about 15 minutes on 2 cores), writes bench/RESULTS.md
 //   node bench/run.mjs --smoke    seconds; checks the harness end to end, asserts no timings
+//   node bench/run.mjs --help     the options; an unknown option or list item is refused (exit 2)
 //   options: --out DIR  --only tether,sdk  --runtimes deno,bun  --workloads a,b,c,d,e,f,g,h
 //            --note "text for RESULTS.md"  --merge results.json (keep the other workloads' rows)  --runs N --seconds S --warm S --eN N --fN N (overrides)
 import { execFileSync, spawn } from "node:child_process";
@@ -11,13 +12,25 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs as parseOptions } from "node:util";
 import { cpuSample, cpuSpent } from "./lib/cpu.mjs";
 import { Connection } from "./lib/wire.mjs";
 import { renderChart, renderResults } from "./lib/report.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = path.join(ROOT, "node_modules/.bin");
+/** The options this harness takes; anything else is refused before a server starts. */
+const NUMBER_OPTIONS = ["runs", "seconds", "warm", "eN", "fN", "gCycles", "gSeconds", "gSecondsTether"];
+const USAGE = `usage: node bench/run.mjs [--smoke] [--out DIR] [--only ID,...] [--runtimes deno,bun,node]
+                         [--workloads a,b,c,d,e,f,g,h] [--note TEXT] [--merge results.json] [--command TEXT]
+                         [--${NUMBER_OPTIONS.join(" N] [--")} N]
+  (npm run bench / npm run bench:smoke / deno task bench pass their arguments through; see bench/README.md)`;
+
 const args = parseArgs(process.argv.slice(2));
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const SMOKE = Boolean(args.smoke);
 const OUT = path.resolve(args.out ?? (SMOKE ? fs.mkdtempSync(path.join(os.tmpdir(), "tether-bench-smoke-")) : path.join(ROOT, "bench")));
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "tether-bench-"));
@@ -26,7 +39,7 @@ const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "tether-bench-"));
 const P = SMOKE
   ? { warm: 0, runs: 1, seconds: 1, sessions: 4, cycleConc: 2, dWindows: 1, dSeconds: 1, gChunks: 2, gCycles: 40, gSeconds: 2, gSecondsTether: 2, gConc: 2, eN: 50, eWarm: 0, eSettleMs: 100, fN: 5, cConc: 4, cWindows: [0.3], cLatency: 10 }
   : { warm: 1, runs: 5, seconds: 3, sessions: 64, cycleConc: 16, dWindows: 7, dSeconds: 2, gChunks: 4, gCycles: 100_000, gSeconds: 16, gSecondsTether: 100, gConc: 16, eN: 10_000, eWarm: 50, eSettleMs: 1500, fN: 300, cConc: 64, cWindows: [3, 3, 3], cLatency: 500 };
-for (const key of ["runs", "seconds", "warm", "eN", "fN", "gCycles", "gSeconds", "gSecondsTether"]) if (args[key] !== undefined) P[key] = Number(args[key]);
+for (const key of NUMBER_OPTIONS) if (args[key] !== undefined) P[key] = Number(args[key]);
 
 const ACCEPT_BOTH = "application/json, text/event-stream";
 /** Servers under test. `accept` is per response mode: mcp-lite picks its mode from Accept. */
@@ -43,11 +56,11 @@ const SERVERS = [
   { id: "bare-nodehttp", label: "bare via node:http + @hono/node-server", file: "bench/servers/bare_node_http.ts", runtimes: ["deno", "bun"], streamable: true, legacy: true, optIn: true, defaultWorkloads: ["e"], defaultRuntimes: ["deno"] },
   { id: "bare", label: "bare runtime (limit)", file: "bench/servers/bare.ts", runtimes: ["deno", "bun"], streamable: true, legacy: true, modern: true, limit: true },
 ];
-const only = args.only ? new Set(args.only.split(",")) : undefined;
+const only = listOption("only", SERVERS.map((server) => server.id));
 /** The smoke run starts every server file once (Tether on both runtimes), to stay within seconds. */
 const SMOKE_PAIRS = new Set(["tether/deno", "tether/bun", "sdk/deno", "hono/bun", "mcp-lite/deno", "sdk-sse/node", "sdk2/deno", "bare/bun"]);
-const runtimesWanted = args.runtimes ? new Set(args.runtimes.split(",")) : undefined;
-const workloads = new Set((args.workloads ?? "a,b,c,d,e,f,g,h").split(","));
+const runtimesWanted = listOption("runtimes", ["deno", "bun", "node"]);
+const workloads = listOption("workloads", ["a", "b", "c", "d", "e", "f", "g", "h"]) ?? new Set(["a", "b", "c", "d", "e", "f", "g", "h"]);
 const PIN = canPin();
 
 const results = { meta: {}, notes: [], a: [], b: [], c: [], d: [], e: [], f: [], g: [], h: [] };
@@ -63,13 +76,30 @@ function track(child) {
 }
 
 function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i].replace(/^--/, "");
-    if (["smoke"].includes(key)) out[key] = true;
-    else out[key] = argv[++i];
+  const options = { smoke: { type: "boolean" }, help: { type: "boolean", short: "h" } };
+  for (const name of ["out", "only", "runtimes", "workloads", "note", "merge", "command", ...NUMBER_OPTIONS]) options[name] = { type: "string" };
+  try {
+    const { values } = parseOptions({ args: argv, options, strict: true, allowPositionals: false });
+    for (const name of NUMBER_OPTIONS) {
+      if (values[name] !== undefined && !(Number(values[name]) >= 0)) throw new Error(`--${name} takes a number, not "${values[name]}"`);
+    }
+    return values;
+  } catch (error) {
+    console.error(`bench: ${error.message}\n${USAGE}`);
+    process.exit(2);
   }
-  return out;
+}
+
+/** A comma-separated option's items, refused (exit 2) unless each is one of `allowed`. */
+function listOption(name, allowed) {
+  if (args[name] === undefined) return undefined;
+  const items = args[name].split(",").filter((item) => item !== "");
+  const unknown = items.filter((item) => !allowed.includes(item));
+  if (items.length === 0 || unknown.length > 0) {
+    console.error(`bench: --${name} ${unknown.length ? `has unknown ${unknown.join(", ")}` : "is empty"}; choose from ${allowed.join(", ")}`);
+    process.exit(2);
+  }
+  return new Set(items);
 }
 
 function canPin() {
