@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { createHandler, McpServer } from "../mod.ts";
+import { createHandler, McpServer, MemoryEventStore } from "../mod.ts";
 import { streamableStats } from "../src/transports/session_streams.ts";
 import { initializeMessage, postHeaders, sessionHeaders } from "./_streamable.ts";
 
@@ -26,8 +26,9 @@ function events(text: string): Array<{ id?: string; data: string }> {
 
 describe("SSE mode: a request answered at once gets its whole SSE body, a slow one the live stream", () => {
   for (const version of ["2025-06-18", "2025-11-25"]) {
-    test(`both carry the same events, stored for resumption, and leave no stream behind (${version})`, async () => {
-      const handler = createHandler(server(), { responseMode: "sse" });
+    test(`both carry the same message, and leave no stream behind (${version})`, async () => {
+      const store = new MemoryEventStore();
+      const handler = createHandler(server(), { responseMode: "sse", eventStore: store });
       const call = (body: unknown, id?: string) =>
         handler.fetch(new Request("http://127.0.0.1/mcp", { method: "POST", headers: postHeaders(id ? sessionHeaders(id, version) : {}), body: JSON.stringify(body) }));
       try {
@@ -36,10 +37,13 @@ describe("SSE mode: a request answered at once gets its whole SSE body, a slow o
         await init.text();
         await (await call({ jsonrpc: "2.0", method: "notifications/initialized" }, id)).text();
 
+        // (The initialize answer, an SSE body too, went the same way.)
+        const storedBefore = store.eventCount(id);
         const fast = await call({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: { text: "hi" } } }, id);
         assert.equal(fast.headers.get("content-type"), "text/event-stream");
         assert.equal(fast.headers.get("mcp-session-id"), null);
         const fastText = await fast.text();
+        const storedByFast = store.eventCount(id) - storedBefore;
 
         const slow = await call({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "slow", arguments: {} } }, id);
         assert.equal(slow.headers.get("content-type"), "text/event-stream");
@@ -53,10 +57,20 @@ describe("SSE mode: a request answered at once gets its whole SSE body, a slow o
           const found = events(text);
           assert.equal(found.length, 1);
           assert.deepEqual(JSON.parse(found[0].data), expected);
-          // A stored event has an id; both answers went through the event store alike.
-          assert.ok(found[0].id, `an event id in ${JSON.stringify(text)}`);
           if (version === "2025-11-25") assert.match(text, /^id: \S+\ndata: \n\n/, "2025-11-25 clients get a priming event first");
           else assert.ok(text.startsWith(": stream open\n\n"));
+        }
+        if (version === "2025-11-25") {
+          // Primed: the response follows an id the client holds, so it is stored and has an id.
+          assert.ok(events(fastText)[0].id, "an event id on the primed answer");
+          assert.equal(storedBefore, 2, "the initialize answer: its priming event and response");
+          assert.equal(storedByFast, 2, "the priming event and the response are stored");
+        } else {
+          // Unprimed: the client holds no id from before the lone response, so nothing could
+          // ever replay it: it has no id and the store holds nothing for it.
+          assert.equal(events(fastText)[0].id, undefined);
+          assert.equal(storedBefore, 0, "the initialize answer stored nothing either");
+          assert.equal(storedByFast, 0);
         }
         assert.deepEqual(streamableStats(handler.sessions.get(id)!), { postStreams: 0, connections: 0 });
       } finally {
@@ -64,4 +78,49 @@ describe("SSE mode: a request answered at once gets its whole SSE body, a slow o
       }
     });
   }
+
+  test("a primed answer is replayed from its priming event (2025-11-25)", async () => {
+    const handler = createHandler(server(), { responseMode: "sse" });
+    const headers = (id?: string) => postHeaders(id ? sessionHeaders(id) : {});
+    try {
+      const init = await handler.fetch(new Request("http://127.0.0.1/mcp", { method: "POST", headers: headers(), body: JSON.stringify(initializeMessage()) }));
+      const id = init.headers.get("mcp-session-id")!;
+      await init.text();
+      const fast = await handler.fetch(new Request("http://127.0.0.1/mcp", { method: "POST", headers: headers(id), body: JSON.stringify({ jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "echo", arguments: { text: "again" } } }) }));
+      const priming = /^id: (\S+)\n/.exec(await fast.text())![1];
+      const resumed = await handler.fetch(new Request("http://127.0.0.1/mcp", { headers: { accept: "text/event-stream", ...sessionHeaders(id), "last-event-id": priming } }));
+      assert.equal(resumed.status, 200);
+      const replayed = events(await resumed.text());
+      assert.equal(replayed.length, 1);
+      assert.deepEqual(JSON.parse(replayed[0].data), { jsonrpc: "2.0", id: 5, result: { content: [{ type: "text", text: "again" }] } });
+    } finally {
+      await handler.close();
+    }
+  });
+
+  test("an unprimed batch answer keeps ids, and what follows the first event is replayed (2025-03-26)", async () => {
+    const version = "2025-03-26";
+    const store = new MemoryEventStore();
+    const handler = createHandler(server(), { responseMode: "sse", eventStore: store });
+    const post = (body: unknown, id?: string) =>
+      handler.fetch(new Request("http://127.0.0.1/mcp", { method: "POST", headers: postHeaders(id ? sessionHeaders(id, version) : {}), body: JSON.stringify(body) }));
+    try {
+      const init = await post(initializeMessage(version));
+      const id = init.headers.get("mcp-session-id")!;
+      await init.text();
+      const batch = await post([
+        { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: { text: "one" } } },
+        { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "echo", arguments: { text: "two" } } },
+      ], id);
+      const found = events(await batch.text());
+      assert.equal(found.length, 2);
+      assert.ok(found[0].id && found[1].id, "a batch's events keep their ids: the second can be resumed from the first");
+      assert.equal(store.eventCount(id), 2);
+      const resumed = await handler.fetch(new Request("http://127.0.0.1/mcp", { headers: { accept: "text/event-stream", ...sessionHeaders(id, version), "last-event-id": found[0].id! } }));
+      const replayed = events(await resumed.text());
+      assert.deepEqual(replayed.map((e) => JSON.parse(e.data).id), [2]);
+    } finally {
+      await handler.close();
+    }
+  });
 });
