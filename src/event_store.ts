@@ -67,8 +67,10 @@ export interface EventStore {
   /**
    * Stores one event of `streamId` in session `sessionId` and returns its id. Ids are unique
    * within the session, visible ASCII without spaces, and encode the stream they belong to.
+   * `text`, when given, is the message's JSON text exactly as sent: a store may keep it instead
+   * of the message (and parse it back when replaying).
    */
-  append(sessionId: string, streamId: string, message: JsonRpcMessage | null): string;
+  append(sessionId: string, streamId: string, message: JsonRpcMessage | null, text?: string): string;
   /** The events after `lastEventId` on its stream; `undefined` when the id is unknown or evicted. */
   replayAfter(sessionId: string, lastEventId: string): Replay | undefined;
   /** Forgets everything of a session; called once, when the session closes. */
@@ -90,11 +92,20 @@ export interface MemoryEventStoreOptions {
   maxEventsPerSession?: number;
 }
 
+/**
+ * A session's events, in two parallel arrays rather than an object per event: a busy session keeps
+ * up to `maxEventsPerSession` of them alive, and every object kept is work for the garbage
+ * collector. An event's sequence number is its index plus `base`.
+ */
 interface SessionEvents {
   next: number;
+  /** The sequence number of the event at index 0. */
+  base: number;
   /** Events before this index are evicted (cut off in bulk, not shifted out one per append). */
   head: number;
-  events: Array<{ seq: number; streamId: string; message: JsonRpcMessage | null } | undefined>;
+  streams: Array<string | undefined>;
+  /** The message's JSON text when the caller gave it (one string, not an object graph), else the message; null for a priming event. */
+  payloads: Array<string | JsonRpcMessage | null>;
 }
 
 /**
@@ -128,25 +139,29 @@ export class MemoryEventStore implements EventStore {
   /** Number of events stored for a session. */
   eventCount(sessionId: string): number {
     const entry = this.#sessions.get(sessionId);
-    return entry ? entry.events.length - entry.head : 0;
+    return entry ? entry.streams.length - entry.head : 0;
   }
 
-  append(sessionId: string, streamId: string, message: JsonRpcMessage | null): string {
+  append(sessionId: string, streamId: string, message: JsonRpcMessage | null, text?: string): string {
     let entry = this.#sessions.get(sessionId);
     if (!entry) {
-      entry = { next: 1, head: 0, events: [] };
+      entry = { next: 1, base: 1, head: 0, streams: [], payloads: [] };
       this.#sessions.set(sessionId, entry);
     }
     const seq = entry.next++;
-    const events = entry.events;
-    events.push({ seq, streamId, message });
-    if (events.length - entry.head > this.#max) {
-      // A full session evicts one event per append: clearing its slot is O(1), and the cleared
+    const { streams, payloads } = entry;
+    streams.push(streamId);
+    payloads.push(message === null ? null : text ?? message);
+    if (streams.length - entry.head > this.#max) {
+      // A full session evicts one event per append: clearing its slots is O(1), and the cleared
       // slots are cut off together once there are #max of them (a splice per append copied the
       // whole array every time: ~5 µs and 8 KB of garbage per event on Deno at the default size).
-      events[entry.head++] = undefined;
+      streams[entry.head] = undefined;
+      payloads[entry.head++] = null;
       if (entry.head >= this.#max) {
-        events.splice(0, entry.head);
+        streams.splice(0, entry.head);
+        payloads.splice(0, entry.head);
+        entry.base += entry.head;
         entry.head = 0;
       }
     }
@@ -158,22 +173,15 @@ export class MemoryEventStore implements EventStore {
     const entry = this.#sessions.get(sessionId);
     if (!match || !entry) return undefined;
     const streamId = match[1];
-    const seq = Number(match[2]);
     // The id must still be stored: after eviction we cannot know what the client missed.
-    const stored = entry.events;
-    let index = -1;
-    for (let i = entry.head; i < stored.length; i++) {
-      const e = stored[i]!;
-      if (e.seq === seq && e.streamId === streamId) {
-        index = i;
-        break;
-      }
-    }
-    if (index < 0) return undefined;
+    const index = Number(match[2]) - entry.base;
+    const { streams, payloads } = entry;
+    if (!(index >= entry.head && index < streams.length) || streams[index] !== streamId) return undefined;
     const events: StoredEvent[] = [];
-    for (let i = index + 1; i < stored.length; i++) {
-      const e = stored[i]!;
-      if (e.streamId === streamId) events.push({ id: `${e.streamId}_${e.seq}`, message: e.message });
+    for (let i = index + 1; i < streams.length; i++) {
+      if (streams[i] !== streamId) continue;
+      const payload = payloads[i];
+      events.push({ id: `${streamId}_${i + entry.base}`, message: typeof payload === "string" ? JSON.parse(payload) as JsonRpcMessage : payload });
     }
     return { streamId, events };
   }

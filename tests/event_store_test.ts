@@ -42,6 +42,31 @@ describe("MemoryEventStore", () => {
     assert.deepEqual(store.replayAfter("s", ids[10]), { streamId: "p1", events: [] });
   });
 
+  test("an event stored with its JSON text replays as that text parsed: the message as sent", () => {
+    const store = new MemoryEventStore();
+    const priming = store.append("s", "p1", null);
+    const sent = { jsonrpc: "2.0" as const, id: 7, result: { content: [{ type: "text", text: "é \u2028 \"q\"" }] } };
+    const id = store.append("s", "p1", sent, JSON.stringify(sent));
+    sent.result.content[0].text = "changed after sending";
+    assert.deepEqual(store.replayAfter("s", priming), {
+      streamId: "p1",
+      events: [{ id, message: { jsonrpc: "2.0", id: 7, result: { content: [{ type: "text", text: "é \u2028 \"q\"" }] } } }],
+    });
+  });
+
+  test("an id whose number belongs to another stream, or to no event, replays nothing", () => {
+    const store = new MemoryEventStore({ maxEventsPerSession: 4 });
+    const p = store.append("s", "p1", msg(1)); // p1_1
+    store.append("s", "g", msg(2)); // g_2
+    assert.equal(p, "p1_1");
+    assert.equal(store.replayAfter("s", "g_1"), undefined, "event 1 is on p1, not g");
+    assert.equal(store.replayAfter("s", "p1_2"), undefined, "event 2 is on g");
+    assert.equal(store.replayAfter("s", "p1_0"), undefined);
+    assert.equal(store.replayAfter("s", "p1_3"), undefined, "not yet sent");
+    assert.equal(store.replayAfter("s", "p1_99999999999999999999"), undefined);
+    assert.deepEqual(store.replayAfter("s", "g_2"), { streamId: "g", events: [] });
+  });
+
   test("dropSession forgets everything of that session only", () => {
     const store = new MemoryEventStore();
     store.append("s", "p1", msg(1));

@@ -310,7 +310,7 @@ export class PostExchange implements MessageSink, TrackedExchange {
     }
     streamId ??= streams.nextPostStreamId();
     for (const { message, text } of responses) {
-      body += encodeMessageEvent(streams.append(streamId, message), text);
+      body += encodeMessageEvent(streams.append(streamId, message, text), text);
     }
     return answerWith(body, SSE_HEADERS, this.#init.headers());
   }

@@ -234,7 +234,7 @@ export class EventChannel implements MessageSink {
   /** {@link EventChannel.send} with the message's JSON text already made. */
   sendEncoded(message: JsonRpcMessage, text: string | undefined): boolean {
     if (this.#finished || !this.#everConnected || text === undefined) return false;
-    const id = this.#owner.append(this.id, message);
+    const id = this.#owner.append(this.id, message, text);
     const connection = this.#connection;
     if (connection && connection.send({ event: "message", id, data: text })) return true;
     return id !== undefined;
@@ -385,10 +385,10 @@ export class SessionStreams implements SessionOwned, MessageSink {
   }
 
   /** Stores an event; undefined without a store or when the store fails (the event then has no id). */
-  append(streamId: string, message: JsonRpcMessage | null): string | undefined {
+  append(streamId: string, message: JsonRpcMessage | null, text?: string): string | undefined {
     if (!this.store) return undefined;
     try {
-      return this.store.append(this.session.id, streamId, message);
+      return this.store.append(this.session.id, streamId, message, text);
     } catch {
       return undefined;
     }
