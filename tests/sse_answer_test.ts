@@ -24,13 +24,23 @@ function events(text: string): Array<{ id?: string; data: string }> {
   });
 }
 
+/** POSTs `body` to `handler` as a client of `version` (on session `id` when given). */
+function poster(handler: { fetch(request: Request): Promise<Response> }, version: string) {
+  return (body: unknown, id?: string) =>
+    handler.fetch(new Request("http://127.0.0.1/mcp", { method: "POST", headers: postHeaders(id ? sessionHeaders(id, version) : {}), body: JSON.stringify(body) }));
+}
+
+/** A GET that resumes session `id` after event `lastEventId`. */
+function resume(handler: { fetch(request: Request): Promise<Response> }, id: string, version: string, lastEventId: string) {
+  return handler.fetch(new Request("http://127.0.0.1/mcp", { headers: { accept: "text/event-stream", ...sessionHeaders(id, version), "last-event-id": lastEventId } }));
+}
+
 describe("SSE mode: a request answered at once gets its whole SSE body, a slow one the live stream", () => {
   for (const version of ["2025-06-18", "2025-11-25"]) {
     test(`both carry the same message, and leave no stream behind (${version})`, async () => {
       const store = new MemoryEventStore();
       const handler = createHandler(server(), { responseMode: "sse", eventStore: store });
-      const call = (body: unknown, id?: string) =>
-        handler.fetch(new Request("http://127.0.0.1/mcp", { method: "POST", headers: postHeaders(id ? sessionHeaders(id, version) : {}), body: JSON.stringify(body) }));
+      const call = poster(handler, version);
       try {
         const init = await call(initializeMessage(version));
         const id = init.headers.get("mcp-session-id")!;
@@ -80,15 +90,16 @@ describe("SSE mode: a request answered at once gets its whole SSE body, a slow o
   }
 
   test("a primed answer is replayed from its priming event (2025-11-25)", async () => {
+    const version = "2025-11-25";
     const handler = createHandler(server(), { responseMode: "sse" });
-    const headers = (id?: string) => postHeaders(id ? sessionHeaders(id) : {});
+    const post = poster(handler, version);
     try {
-      const init = await handler.fetch(new Request("http://127.0.0.1/mcp", { method: "POST", headers: headers(), body: JSON.stringify(initializeMessage()) }));
+      const init = await post(initializeMessage(version));
       const id = init.headers.get("mcp-session-id")!;
       await init.text();
-      const fast = await handler.fetch(new Request("http://127.0.0.1/mcp", { method: "POST", headers: headers(id), body: JSON.stringify({ jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "echo", arguments: { text: "again" } } }) }));
+      const fast = await post({ jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "echo", arguments: { text: "again" } } }, id);
       const priming = /^id: (\S+)\n/.exec(await fast.text())![1];
-      const resumed = await handler.fetch(new Request("http://127.0.0.1/mcp", { headers: { accept: "text/event-stream", ...sessionHeaders(id), "last-event-id": priming } }));
+      const resumed = await resume(handler, id, version, priming);
       assert.equal(resumed.status, 200);
       const replayed = events(await resumed.text());
       assert.equal(replayed.length, 1);
@@ -102,8 +113,7 @@ describe("SSE mode: a request answered at once gets its whole SSE body, a slow o
     const version = "2025-03-26";
     const store = new MemoryEventStore();
     const handler = createHandler(server(), { responseMode: "sse", eventStore: store });
-    const post = (body: unknown, id?: string) =>
-      handler.fetch(new Request("http://127.0.0.1/mcp", { method: "POST", headers: postHeaders(id ? sessionHeaders(id, version) : {}), body: JSON.stringify(body) }));
+    const post = poster(handler, version);
     try {
       const init = await post(initializeMessage(version));
       const id = init.headers.get("mcp-session-id")!;
@@ -116,7 +126,7 @@ describe("SSE mode: a request answered at once gets its whole SSE body, a slow o
       assert.equal(found.length, 2);
       assert.ok(found[0].id && found[1].id, "a batch's events keep their ids: the second can be resumed from the first");
       assert.equal(store.eventCount(id), 2);
-      const resumed = await handler.fetch(new Request("http://127.0.0.1/mcp", { headers: { accept: "text/event-stream", ...sessionHeaders(id, version), "last-event-id": found[0].id! } }));
+      const resumed = await resume(handler, id, version, found[0].id!);
       const replayed = events(await resumed.text());
       assert.deepEqual(replayed.map((e) => JSON.parse(e.data).id), [2]);
     } finally {

@@ -304,13 +304,11 @@ export class PostExchange implements MessageSink, TrackedExchange {
       const retry = streams.ctx.options.sseRetryMs;
       if (id !== undefined) body = encodeEvent(retry > 0 ? { id, data: "", retry } : { id, data: "" });
     }
-    if (body === "") {
-      body = ": stream open\n\n";
-      if (responses.length === 1) return answerWith(body + encodeMessageEvent(undefined, responses[0].text), SSE_HEADERS, this.#init.headers());
-    }
-    streamId ??= streams.nextPostStreamId();
+    const primed = body !== "";
+    if (!primed) body = ": stream open\n\n";
+    const storedAs = primed || responses.length > 1 ? streamId ?? streams.nextPostStreamId() : undefined;
     for (const { message, text } of responses) {
-      body += encodeMessageEvent(streams.append(streamId, message, text), text);
+      body += encodeMessageEvent(storedAs === undefined ? undefined : streams.append(storedAs, message, text), text);
     }
     return answerWith(body, SSE_HEADERS, this.#init.headers());
   }
