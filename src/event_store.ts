@@ -22,7 +22,11 @@ import type { JsonRpcMessage } from "./jsonrpc.ts";
 export interface StoredEvent {
   /** The SSE event id. */
   id: string;
-  /** The message; `null` for a priming event (an id with empty data). */
+  /**
+   * The message; `null` for an event stored without one: a priming event (an id with empty
+   * data), or the first event of a stream that had none (its id anchors resumption; nothing can
+   * replay the message itself). Replay skips them.
+   */
   message: JsonRpcMessage | null;
 }
 

@@ -1,8 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { createHandler, McpServer, MemoryEventStore } from "../mod.ts";
+import { createHandler, type EventStore, McpServer, MemoryEventStore } from "../mod.ts";
 import { streamableStats } from "../src/transports/session_streams.ts";
+import { waitFor } from "./_serve.ts";
 import { initializeMessage, postHeaders, sessionHeaders } from "./_streamable.ts";
 
 function server(): McpServer {
@@ -13,6 +14,40 @@ function server(): McpServer {
     return { content: [{ type: "text", text: "late" }] };
   });
   return s;
+}
+
+/**
+ * A MemoryEventStore (`inner`) behind a store that records what it is asked to keep: `kept(eventId)`
+ * is what was stored on that event's stream (the id's `<stream>_` prefix), oldest first, each
+ * message as its id or method, `null` for an event stored without a message.
+ */
+function recordingStore(): { store: EventStore; inner: MemoryEventStore; kept: (eventId: string) => unknown[] } {
+  const inner = new MemoryEventStore();
+  const appended: Array<{ streamId: string; message: { id?: unknown; method?: string } | null }> = [];
+  const store: EventStore = {
+    append: (session, streamId, message, text) => {
+      appended.push({ streamId, message });
+      return inner.append(session, streamId, message, text);
+    },
+    replayAfter: (session, lastEventId) => inner.replayAfter(session, lastEventId),
+    dropSession: (session) => inner.dropSession(session),
+  };
+  const kept = (eventId: string) => {
+    const streamId = eventId.slice(0, eventId.lastIndexOf("_"));
+    return appended.filter((e) => e.streamId === streamId).map((e) => (e.message === null ? null : e.message.id ?? e.message.method));
+  };
+  return { store, inner, kept };
+}
+
+/** Reads `reader` until an SSE body holds a `message` event; the first one. */
+async function firstEvent(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<{ id?: string; data: string }> {
+  let seen = "";
+  while (events(seen).length === 0) {
+    const chunk = await reader.read();
+    if (chunk.done) throw new Error(`the stream ended before a message event: ${JSON.stringify(seen)}`);
+    seen += new TextDecoder().decode(chunk.value);
+  }
+  return events(seen)[0];
 }
 
 /** The data of the `message` events of an SSE body, and the event ids they carried. */
@@ -111,7 +146,7 @@ describe("SSE mode: a request answered at once gets its whole SSE body, a slow o
 
   test("an unprimed batch answer keeps ids, and what follows the first event is replayed (2025-03-26)", async () => {
     const version = "2025-03-26";
-    const store = new MemoryEventStore();
+    const { store, inner, kept } = recordingStore();
     const handler = createHandler(server(), { responseMode: "sse", eventStore: store });
     const post = poster(handler, version);
     try {
@@ -125,10 +160,80 @@ describe("SSE mode: a request answered at once gets its whole SSE body, a slow o
       const found = events(await batch.text());
       assert.equal(found.length, 2);
       assert.ok(found[0].id && found[1].id, "a batch's events keep their ids: the second can be resumed from the first");
-      assert.equal(store.eventCount(id), 2);
+      assert.equal(inner.eventCount(id), 2);
+      assert.deepEqual(kept(found[0].id!), [null, 2], "the first event is an anchor: its id, without its message");
       const resumed = await resume(handler, id, version, found[0].id!);
       const replayed = events(await resumed.text());
       assert.deepEqual(replayed.map((e) => JSON.parse(e.data).id), [2]);
+    } finally {
+      await handler.close();
+    }
+  });
+});
+
+describe("unprimed live streams: the first event anchors resumption and is stored without its message", () => {
+  const version = "2025-06-18";
+
+  test("a POST stream: resuming from its first event replays the rest, and the first message was never kept", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const s = server();
+    s.tool("gated", { inputSchema: z.object({}) }, async (_args, ctx) => {
+      ctx.log("info", "before");
+      await gate;
+      ctx.log("info", "after");
+      return { content: [{ type: "text", text: "through" }] };
+    });
+    const { store, kept } = recordingStore();
+    const handler = createHandler(s, { responseMode: "sse", eventStore: store });
+    const post = poster(handler, version);
+    try {
+      const init = await post(initializeMessage(version));
+      const id = init.headers.get("mcp-session-id")!;
+      await init.text();
+      const live = await post({ jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "gated", arguments: {} } }, id);
+      const reader = live.body!.getReader();
+      const first = await firstEvent(reader);
+      assert.equal(JSON.parse(first.data).params.data, "before");
+      assert.ok(first.id, "the first event has an id to resume from");
+      await reader.cancel();
+      const session = handler.sessions.get(id)!;
+      open();
+      await waitFor(() => session.inFlightCount === 0, 5000, "the request to finish");
+      assert.deepEqual(kept(first.id!), [null, "notifications/message", 9], "the first message is not kept; what follows is");
+      const replayed = events(await (await resume(handler, id, version, first.id!)).text()).map((e) => JSON.parse(e.data));
+      assert.deepEqual(replayed, [
+        { jsonrpc: "2.0", method: "notifications/message", params: { level: "info", data: "after" } },
+        { jsonrpc: "2.0", id: 9, result: { content: [{ type: "text", text: "through" }] } },
+      ]);
+    } finally {
+      await handler.close();
+    }
+  });
+
+  test("the standalone stream: its first message is the anchor, later ones are kept and replayed", async () => {
+    const { store, kept } = recordingStore();
+    const handler = createHandler(server(), { responseMode: "sse", eventStore: store });
+    const post = poster(handler, version);
+    try {
+      const init = await post(initializeMessage(version));
+      const id = init.headers.get("mcp-session-id")!;
+      await init.text();
+      await (await post({ jsonrpc: "2.0", method: "notifications/initialized" }, id)).text();
+      const get = await handler.fetch(new Request("http://127.0.0.1/mcp", { headers: { accept: "text/event-stream", ...sessionHeaders(id, version) } }));
+      const reader = get.body!.getReader();
+      await reader.read(); // ": stream open"
+      const session = handler.sessions.get(id)!;
+      session.notify({ jsonrpc: "2.0", method: "notifications/tools/list_changed" });
+      const first = await firstEvent(reader);
+      await reader.cancel();
+      session.notify({ jsonrpc: "2.0", method: "notifications/prompts/list_changed" });
+      assert.deepEqual(kept(first.id!), [null, "notifications/prompts/list_changed"]);
+      const resumed = await resume(handler, id, version, first.id!);
+      const body = resumed.body!.getReader();
+      const replayed = await firstEvent(body);
+      await body.cancel();
+      assert.equal(JSON.parse(replayed.data).method, "notifications/prompts/list_changed");
     } finally {
       await handler.close();
     }

@@ -290,6 +290,8 @@ export class PostExchange implements MessageSink, TrackedExchange {
    * the id of an event it received, and gets what followed it, so the first event of a stream with
    * no priming event can never be replayed. (Storing it anyway kept every such response alive until
    * evicted: with 64 busy sessions, 64,000 of them, ~6 µs of garbage collection per POST on Bun.)
+   * In an unprimed batch the first response keeps its id, for the others to be resumed from, but
+   * is stored without its message (an anchor), as on a live stream.
    */
   #sseAnswer(): Response {
     const { streams, prime } = this.#init;
@@ -307,8 +309,12 @@ export class PostExchange implements MessageSink, TrackedExchange {
     const primed = body !== "";
     if (!primed) body = ": stream open\n\n";
     const storedAs = primed || responses.length > 1 ? streamId ?? streams.nextPostStreamId() : undefined;
-    for (const { message, text } of responses) {
-      body += encodeMessageEvent(storedAs === undefined ? undefined : streams.append(storedAs, message, text), text);
+    for (let i = 0; i < responses.length; i++) {
+      const { message, text } = responses[i];
+      let id: string | undefined;
+      // Unprimed, the first event is the stream's anchor: its id, without its message (see above).
+      if (storedAs !== undefined) id = primed || i > 0 ? streams.append(storedAs, message, text) : streams.append(storedAs, null);
+      body += encodeMessageEvent(id, text);
     }
     return answerWith(body, SSE_HEADERS, this.#init.headers());
   }

@@ -164,6 +164,8 @@ export class EventChannel implements MessageSink {
   #connection: Connection | undefined;
   #everConnected = false;
   #finished = false;
+  /** An event of this stream is stored: a priming event, or a first message kept as an anchor. */
+  #anchored = false;
 
   constructor(owner: SessionStreams, id: string) {
     this.#owner = owner;
@@ -217,7 +219,10 @@ export class EventChannel implements MessageSink {
     } else if (init.prime && store) {
       const retry = this.#owner.ctx.options.sseRetryMs;
       const id = this.#owner.append(this.id, null);
-      if (id !== undefined) wrote = connection.send(retry > 0 ? { id, data: "", retry } : { id, data: "" });
+      if (id !== undefined) {
+        this.#anchored = true;
+        wrote = connection.send(retry > 0 ? { id, data: "", retry } : { id, data: "" });
+      }
     }
     if (!wrote) connection.comment("stream open");
     return response;
@@ -226,6 +231,10 @@ export class EventChannel implements MessageSink {
   /**
    * Sends a message on the stream: stored for resumption (when a store is configured) and
    * written to the connection if there is one. True when the client has it or can resume it.
+   *
+   * The first event of a stream with no priming event is stored without its message, as an
+   * anchor: a client resumes from the id of an event it received and gets what followed, so
+   * nothing can ever replay that first message, and keeping it would only hold memory.
    */
   send(message: JsonRpcMessage): boolean {
     return this.sendEncoded(message, encode(message));
@@ -234,7 +243,8 @@ export class EventChannel implements MessageSink {
   /** {@link EventChannel.send} with the message's JSON text already made. */
   sendEncoded(message: JsonRpcMessage, text: string | undefined): boolean {
     if (this.#finished || !this.#everConnected || text === undefined) return false;
-    const id = this.#owner.append(this.id, message, text);
+    const id = this.#anchored ? this.#owner.append(this.id, message, text) : this.#owner.append(this.id, null);
+    if (id !== undefined) this.#anchored = true;
     const connection = this.#connection;
     if (connection && connection.send({ event: "message", id, data: text })) return true;
     return id !== undefined;
