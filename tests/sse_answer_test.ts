@@ -65,6 +65,15 @@ function poster(handler: { fetch(request: Request): Promise<Response> }, version
     handler.fetch(new Request("http://127.0.0.1/mcp", { method: "POST", headers: postHeaders(id ? sessionHeaders(id, version) : {}), body: JSON.stringify(body) }));
 }
 
+/** Opens a session through `post` (initialize, then initialized) and returns its id. */
+async function openSession(post: ReturnType<typeof poster>, version: string): Promise<string> {
+  const init = await post(initializeMessage(version));
+  const id = init.headers.get("mcp-session-id")!;
+  await init.text();
+  await (await post({ jsonrpc: "2.0", method: "notifications/initialized" }, id)).text();
+  return id;
+}
+
 /** A GET that resumes session `id` after event `lastEventId`. */
 function resume(handler: { fetch(request: Request): Promise<Response> }, id: string, version: string, lastEventId: string) {
   return handler.fetch(new Request("http://127.0.0.1/mcp", { headers: { accept: "text/event-stream", ...sessionHeaders(id, version), "last-event-id": lastEventId } }));
@@ -77,10 +86,7 @@ describe("SSE mode: a request answered at once gets its whole SSE body, a slow o
       const handler = createHandler(server(), { responseMode: "sse", eventStore: store });
       const call = poster(handler, version);
       try {
-        const init = await call(initializeMessage(version));
-        const id = init.headers.get("mcp-session-id")!;
-        await init.text();
-        await (await call({ jsonrpc: "2.0", method: "notifications/initialized" }, id)).text();
+        const id = await openSession(call, version);
 
         // (The initialize answer, an SSE body too, went the same way.)
         const storedBefore = store.eventCount(id);
@@ -129,9 +135,7 @@ describe("SSE mode: a request answered at once gets its whole SSE body, a slow o
     const handler = createHandler(server(), { responseMode: "sse" });
     const post = poster(handler, version);
     try {
-      const init = await post(initializeMessage(version));
-      const id = init.headers.get("mcp-session-id")!;
-      await init.text();
+      const id = await openSession(post, version);
       const fast = await post({ jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "echo", arguments: { text: "again" } } }, id);
       const priming = /^id: (\S+)\n/.exec(await fast.text())![1];
       const resumed = await resume(handler, id, version, priming);
@@ -150,9 +154,7 @@ describe("SSE mode: a request answered at once gets its whole SSE body, a slow o
     const handler = createHandler(server(), { responseMode: "sse", eventStore: store });
     const post = poster(handler, version);
     try {
-      const init = await post(initializeMessage(version));
-      const id = init.headers.get("mcp-session-id")!;
-      await init.text();
+      const id = await openSession(post, version);
       const batch = await post([
         { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: { text: "one" } } },
         { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "echo", arguments: { text: "two" } } },
@@ -188,9 +190,7 @@ describe("unprimed live streams: the first event anchors resumption and is store
     const handler = createHandler(s, { responseMode: "sse", eventStore: store });
     const post = poster(handler, version);
     try {
-      const init = await post(initializeMessage(version));
-      const id = init.headers.get("mcp-session-id")!;
-      await init.text();
+      const id = await openSession(post, version);
       const live = await post({ jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "gated", arguments: {} } }, id);
       const reader = live.body!.getReader();
       const first = await firstEvent(reader);
@@ -216,10 +216,7 @@ describe("unprimed live streams: the first event anchors resumption and is store
     const handler = createHandler(server(), { responseMode: "sse", eventStore: store });
     const post = poster(handler, version);
     try {
-      const init = await post(initializeMessage(version));
-      const id = init.headers.get("mcp-session-id")!;
-      await init.text();
-      await (await post({ jsonrpc: "2.0", method: "notifications/initialized" }, id)).text();
+      const id = await openSession(post, version);
       const get = await handler.fetch(new Request("http://127.0.0.1/mcp", { headers: { accept: "text/event-stream", ...sessionHeaders(id, version) } }));
       const reader = get.body!.getReader();
       await reader.read(); // ": stream open"
