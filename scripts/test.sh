@@ -21,6 +21,20 @@ for f in "${files[@]}"; do bun_files+=("./$f"); done
 bun test "${bun_files[@]}" 2>&1 | tee "$log/bun.txt"
 bun_rc=${PIPESTATUS[0]}
 
+# Deno 2 by default also aborts request.signal when a response ends normally (and prints a warning
+# once); the flag above opts in to the coming behaviour. Sessions must end the same way in both
+# modes, so on a full run the disconnect and lifecycle tests also run in the default one.
+abort_pass=0; abort_fail=0
+if [ "$run_node" -eq 1 ]; then
+  echo "== deno test, Deno's default abort mode (no --unstable-no-legacy-abort) =="
+  deno test -A --no-check --junit-path="$log/deno-default-abort.xml" tests/security_disconnect_test.ts \
+    tests/legacy_sse_test.ts tests/streamable_lifecycle_test.ts tests/streamable_http_test.ts 2>&1 | tee "$log/deno-default-abort.txt"
+  abort_rc=${PIPESTATUS[0]}
+  if [ -s "$log/deno-default-abort.xml" ]; then read -r abort_pass abort_fail < <(node scripts/count-junit.mjs "$log/deno-default-abort.xml"); fi
+  abort_pass=${abort_pass:-0}; abort_fail=${abort_fail:-0}
+  [ "$abort_rc" -ne 0 ] && [ "$abort_fail" -eq 0 ] && abort_fail=1
+fi
+
 node_pass=0; node_fail=0
 if [ "$run_node" -eq 1 ]; then
   echo "== node --test (scripts/test-node.sh) =="
@@ -43,7 +57,8 @@ deno_fail=${deno_fail:-0}; bun_fail=${bun_fail:-0}
 [ "$deno_rc" -ne 0 ] && [ "$deno_fail" -eq 0 ] && deno_fail=1
 [ "$bun_rc" -ne 0 ] && [ "$bun_fail" -eq 0 ] && bun_fail=1
 rm -rf "$log"
-echo "deno: $deno_pass passed, $deno_fail failed; bun: $bun_pass passed, $bun_fail failed; node: $node_pass passed, $node_fail failed"
+deno_pass=$((deno_pass + abort_pass)); deno_fail=$((deno_fail + abort_fail))
+echo "deno: $deno_pass passed, $deno_fail failed (of which default abort mode: $abort_pass passed, $abort_fail failed); bun: $bun_pass passed, $bun_fail failed; node: $node_pass passed, $node_fail failed"
 passed=$((deno_pass + bun_pass + node_pass)); failed=$((deno_fail + bun_fail + node_fail))
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
