@@ -211,6 +211,40 @@ describe("unprimed live streams: the first event anchors resumption and is store
     }
   });
 
+  test("a request to the client on a POST stream gone before its first event fails at once (nothing could bring it back)", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let outcome = "pending";
+    const s = server();
+    s.tool("asks", { inputSchema: z.object({}) }, async (_args, ctx) => {
+      await gate;
+      try {
+        await ctx.request("ping");
+        outcome = "answered";
+      } catch (error) {
+        outcome = (error as Error).message;
+      }
+      return { content: [{ type: "text", text: outcome }] };
+    });
+    // A minute to answer: a request that was taken as delivered would still be waiting below.
+    const handler = createHandler(s, { responseMode: "sse", requestTimeoutMs: 60_000 });
+    const post = poster(handler, version);
+    try {
+      const id = await openSession(post, version);
+      const live = await post({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "asks", arguments: {} } }, id);
+      const reader = live.body!.getReader();
+      assert.equal(new TextDecoder().decode((await reader.read()).value), ": stream open\n\n", "unprimed: no event id reached the client");
+      await reader.cancel();
+      const session = handler.sessions.get(id)!;
+      await waitFor(() => streamableStats(session)!.connections === 0, 5000, "the POST connection to close");
+      open();
+      await waitFor(() => session.inFlightCount === 0, 5000, "the tool to finish");
+      assert.match(outcome, /Could not deliver ping/);
+    } finally {
+      await handler.close();
+    }
+  });
+
   test("the standalone stream: its first message is the anchor, later ones are kept and replayed", async () => {
     const { store, kept } = recordingStore();
     const handler = createHandler(server(), { responseMode: "sse", eventStore: store });

@@ -234,7 +234,8 @@ export class EventChannel implements MessageSink {
    *
    * The first event of a stream with no priming event is stored without its message, as an
    * anchor: a client resumes from the id of an event it received and gets what followed, so
-   * nothing can ever replay that first message, and keeping it would only hold memory.
+   * nothing can ever replay that first message, and keeping it would only hold memory. Sent
+   * while no connection is open, that message is lost: false.
    */
   send(message: JsonRpcMessage): boolean {
     return this.sendEncoded(message, encode(message));
@@ -243,11 +244,13 @@ export class EventChannel implements MessageSink {
   /** {@link EventChannel.send} with the message's JSON text already made. */
   sendEncoded(message: JsonRpcMessage, text: string | undefined): boolean {
     if (this.#finished || !this.#everConnected || text === undefined) return false;
-    const id = this.#anchored ? this.#owner.append(this.id, message, text) : this.#owner.append(this.id, null);
+    const anchor = !this.#anchored;
+    const id = anchor ? this.#owner.append(this.id, null) : this.#owner.append(this.id, message, text);
     if (id !== undefined) this.#anchored = true;
     const connection = this.#connection;
     if (connection && connection.send({ event: "message", id, data: text })) return true;
-    return id !== undefined;
+    // Not written: only a resume can bring it, and nothing is kept to replay an anchor's message.
+    return id !== undefined && !anchor;
   }
 
   /** Closes the current connection, not the stream (polling); false when there is none. */
