@@ -211,7 +211,7 @@ describe("unprimed live streams: the first event anchors resumption and is store
     }
   });
 
-  test("a request to the client on a POST stream gone before its first event fails at once (nothing could bring it back)", async () => {
+  test("a request to the client on a POST stream gone before its first event fails at once, and nothing is stored", async () => {
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
     let outcome = "pending";
@@ -227,7 +227,8 @@ describe("unprimed live streams: the first event anchors resumption and is store
       return { content: [{ type: "text", text: outcome }] };
     });
     // A minute to answer: a request that was taken as delivered would still be waiting below.
-    const handler = createHandler(s, { responseMode: "sse", requestTimeoutMs: 60_000 });
+    const { store, inner } = recordingStore();
+    const handler = createHandler(s, { responseMode: "sse", requestTimeoutMs: 60_000, eventStore: store });
     const post = poster(handler, version);
     try {
       const id = await openSession(post, version);
@@ -240,6 +241,7 @@ describe("unprimed live streams: the first event anchors resumption and is store
       open();
       await waitFor(() => session.inFlightCount === 0, 5000, "the tool to finish");
       assert.match(outcome, /Could not deliver ping/);
+      assert.equal(inner.eventCount(id), 0, "nothing is kept for a stream whose ids never reached the client");
     } finally {
       await handler.close();
     }

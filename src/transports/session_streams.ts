@@ -164,8 +164,8 @@ export class EventChannel implements MessageSink {
   #connection: Connection | undefined;
   #everConnected = false;
   #finished = false;
-  /** An event of this stream is stored: a priming event, or a first message kept as an anchor. */
-  #anchored = false;
+  /** An event id of this stream reached a connection: the client may resume from it. */
+  #resumable = false;
 
   constructor(owner: SessionStreams, id: string) {
     this.#owner = owner;
@@ -220,8 +220,8 @@ export class EventChannel implements MessageSink {
       const retry = this.#owner.ctx.options.sseRetryMs;
       const id = this.#owner.append(this.id, null);
       if (id !== undefined) {
-        this.#anchored = true;
         wrote = connection.send(retry > 0 ? { id, data: "", retry } : { id, data: "" });
+        if (wrote) this.#resumable = true;
       }
     }
     if (!wrote) connection.comment("stream open");
@@ -232,10 +232,11 @@ export class EventChannel implements MessageSink {
    * Sends a message on the stream: stored for resumption (when a store is configured) and
    * written to the connection if there is one. True when the client has it or can resume it.
    *
-   * The first event of a stream with no priming event is stored without its message, as an
-   * anchor: a client resumes from the id of an event it received and gets what followed, so
-   * nothing can ever replay that first message, and keeping it would only hold memory. Sent
-   * while no connection is open, that message is lost: false.
+   * A client resumes from the id of an event it received and gets what followed. So on a stream
+   * whose ids have not reached the client yet (no priming event), the first event written is
+   * stored without its message, as the anchor to resume from: nothing could ever replay that
+   * message, and keeping it would only hold memory. Before that, with no connection open, a
+   * message is lost (false) and nothing is stored.
    */
   send(message: JsonRpcMessage): boolean {
     return this.sendEncoded(message, encode(message));
@@ -244,13 +245,17 @@ export class EventChannel implements MessageSink {
   /** {@link EventChannel.send} with the message's JSON text already made. */
   sendEncoded(message: JsonRpcMessage, text: string | undefined): boolean {
     if (this.#finished || !this.#everConnected || text === undefined) return false;
-    const anchor = !this.#anchored;
-    const id = anchor ? this.#owner.append(this.id, null) : this.#owner.append(this.id, message, text);
-    if (id !== undefined) this.#anchored = true;
     const connection = this.#connection;
+    if (!this.#resumable) {
+      if (!connection) return false;
+      const anchor = this.#owner.append(this.id, null);
+      if (!connection.send({ event: "message", id: anchor, data: text })) return false;
+      if (anchor !== undefined) this.#resumable = true;
+      return true;
+    }
+    const id = this.#owner.append(this.id, message, text);
     if (connection && connection.send({ event: "message", id, data: text })) return true;
-    // Not written: only a resume can bring it, and nothing is kept to replay an anchor's message.
-    return id !== undefined && !anchor;
+    return id !== undefined;
   }
 
   /** Closes the current connection, not the stream (polling); false when there is none. */
