@@ -111,8 +111,8 @@ export function headlines(results) {
       const bare = find(rows, "bare", runtime);
       const extra = [peer ? `best peer ${kb(peer.bytesPerSession)} KB (${LABEL[peer.server]})` : "", bare ? `bare ${kb(bare.bytesPerSession)} KB` : ""].filter(Boolean).join(", ");
       // Through node:http (opt-in rows): the same HTTP server as the SDK's legacy row, without Deno.serve's per-stream ring.
-      const viaNode = rows.find((r) => r.server === "tether-nodehttp" && r.runtime === runtime);
-      const bareNode = rows.find((r) => r.server === "bare-nodehttp" && r.runtime === runtime);
+      const viaNode = find(rows, "tether-nodehttp", runtime);
+      const bareNode = find(rows, "bare-nodehttp", runtime);
       const node = viaNode ? `; through node:http + @hono/node-server, Tether ${kb(viaNode.bytesPerSession)} KB${bareNode ? ` (bare ${kb(bareNode.bytesPerSession)} KB)` : ""}` : "";
       lines.push(`${name}, idle session with an open SSE stream (e, ${transport}): Tether ${kb(e.bytesPerSession)} KB RSS per session${extra ? `; ${extra}` : ""}${node}`);
     }
