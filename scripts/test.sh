@@ -21,6 +21,18 @@ for f in "${files[@]}"; do bun_files+=("./$f"); done
 bun test "${bun_files[@]}" 2>&1 | tee "$log/bun.txt"
 bun_rc=${PIPESTATUS[0]}
 
+# "passed failed" of a deno test run, from its JUnit report (Deno counts a describe() block as one
+# test with steps; the report lists the leaves) and its exit status: a run that crashed before its
+# report counts as one failure, and a failing exit status as at least one.
+deno_counts() {
+  local pass="" fail=""
+  if [ -s "$1" ]; then read -r pass fail < <(node scripts/count-junit.mjs "$1"); fi
+  [ -z "$pass" ] && pass=0 && fail=${fail:-1}
+  fail=${fail:-0}
+  [ "$2" -ne 0 ] && [ "$fail" -eq 0 ] && fail=1
+  echo "$pass $fail"
+}
+
 # Deno 2 by default also aborts request.signal when a response ends normally (and prints a warning
 # once); the flag above opts in to the coming behaviour. Sessions must end the same way in both
 # modes, so on a full run the disconnect and lifecycle tests also run in the default one.
@@ -30,9 +42,7 @@ if [ "$run_node" -eq 1 ]; then
   deno test -A --no-check --junit-path="$log/deno-default-abort.xml" tests/security_disconnect_test.ts \
     tests/legacy_sse_test.ts tests/streamable_lifecycle_test.ts tests/streamable_http_test.ts 2>&1 | tee "$log/deno-default-abort.txt"
   abort_rc=${PIPESTATUS[0]}
-  if [ -s "$log/deno-default-abort.xml" ]; then read -r abort_pass abort_fail < <(node scripts/count-junit.mjs "$log/deno-default-abort.xml"); fi
-  abort_pass=${abort_pass:-0}; abort_fail=${abort_fail:-0}
-  [ "$abort_rc" -ne 0 ] && [ "$abort_fail" -eq 0 ] && abort_fail=1
+  read -r abort_pass abort_fail < <(deno_counts "$log/deno-default-abort.xml" "$abort_rc")
 fi
 
 node_pass=0; node_fail=0
@@ -45,16 +55,12 @@ if [ "$run_node" -eq 1 ]; then
 fi
 
 strip() { sed -E 's/\x1b\[[0-9;]*m//g' "$1"; }
-# Deno counts a describe() block as one test with steps; the JUnit report lists the leaves.
-deno_pass=""; deno_fail=""
-if [ -s "$log/deno.xml" ]; then read -r deno_pass deno_fail < <(node scripts/count-junit.mjs "$log/deno.xml"); fi
+read -r deno_pass deno_fail < <(deno_counts "$log/deno.xml" "$deno_rc")
 bun_pass=$(strip "$log/bun.txt" | grep -E '^ *[0-9]+ pass$' | tail -1 | tr -dc 0-9)
 bun_fail=$(strip "$log/bun.txt" | grep -E '^ *[0-9]+ fail$' | tail -1 | tr -dc 0-9)
 # A runner that crashed before its summary counts as one failure.
-[ -z "$deno_pass" ] && deno_pass=0 && deno_fail=${deno_fail:-1}
 [ -z "$bun_pass" ] && bun_pass=0 && bun_fail=${bun_fail:-1}
-deno_fail=${deno_fail:-0}; bun_fail=${bun_fail:-0}
-[ "$deno_rc" -ne 0 ] && [ "$deno_fail" -eq 0 ] && deno_fail=1
+bun_fail=${bun_fail:-0}
 [ "$bun_rc" -ne 0 ] && [ "$bun_fail" -eq 0 ] && bun_fail=1
 rm -rf "$log"
 deno_pass=$((deno_pass + abort_pass)); deno_fail=$((deno_fail + abort_fail))
